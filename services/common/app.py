@@ -1,0 +1,77 @@
+"""What every service application has: settings on the state, the error
+handlers, ``/healthz``, and a database built and migrated in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from services.common.database import Database
+from services.common.errors import install_error_handlers, problem, problem_responses
+from services.common.migrations import upgrade
+from services.common.settings import ServiceSettings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def database_lifespan(
+    app: FastAPI, *, service: str, service_dir: Path
+) -> AsyncIterator[Database]:
+    """Migrate the service's database to head, then hold its engine open."""
+    settings: ServiceSettings = app.state.settings
+    url = settings.resolved_database_url(service)
+    await anyio.to_thread.run_sync(upgrade, service_dir, url)
+    database = Database(url)
+    app.state.database = database
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def _health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", responses=problem_responses(503))
+    async def healthz(request: Request) -> Any:
+        database: Database = request.app.state.database
+        try:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database means unhealthy
+            return problem(503, "database_unavailable", "De database is niet bereikbaar.")
+        return JSONResponse({"status": "ok", "service": service})
+
+    return router
+
+
+def create_service_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    lifespan: Lifespan,
+    routers: Sequence[APIRouter],
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=problem_responses(401, 403, 422, 503),
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(_health_router(service))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,82 @@
+"""Calls from one service to another.
+
+A service that is down or slow must give the caller a clear 503, never a hang
+or a 500; a problem answer from the other side is passed on with its meaning.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from services.common.errors import AlvError, UpstreamFailed, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+class UpstreamProblem(AlvError):
+    """The other service refused the request; its status and detail are passed on."""
+
+    def __init__(self, status_code: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.code = code
+
+
+class ServiceClient:
+    """A keep-alive client for one other service, authenticated with one token."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        base_url: str,
+        token: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.name = name
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            log.warning("upstream.unavailable", extra={"upstream": self.name, "error": str(exc)})
+            raise UpstreamUnavailable(
+                f"De {self.name}-dienst is niet bereikbaar. Probeer het zo opnieuw.",
+                upstream=self.name,
+            ) from exc
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(
+                f"De {self.name}-dienst gaf een storing ({response.status_code}).",
+                upstream=self.name,
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise UpstreamFailed(
+                f"De {self.name}-dienst gaf een onleesbaar antwoord.", upstream=self.name
+            ) from exc
+        if response.status_code >= 400:
+            raise UpstreamProblem(
+                response.status_code,
+                str(body.get("code", "upstream_refused")),
+                str(body.get("detail", f"De {self.name}-dienst weigerde het verzoek.")),
+            )
+        return body
+
+    async def get_json(self, path: str, **kwargs: Any) -> Any:
+        return await self.request_json("GET", path, **kwargs)

@@ -1,0 +1,60 @@
+"""Settings shared by every service: tokens per role, database, bind address.
+
+Each service subclasses ``ServiceSettings`` with its own ``env_prefix``; the
+tokens are read once from ``ALV_TOKEN_*`` because all services must agree on
+them. Nothing is read at import time: ``create_app(settings)`` gets an
+instance, so tests build their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "token", "password", "xxx"})
+MIN_TOKEN_LENGTH = 16
+
+
+class TokenSettings(BaseSettings):
+    """One bearer token per role. A placeholder token is refused at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="ALV_TOKEN_", extra="ignore")
+
+    desk: SecretStr = SecretStr("")
+    chair: SecretStr = SecretStr("")
+    gateway: SecretStr = SecretStr("")
+    auditor: SecretStr = SecretStr("")
+    admin: SecretStr = SecretStr("")
+
+    @field_validator("desk", "chair", "gateway", "auditor", "admin")
+    @classmethod
+    def _not_placeholder(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret.lower() in PLACEHOLDERS or len(secret) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"token must be set to a random value of at least {MIN_TOKEN_LENGTH} characters"
+                " (alv tokens generates a set)"
+            )
+        return value
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; subclasses set the env prefix and defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    # Empty means an SQLite file ``<data_dir>/<service>.db``: a whole meeting
+    # runs on one machine with no setup. A ``postgresql://`` URL for production.
+    database_url: str = ""
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Accepts only the cross-service calls and browsers from these origins.
+    tokens: TokenSettings = Field(default_factory=TokenSettings)
+
+    def resolved_database_url(self, service: str) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / f'{service}.db').resolve()}"

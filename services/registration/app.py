@@ -1,0 +1,32 @@
+"""The registration service: members, weights, stemkaarten and the desk."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app, database_lifespan
+from services.registration.api import router
+from services.registration.config import RegistrationSettings
+
+SERVICE_DIR = Path(__file__).parent
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with database_lifespan(app, service="registration", service_dir=SERVICE_DIR):
+        yield
+
+
+def create_app(settings: RegistrationSettings) -> FastAPI:
+    return create_service_app(
+        service="registration",
+        title="ALV Stemsysteem: registratie",
+        description="Leden en stemgewichten, stemkaarten, de stembalie.",
+        settings=settings,
+        lifespan=lifespan,
+        routers=[router],
+    )

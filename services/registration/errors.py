@@ -1,0 +1,81 @@
+"""Domain errors of the registration service (all under ``AlvError``).
+
+AlvError
+ ├── NotFound
+ │    ├── MeetingNotFound      404
+ │    ├── MemberNotFound       404
+ │    ├── UnknownCard          404  well-formed code we never issued
+ │    └── NotRegistered        404  the member has no handset now
+ ├── Conflict
+ │    ├── MeetingExists        409
+ │    ├── CardRevoked          409  replaced by a re-issued card
+ │    ├── AlreadyRegistered    409  (when, which handset)
+ │    ├── HandsetInUse         409  bound to another municipality
+ │    └── PopulationMissing    409  cards blocked until staff supply a figure
+ └── Invalid
+      ├── MalformedCode        422  not a stemkaart code at all
+      ├── ForgedCard           422  the tag does not match: altered or forged
+      ├── OtherMeetingCard     422  a valid-looking code of another meeting
+      ├── MalformedHandset     422
+      └── BadImport            422
+"""
+
+from __future__ import annotations
+
+from services.common.errors import Conflict, Invalid, NotFound
+
+
+class MeetingNotFound(NotFound):
+    code = "meeting_not_found"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+
+
+class UnknownCard(NotFound):
+    code = "unknown_card"
+
+
+class NotRegistered(NotFound):
+    code = "not_registered"
+
+
+class MeetingExists(Conflict):
+    code = "meeting_exists"
+
+
+class CardRevoked(Conflict):
+    code = "card_revoked"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+
+
+class HandsetInUse(Conflict):
+    code = "handset_in_use"
+
+
+class PopulationMissing(Conflict):
+    code = "population_missing"
+
+
+class MalformedCode(Invalid):
+    code = "malformed_code"
+
+
+class ForgedCard(Invalid):
+    code = "forged_card"
+
+
+class OtherMeetingCard(Invalid):
+    code = "other_meeting_card"
+
+
+class MalformedHandset(Invalid):
+    code = "malformed_handset"
+
+
+class BadImport(Invalid):
+    code = "bad_import"

@@ -1,0 +1,111 @@
+"""Tables of the registration service."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The registration service's own metadata: each service owns its schema."""
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date: Mapped[datetime.date] = mapped_column(Date)
+    population_date: Mapped[datetime.date] = mapped_column(Date)
+    # Key of the HMAC on the stemkaarten; never leaves this service.
+    card_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("meeting_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    code: Mapped[str] = mapped_column(String(6))
+    name: Mapped[str] = mapped_column(String(200))
+    # None until staff supply a figure (a merged municipality): never guessed.
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_date: Mapped[datetime.date | None] = mapped_column(Date)
+    population_source: Mapped[str | None] = mapped_column(String(300))
+    weight: Mapped[int | None] = mapped_column(Integer)
+
+
+class VotingCard(Base):
+    __tablename__ = "voting_cards"
+    __table_args__ = (UniqueConstraint("member_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    issued_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Registration(Base):
+    """A member present in the room with a handset; ends when it is returned."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # At most one active registration per member and per handset.
+        Index(
+            "uq_registration_active_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("returned_at IS NULL"),
+            postgresql_where=text("returned_at IS NULL"),
+        ),
+        Index(
+            "uq_registration_active_handset",
+            "meeting_id",
+            "handset",
+            unique=True,
+            sqlite_where=text("returned_at IS NULL"),
+            postgresql_where=text("returned_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    handset: Mapped[str] = mapped_column(String(6))
+    registered_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+    returned_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    member_code: Mapped[str | None] = mapped_column(String(6))
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

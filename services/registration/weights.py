@@ -1,0 +1,24 @@
+"""Article 10 of the VNG statutes: the number of votes of a member municipality.
+
+"As many votes as whole multiples of 1,000 inhabitants, at least 1 and at most
+75", measured on 1 January of the year before the meeting (CBS figures).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+INHABITANTS_PER_VOTE = 1000
+MIN_VOTES = 1
+MAX_VOTES = 75
+
+
+def weight_for(population: int) -> int:
+    if population < 0:
+        raise ValueError(f"population cannot be negative: {population}")
+    return min(MAX_VOTES, max(MIN_VOTES, population // INHABITANTS_PER_VOTE))
+
+
+def population_reference_date(meeting_date: datetime.date) -> datetime.date:
+    """1 January of the year before the meeting (article 10, paragraph 3)."""
+    return datetime.date(meeting_date.year - 1, 1, 1)

@@ -1,0 +1,43 @@
+"""Builders for test data, through the public APIs, with keyword-only defaults."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.apps import bearer
+
+SMALL_MEMBERS = """code,name,population
+GM0363,Amsterdam,918117
+GM0088,Schiermonnikoog,932
+GM0344,Utrecht,361924
+GM0014,Groningen,238147
+"""
+
+
+async def make_meeting(
+    client: httpx.AsyncClient,
+    *,
+    admin: str,
+    code: str,
+    name: str = "ALV 1 december 2023",
+    date: str = "2023-12-01",
+    members_csv: str = SMALL_MEMBERS,
+    issue_cards: bool = True,
+) -> dict[str, str]:
+    """A meeting with members and (by default) cards; returns member -> card code."""
+    headers = bearer(admin)
+    response = await client.post(
+        "/api/meetings", json={"code": code, "name": name, "date": date}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    response = await client.post(
+        f"/api/meetings/{code}/members/import",
+        content=members_csv.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    if not issue_cards:
+        return {}
+    response = await client.post(f"/api/meetings/{code}/cards", headers=headers)
+    assert response.status_code == 200, response.text
+    return {card["member"]: card["code"] for card in response.json()}
