@@ -7,7 +7,6 @@ import datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.database import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -36,7 +37,7 @@ class Meeting(Base):
     population_date: Mapped[datetime.date] = mapped_column(Date)
     # Key of the HMAC on the stemkaarten; never leaves this service.
     card_secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Member(Base):
@@ -62,8 +63,8 @@ class VotingCard(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(80), unique=True)
-    issued_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Registration(Base):
@@ -93,10 +94,8 @@ class Registration(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     handset: Mapped[str] = mapped_column(String(6))
-    registered_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow
-    )
-    returned_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    returned_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuditEntry(Base):
@@ -104,7 +103,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
-    at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(60))
     member_code: Mapped[str | None] = mapped_column(String(6))

@@ -82,7 +82,7 @@ async def totals(session: AsyncSession, meeting: Meeting) -> tuple[int, int]:
             )
         )
     ).one()
-    return int(row[0]), int(row[1])
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 async def audit_entries(session: AsyncSession, meeting: Meeting) -> Sequence[AuditEntry]:

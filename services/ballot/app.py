@@ -1,0 +1,44 @@
+"""The ballot service: votes, their lifecycle, and every press kept."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from services.ballot.api import router
+from services.ballot.config import BallotSettings
+from services.common.app import create_service_app, database_lifespan
+from services.common.http import ServiceClient
+
+SERVICE_DIR = Path(__file__).parent
+
+
+def create_app(
+    settings: BallotSettings, *, registration_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database_lifespan(app, service="ballot", service_dir=SERVICE_DIR):
+            app.state.registration = ServiceClient(
+                name="registratie",
+                base_url=settings.registration_url,
+                token=settings.tokens.gateway.get_secret_value(),
+                transport=registration_transport,
+            )
+            try:
+                yield
+            finally:
+                await app.state.registration.aclose()
+
+    return create_service_app(
+        service="ballot",
+        title="ALV Stemsysteem: stemmingen",
+        description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
+        settings=settings,
+        lifespan=lifespan,
+        routers=[router],
+    )

@@ -1,0 +1,205 @@
+"""API shapes of the ballot service."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.ballot.rules import PressStatus
+
+HANDSET = r"^\d{6}$"
+RECEIVER = r"^[A-Z0-9]{1,8}$"
+
+
+class VoteKind(enum.StrEnum):
+    PROEFSTEMMING = "proefstemming"
+    VOORSTEL = "voorstel"
+    MOTIE = "motie"
+    AMENDEMENT = "amendement"
+    ORDEVOORSTEL = "ordevoorstel"
+    VERKIEZING = "verkiezing"
+
+
+class OptionRole(enum.StrEnum):
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+    CHOICE = "choice"
+
+
+class VoteStatus(enum.StrEnum):
+    PREPARED = "prepared"
+    OPEN = "open"
+    CLOSED = "closed"
+    ANNULLED = "annulled"
+
+
+class Option(BaseModel):
+    key: int = Field(ge=0, le=9)
+    label: str = Field(min_length=1, max_length=200)
+    role: OptionRole
+
+
+FOR_AGAINST_ABSTAIN = [
+    Option(key=1, label="voor", role=OptionRole.FOR),
+    Option(key=2, label="tegen", role=OptionRole.AGAINST),
+    Option(key=3, label="onthouding", role=OptionRole.ABSTAIN),
+]
+# A proefstemming asks for any key: every key is valid and none means anything.
+ANY_KEY = [Option(key=k, label=f"toets {k}", role=OptionRole.CHOICE) for k in range(10)]
+
+
+class Majority(BaseModel):
+    """More than (or, inclusive, at least) numerator/denominator of the votes cast."""
+
+    numerator: int = Field(default=1, ge=1)
+    denominator: int = Field(default=2, ge=1)
+    inclusive: bool = False
+
+    @model_validator(mode="after")
+    def _proper_fraction(self) -> Self:
+        if self.numerator >= self.denominator:
+            raise ValueError("de vereiste meerderheid moet kleiner zijn dan 1")
+        return self
+
+
+class VoteCreate(BaseModel):
+    kind: VoteKind
+    title: str = Field(min_length=1, max_length=300)
+    agenda_item: str | None = Field(default=None, max_length=100)
+    # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
+    options: list[Option] | None = None
+    majority: Majority = Field(default_factory=Majority)
+    abstentions_cast: bool = False
+    named: bool = True
+    amends_vote_id: int | None = None
+    part_of_vote_id: int | None = None
+    follows_vote_id: int | None = None
+
+    @model_validator(mode="after")
+    def _options_fit_kind(self) -> Self:
+        if self.kind is VoteKind.PROEFSTEMMING:
+            self.options = ANY_KEY
+        elif self.options is None:
+            if self.kind in (VoteKind.ORDEVOORSTEL, VoteKind.VERKIEZING):
+                raise ValueError("een ordevoorstel of verkiezing heeft genummerde opties nodig")
+            self.options = FOR_AGAINST_ABSTAIN
+        keys = [option.key for option in self.options]
+        if len(set(keys)) != len(keys) or not keys:
+            raise ValueError("elke optie heeft een eigen toets nodig")
+        return self
+
+
+class VoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    meeting: str
+    position: int
+    kind: VoteKind
+    title: str
+    agenda_item: str | None
+    options: list[Option]
+    majority: Majority
+    abstentions_cast: bool
+    named: bool
+    status: VoteStatus
+    opened_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    annulled_reason: str | None
+    amends_vote_id: int | None
+    part_of_vote_id: int | None
+    follows_vote_id: int | None
+
+
+class Annulment(BaseModel):
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class PressIn(BaseModel):
+    receiver: str = Field(pattern=RECEIVER)
+    handset: str = Field(pattern=HANDSET)
+    seq: int = Field(ge=0, le=65535)
+    key: int = Field(ge=0, le=9)
+    rssi: int = Field(ge=-120, le=0)
+    battery: int = Field(ge=0, le=100)
+    received_at: datetime.datetime
+
+
+class PressBatch(BaseModel):
+    presses: list[PressIn] = Field(max_length=1000)
+
+
+class PressResult(BaseModel):
+    handset: str
+    seq: int
+    status: PressStatus
+
+
+class BatchResult(BaseModel):
+    results: list[PressResult]
+
+
+class MeetingState(BaseModel):
+    meeting: str
+    state: Literal["OPEN", "CLOSED"]
+    vote_id: int | None
+    keys: int
+    version: int
+
+
+class ElectorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    member: str
+    name: str
+    weight: int
+    handset: str
+
+
+class CountedPress(BaseModel):
+    member: str
+    key: int
+    handset: str
+    seq: int
+    stored_at: datetime.datetime
+
+
+class VoteRecord(BaseModel):
+    """What the results service needs to compute an outcome."""
+
+    vote: VoteRead
+    electorate: list[ElectorRead]
+    counted: list[CountedPress]
+
+
+class PressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    vote_id: int | None
+    receiver: str
+    handset: str
+    seq: int
+    key: int
+    rssi: int
+    battery: int
+    received_at: datetime.datetime
+    stored_at: datetime.datetime
+    status: PressStatus
+    member: str | None
+    counted: bool
+
+
+class Progress(BaseModel):
+    vote_id: int
+    status: VoteStatus
+    electorate_members: int
+    electorate_weight: int
+    voted_members: int
+    voted_weight: int
+    opened_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
