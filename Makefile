@@ -1,0 +1,42 @@
+# Two commands a new machine needs: `make run` and `make test`.
+# Everything else installs itself into .venv on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install run test test-postgres lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run a whole meeting on this machine (SQLite, simulated receiver).
+run: $(STAMP)
+	$(BIN)/alv run
+
+## Run every test on SQLite (PostgreSQL: make test-postgres).
+test: $(STAMP)
+	$(BIN)/pytest
+
+## The database tests again, on PostgreSQL (fresh databases per run).
+test-postgres: $(STAMP)
+	ALV_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest -m db
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy services hardware alv
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) data test-artifacts .pytest_cache .mypy_cache .ruff_cache

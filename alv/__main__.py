@@ -1,0 +1,5 @@
+import sys
+
+from alv.cli import main
+
+sys.exit(main())

@@ -1,0 +1,46 @@
+"""The ``alv`` command: run, serve, migrate, gateway, simulate, tokens."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from alv import run, serve
+from services.common.auth import generate_tokens
+
+
+def tokens(args: argparse.Namespace) -> int:
+    for role, token in generate_tokens().items():
+        print(f"ALV_TOKEN_{role.upper()}={token}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hardware.cli import register_cli as register_hardware
+
+    parser = argparse.ArgumentParser(
+        prog="alv",
+        description="ALV Stemsysteem: electronic weighted voting for the VNG general meeting.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run.register_cli(subparsers)
+    serve.register_cli(subparsers)
+    register_hardware(subparsers)
+    parser_tokens = subparsers.add_parser("tokens", help="print a fresh set of role tokens as env")
+    parser_tokens.set_defaults(handler=tokens)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""``alv serve SERVICE``: one service in its own process, configured by env."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from services.common.settings import ServiceSettings
+
+
+def _factories() -> dict[str, tuple[type[ServiceSettings], Callable[[Any], FastAPI]]]:
+    from services.ballot.app import create_app as ballot
+    from services.ballot.config import BallotSettings
+    from services.registration.app import create_app as registration
+    from services.registration.config import RegistrationSettings
+    from services.results.app import create_app as results
+    from services.results.config import ResultsSettings
+
+    return {
+        "registration": (RegistrationSettings, registration),
+        "ballot": (BallotSettings, ballot),
+        "results": (ResultsSettings, results),
+    }
+
+
+SERVICES = ("registration", "ballot", "results")
+
+
+def settings_for(service: str) -> ServiceSettings:
+    settings_class, _ = _factories()[service]
+    return settings_class()
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings_class, factory = _factories()[args.service]
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings_class(**overrides)
+    uvicorn.run(
+        factory(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=logging.getLevelName(logging.getLogger().level).lower(),
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.common.migrations import upgrade
+
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        print(f"unknown service: {', '.join(sorted(unknown))}")
+        return 2
+    for service in args.services or SERVICES:
+        settings = settings_for(service)
+        service_dir = Path(__file__).resolve().parent.parent / "services" / service
+        upgrade(service_dir, settings.resolved_database_url(service))
+        print(f"{service}: database at the latest migration")
+    return 0
+
+
+def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run one service (registration, ballot or results) with uvicorn"
+    )
+    parser.add_argument("service", choices=SERVICES)
+    parser.add_argument("--host", help="bind address (default from <SERVICE>_HOST)")
+    parser.add_argument("--port", type=int, help="port (default from <SERVICE>_PORT)")
+    parser.set_defaults(handler=serve)
+
+    parser = subparsers.add_parser(
+        "migrate", help="apply the database migrations of the services (done on start-up too)"
+    )
+    parser.add_argument(
+        "services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (all)"
+    )
+    parser.set_defaults(handler=migrate)

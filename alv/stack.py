@@ -1,0 +1,165 @@
+"""The whole system as processes on one machine: ``alv run`` and the e2e tests.
+
+Each service, the gateway and (optionally) a receiver simulator run as their
+own process, started as ``python -m alv ...`` with their configuration in the
+environment, exactly as in production or in docker-compose.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SERVICE_PORTS = {"registration": 8001, "ballot": 8002, "results": 8003, "gateway": 8004}
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    meeting: str
+    tokens: dict[str, str]
+    host: str = "127.0.0.1"
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
+    # Empty: SQLite files in data_dir. Else a URL per service.
+    database_urls: dict[str, str] = field(default_factory=dict)
+    # Serial ports for the gateway: real receivers, or the simulator's links.
+    serial_ports: list[str] = field(default_factory=list)
+    # Run a receiver simulator with this many handsets (0: none).
+    simulated_handsets: int = 0
+    simulator_control_port: int = 8005
+
+    def url(self, part: str) -> str:
+        return f"http://{self.host}:{self.ports[part]}"
+
+    def receiver_links(self) -> list[str]:
+        return [str(self.data_dir / "receivers" / "R01")]
+
+
+class StackError(RuntimeError):
+    pass
+
+
+class Stack:
+    """Starts, watches and stops the processes of one meeting."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.log_dir = config.data_dir / "logs"
+
+    def environment(self) -> dict[str, str]:
+        config = self.config
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
+        env.update({f"ALV_TOKEN_{role.upper()}": token for role, token in config.tokens.items()})
+        for service in ("registration", "ballot", "results"):
+            prefix = service.upper()
+            env[f"{prefix}_HOST"] = config.host
+            env[f"{prefix}_PORT"] = str(config.ports[service])
+            env[f"{prefix}_DATA_DIR"] = str(config.data_dir)
+            if service in config.database_urls:
+                env[f"{prefix}_DATABASE_URL"] = config.database_urls[service]
+        env["BALLOT_REGISTRATION_URL"] = config.url("registration")
+        env["RESULTS_BALLOT_URL"] = config.url("ballot")
+        env["GATEWAY_BALLOT_URL"] = config.url("ballot")
+        env["GATEWAY_MEETING"] = config.meeting
+        env["GATEWAY_TOKEN"] = config.tokens["gateway"]
+        env["GATEWAY_HTTP_HOST"] = config.host
+        env["GATEWAY_HTTP_PORT"] = str(config.ports["gateway"])
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def _spawn(self, name: str, *args: str) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "alv", *args],
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in the terminal reaches us, not them
+        )
+
+    def start_services(self, timeout: float = 30.0) -> None:
+        for service in ("registration", "ballot", "results"):
+            self._spawn(service, "serve", service)
+        self.wait_healthy(("registration", "ballot", "results"), timeout)
+
+    def start_hardware(self, timeout: float = 30.0) -> None:
+        config = self.config
+        ports = list(config.serial_ports)
+        if config.simulated_handsets:
+            links = config.receiver_links()
+            Path(links[0]).parent.mkdir(parents=True, exist_ok=True)
+            self._spawn(
+                "simulator",
+                "simulate",
+                "--receivers",
+                "1",
+                "--handsets",
+                str(config.simulated_handsets),
+                "--link",
+                links[0],
+                "--control-port",
+                str(config.simulator_control_port),
+            )
+            ports += links
+        if ports:
+            port_args = [arg for port in ports for arg in ("--port", port)]
+            self._spawn("gateway", "gateway", *port_args)
+            self.wait_healthy(("gateway",), timeout)
+
+    def wait_healthy(self, parts: tuple[str, ...], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(parts)
+        with httpx.Client(timeout=1.0) as client:
+            while pending:
+                part = pending[0]
+                process = self.processes[part]
+                if process.poll() is not None:
+                    raise StackError(
+                        f"{part} stopped with exit code {process.returncode};"
+                        f" see {self.log_dir / f'{part}.log'}"
+                    )
+                try:
+                    if client.get(f"{self.config.url(part)}/healthz").status_code == 200:
+                        pending.pop(0)
+                        continue
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise StackError(f"{part} not healthy after {timeout:.0f} s")
+                time.sleep(0.1)
+
+    def failed(self) -> list[str]:
+        return [name for name, process in self.processes.items() if process.poll() is not None]
+
+    def stop(self, name: str | None = None, *, kill: bool = False) -> None:
+        names = [name] if name else list(reversed(self.processes))
+        for each in names:
+            process = self.processes.get(each)
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        for each in names:
+            process = self.processes.pop(each, None)
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def restart(self, name: str, *args: str, timeout: float = 30.0) -> None:
+        self._spawn(name, *args)
+        self.wait_healthy((name,), timeout)
+
+
+_OWN_PREFIXES = ("ALV_TOKEN_", "REGISTRATION_", "BALLOT_", "RESULTS_", "GATEWAY_")
