@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # One line per HTTP request drowns what a person needs to read.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return int(args.handler(args))
 
 

@@ -17,7 +17,7 @@ from types import FrameType
 
 import httpx
 
-from alv.stack import Stack, StackConfig, StackError
+from alv.stack import SERVICE_PORTS, Stack, StackConfig, StackError
 from services.common.auth import generate_tokens
 from services.registration.weights import population_reference_date
 
@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         },
         serial_ports=args.serial_port or [],
         simulated_handsets=0 if args.serial_port else args.handsets,
+        ports={part: args.port_base + offset for offset, part in enumerate(SERVICE_PORTS)},
+        simulator_control_port=args.port_base + len(SERVICE_PORTS),
     )
     stack = Stack(config)
     stopping = False
@@ -151,7 +153,8 @@ def print_welcome(config: StackConfig, members: int, seated: int, seconds: float
     lines += [
         "",
         "Try a vote:",
-        f"  curl -s {chair} -H 'Content-Type: application/json' {ballot}/api/meetings/{meeting}/votes"
+        f"  curl -s {chair} -H 'Content-Type: application/json'"
+        f" {ballot}/api/meetings/{meeting}/votes"
         ' -d \'{"kind": "voorstel", "title": "Voorstel 1"}\'',
         f"  curl -s -X POST {chair} {ballot}/api/votes/1/open",
         f"  curl -s -X POST http://{config.host}:{config.simulator_control_port}/burst"
@@ -186,6 +189,12 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "--serial-port",
         action="append",
         help="a real receiver's port (repeatable); no simulator is started then",
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=8001,
+        help="registration on this port, then ballot, results, gateway, simulator control",
     )
     for service in ("registration", "ballot", "results"):
         parser.add_argument(f"--{service}-db", help=f"database URL of {service} (SQLite)")

@@ -77,14 +77,15 @@ class Stack:
 
     def _spawn(self, name: str, *args: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "alv", *args],
-            env=self.environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C in the terminal reaches us, not them
-        )
+        # The child keeps its own copy of the descriptor; ours closes at once.
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "alv", *args],
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C in the terminal reaches us, not them
+            )
 
     def start_services(self, timeout: float = 30.0) -> None:
         for service in ("registration", "ballot", "results"):
@@ -114,6 +115,7 @@ class Stack:
             port_args = [arg for port in ports for arg in ("--port", port)]
             self._spawn("gateway", "gateway", *port_args)
             self.wait_healthy(("gateway",), timeout)
+            self.wait_receivers_connected(timeout)
 
     def wait_healthy(self, parts: tuple[str, ...], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -135,6 +137,22 @@ class Stack:
                     pass
                 if time.monotonic() > deadline:
                     raise StackError(f"{part} not healthy after {timeout:.0f} s")
+                time.sleep(0.1)
+
+    def wait_receivers_connected(self, timeout: float) -> None:
+        """Until the gateway has every receiver port open (or the time is up)."""
+        deadline = time.monotonic() + timeout
+        url = f"{self.config.url('gateway')}/api/receivers"
+        with httpx.Client(timeout=1.0) as client:
+            while True:
+                try:
+                    receivers = client.get(url).json()
+                    if receivers and all(r["connected"] for r in receivers):
+                        return
+                except (httpx.TransportError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise StackError(f"receivers not connected after {timeout:.0f} s: {url}")
                 time.sleep(0.1)
 
     def failed(self) -> list[str]:

@@ -161,18 +161,19 @@ async def test_the_compose_layout_runs_against_postgresql(
             env = _environment(name, ports, databases, variables)
             if name == "gateway":
                 env["GATEWAY_PORTS"] = receiver.port
-            log = (tmp_path / f"{name}.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "alv", *service(name)["command"][1:]],
-                    env={**os.environ, **env},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+            command = [sys.executable, "-m", "alv", *service(name)["command"][1:]]
+            log = tmp_path / f"{name}.log"
+            processes.append(await anyio.to_thread.run_sync(_spawn, command, env, log))
             await _wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", processes[-1])
         # The gateway found its receiver and told it the state of the meeting.
         await receiver.wait_for_poll("CLOSED", 0, within=15)
+
+
+def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -7,6 +7,7 @@ is a process that opens a pseudo-terminal with pyserial, as it would open
 
 from __future__ import annotations
 
+import anyio
 import httpx
 import pytest
 
@@ -50,7 +51,7 @@ async def test_weighted_vote_from_scan_to_result(stack: Stack) -> None:
         ) as hall:
             receiver = hall.receivers[0]
             stack.config.serial_ports = [receiver.port]
-            stack.start_hardware()
+            await anyio.to_thread.run_sync(stack.start_hardware)
             await receiver.wait_for_poll("CLOSED", 0, within=15)
 
             # 3. The chair opens a voor/tegen/onthouding vote.
