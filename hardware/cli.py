@@ -1,0 +1,121 @@
+"""``alv gateway`` and ``alv simulate``: registered into the ``alv`` command.
+
+parser = argparse.ArgumentParser(prog="alv")
+register_cli(parser.add_subparsers(dest="command"))
+args = parser.parse_args()
+args.handler(args)   # each subcommand sets ``handler``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from typing import Any
+
+from hardware.config import GatewaySettings
+
+# LogRecord attributes that are not ours: everything else came in through `extra`
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's ANSI-coloured duplicate of the message
+}
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``time level event key=value ...``: the dotted event name plus its ``extra``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(
+            f"{key}={value!r}" if isinstance(value, str) and " " in value else f"{key}={value}"
+            for key, value in vars(record).items()
+            if key not in _STANDARD_ATTRS
+        )
+        line = f"{self.formatTime(record)} {record.levelname} {record.getMessage()}"
+        if fields:
+            line += " " + fields
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+    # one line per HTTP request to the ballot service would drown everything else
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    gateway = subparsers.add_parser(
+        "gateway",
+        help="forward receiver presses to the ballot service",
+        description="Flags override the GATEWAY_* environment settings.",
+    )
+    gateway.add_argument(
+        "--port",
+        action="append",
+        dest="ports",
+        metavar="PATH",
+        help="receiver port: a path (e.g. /dev/serial/by-id/...), a pyserial URL "
+        "or usb:VID:PID[:SERIAL]; repeat for several receivers",
+    )
+    gateway.add_argument("--ballot-url")
+    gateway.add_argument("--meeting")
+    gateway.add_argument("--token", help="bearer token for the ballot service")
+    gateway.add_argument("--http-host", help="diagnostics bind address (default 127.0.0.1)")
+    gateway.add_argument("--http-port", type=int, help="diagnostics port (default 8004)")
+    gateway.add_argument("-v", "--verbose", action="store_true")
+    gateway.set_defaults(handler=run_gateway)
+
+    from hardware.simcli import add_simulate_parser
+
+    add_simulate_parser(subparsers)
+
+
+def settings_from_args(args: argparse.Namespace) -> GatewaySettings:
+    overrides: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("ports", args.ports),
+            ("ballot_url", args.ballot_url),
+            ("meeting", args.meeting),
+            ("token", args.token),
+            ("http_host", args.http_host),
+            ("http_port", args.http_port),
+        )
+        if value is not None
+    }
+    return GatewaySettings(**overrides)
+
+
+def run_gateway(args: argparse.Namespace) -> int:
+    configure_logging(args.verbose)
+    settings = settings_from_args(args)
+    try:
+        settings.check_runnable()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from hardware.gateway import Gateway
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(Gateway(settings).run())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m hardware.cli``) until ``alv`` wires it in."""
+    parser = argparse.ArgumentParser(prog="alv")
+    register_cli(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
