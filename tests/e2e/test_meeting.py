@@ -85,11 +85,17 @@ async def test_weighted_vote_from_scan_to_result(stack: Stack) -> None:
         outcome = (await results.get(f"/api/votes/{vote_id}/outcome")).json()
         tallies = {t["label"]: (t["weight"], t["members"]) for t in outcome["tallies"]}
         assert tallies == {"voor": (75, 1), "tegen": (1, 1), "onthouding": (75, 1)}
-        assert outcome["adopted"] is True
+        assert outcome["non_voters"] == {"members": 1, "weight": 75, "codes": ["GM0014"]}
+        assert outcome["decision"]["adopted"] is True
         # Hand-computed: cast = voor + tegen = 76; 75/76 = 98.684...% in favour.
-        assert outcome["sentences"]["2023"] == (
+        assert outcome["base"]["description"] == "voor + tegen"
+        assert [t["percentage"] for t in outcome["tallies"]] == ["98,68%", "1,32%", None]
+        assert outcome["decision"]["sentence_2023"] == (
             "het voorstel is aangenomen met 98,68% van de stemmen"
         )
         chair_page = await results.get(f"/chair/{meeting}")
         assert chair_page.status_code == 200
         assert "text/html" in chair_page.headers["content-type"]
+        current = (await results.get(f"/api/meetings/{meeting}/current")).json()
+        assert current["state"] == "closed"
+        assert current["outcome"]["decision"] == outcome["decision"]

@@ -1,0 +1,48 @@
+"""HTTP routes of the results service: parse, call the service, return.
+
+All public: outcomes are published. Only the running tally of an open vote
+needs a chair or auditor token.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.common.errors import problem_responses
+from services.results import service
+from services.results.deps import BallotClientDep, OptionalLiveAuth, SessionDep
+from services.results.schemas import CurrentRead, OutcomeRead
+
+router = APIRouter(prefix="/api")
+
+
+@router.get(
+    "/votes/{vote_id}/outcome", responses=problem_responses(404, 409, 502), tags=["outcomes"]
+)
+async def vote_outcome(
+    vote_id: int, session: SessionDep, ballot: BallotClientDep, role: OptionalLiveAuth
+) -> OutcomeRead:
+    """The outcome of a closed vote (stored once), or the live tally of an open one.
+
+    Member codes only for a named vote. 409 for a proefstemming, a vote not yet
+    opened, and an open vote asked without a chair or auditor token.
+    """
+    return await service.outcome(
+        session, ballot=ballot, vote_id=vote_id, live_allowed=role is not None
+    )
+
+
+@router.get("/meetings/{meeting}/outcomes", responses=problem_responses(502), tags=["outcomes"])
+async def meeting_outcomes(
+    meeting: str, session: SessionDep, ballot: BallotClientDep
+) -> list[OutcomeRead]:
+    """Every closed or annulled vote of the meeting except proefstemmingen, in close order."""
+    return await service.meeting_outcomes(session, ballot=ballot, meeting=meeting)
+
+
+@router.get("/meetings/{meeting}/current", responses=problem_responses(502), tags=["chair"])
+async def meeting_current(
+    meeting: str, session: SessionDep, ballot: BallotClientDep
+) -> CurrentRead:
+    """What the chair's screen shows now (see ``CurrentRead``)."""
+    return await service.current(session, ballot=ballot, meeting=meeting)

@@ -1,0 +1,51 @@
+"""The results service: outcomes computed once and kept, and the chair's screen."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.common.app import create_service_app, database_lifespan
+from services.common.http import ServiceClient
+from services.results.api import router
+from services.results.config import ResultsSettings
+from services.results.pages import router as pages_router
+
+SERVICE_DIR = Path(__file__).parent
+
+
+def create_app(
+    settings: ResultsSettings, *, ballot_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database_lifespan(app, service="results", service_dir=SERVICE_DIR):
+            app.state.ballot = ServiceClient(
+                name="stemmingen",
+                base_url=settings.ballot_url,
+                token=settings.tokens.auditor.get_secret_value(),
+                transport=ballot_transport,
+            )
+            try:
+                yield
+            finally:
+                await app.state.ballot.aclose()
+
+    app = create_service_app(
+        service="results",
+        title="ALV Stemsysteem: uitslagen",
+        description="Uitslagen van de stemmingen, vastgelegd in een keten, en het scherm van de"
+        " voorzitter.",
+        settings=settings,
+        lifespan=lifespan,
+        routers=[router, pages_router],
+    )
+    app.mount(
+        "/static/results", StaticFiles(directory=SERVICE_DIR / "static"), name="results-static"
+    )
+    return app

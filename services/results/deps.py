@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Role, require
+from services.common.database import request_session
+from services.common.http import ServiceClient
+
+_live_auth = require(Role.CHAIR, Role.AUDITOR)
+
+
+def _ballot(request: Request) -> ServiceClient:
+    client: ServiceClient = request.app.state.ballot
+    return client
+
+
+async def _optional_live_auth(request: Request) -> Role | None:
+    """The caller's role if it sent a token (checked as usual), else None.
+
+    The public may read every closed outcome; only the chair and the auditors
+    may see the running tally of an open vote.
+    """
+    if "authorization" not in request.headers:
+        return None
+    return await _live_auth(request)
+
+
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
+OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]

@@ -1,0 +1,28 @@
+"""Domain errors of the results service (all under ``AlvError``).
+
+AlvError
+ └── Conflict
+      ├── ProefstemmingHasNoOutcome  409  a test vote never counts
+      ├── VoteNotClosed              409  prepared, or open and asked without a token
+      └── OutcomeNotComputable       409  the vote's options fit no decision rule
+
+A vote unknown to ballot arrives as ballot's own 404 (``vote_not_found``),
+passed on by the service client; ballot unreachable is 503
+(``upstream_unavailable``).
+"""
+
+from __future__ import annotations
+
+from services.common.errors import Conflict
+
+
+class ProefstemmingHasNoOutcome(Conflict):
+    code = "test_vote"
+
+
+class VoteNotClosed(Conflict):
+    code = "vote_not_closed"
+
+
+class OutcomeNotComputable(Conflict):
+    code = "outcome_not_computable"

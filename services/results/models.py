@@ -1,0 +1,56 @@
+"""Tables of the results service."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.database import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    """The results service's own metadata: each service owns its schema."""
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class ResultsMeeting(Base):
+    """Per meeting: the head of its chain of outcomes, locked while one is added.
+
+    Serialising on it means two requests that store outcomes at the same time
+    cannot both link to the same predecessor: the chain never forks.
+    """
+
+    __tablename__ = "results_meetings"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    length: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class StoredOutcome(Base):
+    """The outcome of a closed vote, computed once and never changed.
+
+    ``outcome_json`` is canonical JSON (sorted keys, no spaces), so its bytes,
+    and with them ``outcome_hash``, are the same however often it is read.
+    """
+
+    __tablename__ = "outcomes"
+    __table_args__ = (UniqueConstraint("meeting", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(Integer, unique=True)
+    meeting: Mapped[str] = mapped_column(ForeignKey("results_meetings.code"), index=True)
+    # 1, 2, 3 ... in the order the votes closed.
+    sequence: Mapped[int] = mapped_column(Integer)
+    outcome_json: Mapped[str] = mapped_column(Text)
+    # sha256 of the canonical vote definition, frozen electorate and counted presses.
+    inputs_hash: Mapped[str] = mapped_column(String(64))
+    outcome_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stored_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)

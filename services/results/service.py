@@ -1,0 +1,270 @@
+"""The results logic: outcomes of closed votes, stored once in a hash chain.
+
+No FastAPI here. Functions flush but never commit: the request owns the
+transaction. Ballot is asked before the database is touched where the order
+allows, so a slow ballot holds no lock of ours.
+
+Decisions taken where the rules are silent:
+
+* Outcomes are stored in the order the votes closed. Storing one stores every
+  earlier decided vote of the meeting first, so the chain always runs in that
+  order, whichever outcome happens to be asked for first.
+* An annulled vote keeps its stored outcome (it is part of the record and of
+  the chain) but is published without a decision, with the reason.
+* A proefstemming is never computed, stored or listed.
+* The running tally of an open vote is for the chair and the auditors only;
+  the public gets 409 until the vote closes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.errors import UpstreamFailed
+from services.common.http import ServiceClient
+from services.results import repository
+from services.results.compute import (
+    canonical_json,
+    chain_hash,
+    compute,
+    definition,
+    inputs_hash,
+    sha256_hex,
+)
+from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed
+from services.results.models import ResultsMeeting, StoredOutcome, utcnow
+from services.results.schemas import (
+    BallotProgress,
+    BallotRecord,
+    BallotVote,
+    ChainLink,
+    ComputedOutcome,
+    Count,
+    CurrentRead,
+    OutcomeRead,
+    ProgressRead,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+DECIDED = ("closed", "annulled")
+
+
+# --- reading ballot -----------------------------------------------------------------
+
+
+def _parse(model: type[Model], body: Any) -> Model:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise UpstreamFailed(
+            "De stemmingen-dienst gaf een antwoord dat niet klopt.", upstream="stemmingen"
+        ) from exc
+
+
+async def fetch_vote(ballot: ServiceClient, vote_id: int) -> BallotVote:
+    return _parse(BallotVote, await ballot.get_json(f"/api/votes/{vote_id}"))
+
+
+async def fetch_votes(ballot: ServiceClient, meeting: str) -> list[BallotVote]:
+    body = await ballot.get_json(f"/api/meetings/{meeting}/votes")
+    if not isinstance(body, list):
+        raise UpstreamFailed("De stemmingen-dienst gaf geen lijst van stemmingen.")
+    return [_parse(BallotVote, item) for item in body]
+
+
+async def fetch_record(ballot: ServiceClient, vote_id: int) -> BallotRecord:
+    return _parse(BallotRecord, await ballot.get_json(f"/api/votes/{vote_id}/record"))
+
+
+async def fetch_progress(ballot: ServiceClient, vote_id: int) -> BallotProgress:
+    return _parse(BallotProgress, await ballot.get_json(f"/api/votes/{vote_id}/progress"))
+
+
+def _close_order(votes: Iterable[BallotVote]) -> list[BallotVote]:
+    """Closed and annulled votes that count, in the order they closed."""
+    epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    decided = [v for v in votes if v.status in DECIDED]
+    return sorted(decided, key=lambda v: (v.closed_at or epoch, v.position, v.id))
+
+
+# --- storing ------------------------------------------------------------------------
+
+
+def _link(head: ResultsMeeting, record: BallotRecord) -> StoredOutcome:
+    """The stored outcome of ``record``, appended to the meeting's chain."""
+    outcome_json = canonical_json(compute(record).model_dump(mode="json"))
+    inputs, outcome = inputs_hash(record), sha256_hex(outcome_json)
+    link = chain_hash(
+        vote_id=record.vote.id, inputs=inputs, outcome=outcome, previous=head.head_hash
+    )
+    row = StoredOutcome(
+        vote_id=record.vote.id,
+        meeting=head.code,
+        sequence=head.length + 1,
+        outcome_json=outcome_json,
+        inputs_hash=inputs,
+        outcome_hash=outcome,
+        previous_hash=head.head_hash,
+        hash=link,
+        stored_at=utcnow(),
+    )
+    head.length += 1
+    head.head_hash = link
+    return row
+
+
+async def store_decided(
+    session: AsyncSession, *, ballot: ServiceClient, meeting: str, votes: list[BallotVote]
+) -> dict[int, StoredOutcome]:
+    """Every decided vote of the meeting stored (idempotent); by vote id."""
+    decided = [v for v in _close_order(votes) if not v.is_test]
+    rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
+    missing = [v for v in decided if v.id not in rows]
+    if not missing:
+        return rows
+    records = [await fetch_record(ballot, v.id) for v in missing]
+    head = await repository.lock_meeting(session, meeting)
+    # Under the lock: a concurrent request may have stored some of them meanwhile.
+    rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
+    for record in records:
+        if record.vote.id in rows or record.vote.status not in DECIDED:
+            continue
+        row = _link(head, record)
+        session.add(row)
+        rows[row.vote_id] = row
+    await session.flush()
+    return rows
+
+
+# --- publishing ---------------------------------------------------------------------
+
+
+def _read(
+    computed: ComputedOutcome, vote: BallotVote, *, live: bool, link: ChainLink | None
+) -> OutcomeRead:
+    return OutcomeRead(
+        vote=computed.vote,
+        status=vote.status,
+        live=live,
+        annulled_reason=vote.annulled_reason,
+        electorate=computed.electorate,
+        voted=computed.voted,
+        non_voters=computed.non_voters,
+        tallies=computed.tallies,
+        base=computed.base,
+        required=computed.required,
+        decision=None if vote.status == "annulled" else computed.decision,
+        explanation=computed.explanation,
+        record=link,
+    )
+
+
+def _read_stored(row: StoredOutcome, vote: BallotVote) -> OutcomeRead:
+    computed = ComputedOutcome.model_validate_json(row.outcome_json)
+    link = ChainLink(
+        sequence=row.sequence,
+        inputs_hash=row.inputs_hash,
+        outcome_hash=row.outcome_hash,
+        previous_hash=row.previous_hash,
+        hash=row.hash,
+        stored_at=row.stored_at,
+    )
+    return _read(computed, vote, live=False, link=link)
+
+
+async def _outcome_of(
+    session: AsyncSession, *, ballot: ServiceClient, vote: BallotVote, live_allowed: bool
+) -> OutcomeRead:
+    if vote.is_test:
+        raise ProefstemmingHasNoOutcome(
+            f"Stemming {vote.id} is een proefstemming: die telt nooit en heeft geen uitslag."
+        )
+    if vote.status == "prepared":
+        raise VoteNotClosed(f"Stemming {vote.id} is nog niet geopend.")
+    if vote.status == "open":
+        if not live_allowed:
+            raise VoteNotClosed(f"Stemming {vote.id} is nog open; de uitslag volgt na het sluiten.")
+        record = await fetch_record(ballot, vote.id)
+        if record.vote.status != "open":  # closed in the meantime: the stored one
+            return await _outcome_of(
+                session, ballot=ballot, vote=record.vote, live_allowed=live_allowed
+            )
+        return _read(compute(record), record.vote, live=True, link=None)
+    row = await repository.stored_outcome(session, vote.id)
+    if row is None:
+        votes = await fetch_votes(ballot, vote.meeting)
+        row = (await store_decided(session, ballot=ballot, meeting=vote.meeting, votes=votes))[
+            vote.id
+        ]
+    return _read_stored(row, vote)
+
+
+async def outcome(
+    session: AsyncSession, *, ballot: ServiceClient, vote_id: int, live_allowed: bool
+) -> OutcomeRead:
+    vote = await fetch_vote(ballot, vote_id)
+    return await _outcome_of(session, ballot=ballot, vote=vote, live_allowed=live_allowed)
+
+
+async def meeting_outcomes(
+    session: AsyncSession, *, ballot: ServiceClient, meeting: str
+) -> list[OutcomeRead]:
+    """Every decided vote of the meeting that counts, in the order they closed."""
+    votes = await fetch_votes(ballot, meeting)
+    by_id = {v.id: v for v in votes}
+    rows = await store_decided(session, ballot=ballot, meeting=meeting, votes=votes)
+    ordered = sorted(rows.values(), key=lambda row: row.sequence)
+    return [_read_stored(row, by_id[row.vote_id]) for row in ordered if row.vote_id in by_id]
+
+
+def _progress(progress: BallotProgress, *, until: datetime.datetime) -> ProgressRead:
+    opened = progress.opened_at
+    return ProgressRead(
+        electorate=Count(members=progress.electorate_members, weight=progress.electorate_weight),
+        voted=Count(members=progress.voted_members, weight=progress.voted_weight),
+        opened_at=opened,
+        elapsed_seconds=max(0, int((until - opened).total_seconds())) if opened else 0,
+    )
+
+
+async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str) -> CurrentRead:
+    """What the chair's screen shows: the open vote, else the latest decided one."""
+    now = utcnow()
+    votes = await fetch_votes(ballot, meeting)
+    screen: dict[str, Any] = {"meeting": meeting, "server_time": now}
+    open_vote = next((v for v in votes if v.status == "open"), None)
+    if open_vote is not None:
+        progress = await fetch_progress(ballot, open_vote.id)
+        return CurrentRead(
+            **screen,
+            state="open",
+            vote=definition(open_vote),
+            progress=_progress(progress, until=now),
+            outcome=None,
+        )
+    decided = _close_order(votes)
+    if not decided:
+        return CurrentRead(**screen, state="idle", vote=None, progress=None, outcome=None)
+    latest = decided[-1]
+    if latest.is_test:
+        progress = await fetch_progress(ballot, latest.id)
+        return CurrentRead(
+            **screen,
+            state="test",
+            vote=definition(latest),
+            progress=_progress(progress, until=latest.closed_at or now),
+            outcome=None,
+        )
+    rows = await store_decided(session, ballot=ballot, meeting=meeting, votes=votes)
+    return CurrentRead(
+        **screen,
+        state="annulled" if latest.status == "annulled" else "closed",
+        vote=definition(latest),
+        progress=None,
+        outcome=_read_stored(rows[latest.id], latest),
+    )

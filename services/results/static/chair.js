@@ -1,0 +1,159 @@
+// The chair's screen: polls what to show and renders it. Polling, not a
+// socket, so the screen recovers by itself when the service was away.
+"use strict";
+
+(function () {
+  const POLL_MS = 500;
+  const TIMEOUT_MS = 3000;
+  const KINDS = {
+    proefstemming: "Proefstemming",
+    voorstel: "Voorstel",
+    motie: "Motie",
+    amendement: "Amendement",
+    ordevoorstel: "Ordevoorstel",
+    verkiezing: "Verkiezing",
+  };
+  const SECTIONS = ["loading", "idle", "progress", "result", "annulled"];
+
+  const meeting = document.body.dataset.meeting;
+  const url = "/api/meetings/" + encodeURIComponent(meeting) + "/current";
+  const $ = (id) => document.getElementById(id);
+  let shownResult = null; // key of the result on screen; bars are built once per result
+
+  function number(n) {
+    return n.toLocaleString("nl-NL");
+  }
+
+  function votes(n) {
+    return number(n) + (n === 1 ? " stem" : " stemmen");
+  }
+
+  function clock(seconds) {
+    const m = Math.floor(seconds / 60);
+    const s = seconds % 60;
+    return m + ":" + String(s).padStart(2, "0");
+  }
+
+  function show(section) {
+    for (const id of SECTIONS) $(id).hidden = id !== section;
+  }
+
+  function heading(vote) {
+    $("vote-kind").textContent = vote ? KINDS[vote.kind] || vote.kind : "";
+    $("vote-title").textContent = vote ? vote.title : "";
+  }
+
+  function renderProgress(current) {
+    const p = current.progress;
+    const test = current.vote.kind === "proefstemming";
+    $("progress-heading").textContent =
+      current.state === "open" ? (test ? "Proefstemming: druk op een toets" : "Er wordt gestemd")
+                               : "Proefstemming gesloten";
+    $("progress-members").textContent = number(p.voted.members) + " van " + number(p.electorate.members);
+    $("progress-weight").textContent = number(p.voted.weight) + " van " + number(p.electorate.weight);
+    $("elapsed").textContent = clock(p.elapsed_seconds);
+    const share = p.electorate.weight ? (100 * p.voted.weight) / p.electorate.weight : 0;
+    $("progress-bar").style.width = share + "%";
+    $("progress-note").textContent = test ? "Een proefstemming telt niet." : "";
+  }
+
+  function barRow(tally, base, winner) {
+    const row = document.createElement("li");
+    row.className = "bar-row";
+    row.dataset.key = tally.key;
+    row.dataset.role = tally.role;
+    row.dataset.testid = "bar-" + tally.key;
+    row.dataset.winner = String(winner);
+    const label = document.createElement("span");
+    label.className = "bar-label";
+    label.textContent = tally.label;
+    const track = document.createElement("span");
+    track.className = "bar-track";
+    const fill = document.createElement("span");
+    fill.className = "bar-fill";
+    fill.style.display = "block";
+    fill.style.width = (base ? (100 * tally.weight) / base : 0) + "%";
+    track.appendChild(fill);
+    const numbers = document.createElement("span");
+    numbers.className = "bar-numbers";
+    const weight = document.createElement("span");
+    weight.className = "weight";
+    weight.textContent = votes(tally.weight) + "  ";
+    const pct = document.createElement("span");
+    pct.className = "percentage";
+    pct.textContent = tally.percentage || "–";
+    numbers.append(weight, pct);
+    row.append(label, track, numbers);
+    return row;
+  }
+
+  function renderResult(outcome) {
+    const key = outcome.vote.id + ":" + (outcome.record ? outcome.record.hash : "live");
+    if (key === shownResult) return;
+    shownResult = key;
+    const decision = outcome.decision;
+    $("outcome-sentence").textContent = decision ? decision.sentence_2023 : "";
+    const bars = $("bars");
+    bars.replaceChildren();
+    const outside = [];
+    for (const tally of outcome.tallies) {
+      if (tally.in_base) {
+        const winner = decision !== null &&
+          (decision.winner === tally.key || (decision.adopted === true && tally.role === "for") ||
+           (decision.adopted === false && tally.role === "against"));
+        bars.appendChild(barRow(tally, outcome.base.weight, winner));
+      } else {
+        outside.push(tally.label + ": " + votes(tally.weight));
+      }
+    }
+    $("not-counted").textContent = outside.length ? outside.join(", ") + " (telt niet mee als uitgebracht)" : "";
+    $("basis").textContent = "Uitgebracht (" + outcome.base.description + "): " + votes(outcome.base.weight) +
+      ". Vereist: " + outcome.required.description + ".";
+    $("turnout").textContent = "Gestemd: " + number(outcome.voted.members) + " van " +
+      number(outcome.electorate.members) + " gemeenten, " + number(outcome.voted.weight) + " van " +
+      votes(outcome.electorate.weight) + ".";
+  }
+
+  function render(current) {
+    document.body.dataset.state = current.state;
+    heading(current.vote);
+    if (current.state === "open" || current.state === "test") {
+      shownResult = null;
+      renderProgress(current);
+      show("progress");
+    } else if (current.state === "closed") {
+      renderResult(current.outcome);
+      show("result");
+    } else if (current.state === "annulled") {
+      shownResult = null;
+      $("annulled-reason").textContent = current.outcome.annulled_reason || "";
+      show("annulled");
+    } else {
+      shownResult = null;
+      show("idle");
+    }
+  }
+
+  function connected(ok) {
+    $("connection").hidden = ok;
+    document.body.dataset.connected = String(ok);
+  }
+
+  async function poll() {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    try {
+      const response = await fetch(url, { cache: "no-store", signal: controller.signal });
+      if (!response.ok) throw new Error("status " + response.status);
+      render(await response.json());
+      connected(true);
+    } catch (error) {
+      connected(false);
+    } finally {
+      clearTimeout(timer);
+      setTimeout(poll, POLL_MS);
+    }
+  }
+
+  poll();
+})();

@@ -1,0 +1,141 @@
+"""Registration, ballot and results in-process; each reaches the next over ASGI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.ballot.app import create_app as create_ballot
+from services.ballot.config import BallotSettings
+from services.common.settings import TokenSettings
+from services.registration.app import create_app as create_registration
+from services.registration.config import RegistrationSettings
+from services.results.app import create_app as create_results
+from services.results.config import ResultsSettings
+from tests.support.apps import bearer, serve_in_process
+from tests.support.builders import make_meeting
+
+# The hand-computed example: Groningen is present but does not vote.
+BINDINGS = {"GM0363": "000363", "GM0088": "000088", "GM0344": "000344", "GM0014": "000014"}
+
+
+@dataclass
+class Services:
+    registration: httpx.AsyncClient
+    ballot: httpx.AsyncClient
+    results: httpx.AsyncClient
+    ballot_app: FastAPI
+    results_app: FastAPI
+    tokens: dict[str, str]
+
+    def auth(self, role: str) -> dict[str, str]:
+        return bearer(self.tokens[role])
+
+
+def results_settings(database_urls: dict[str, str], tokens: TokenSettings) -> ResultsSettings:
+    return ResultsSettings(
+        database_url=database_urls["results"], tokens=tokens, ballot_url="http://ballot"
+    )
+
+
+@pytest.fixture
+async def services(
+    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+) -> AsyncIterator[Services]:
+    registration_app = create_registration(
+        RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
+    )
+    async with serve_in_process(registration_app) as registration:
+        ballot_app = create_ballot(
+            BallotSettings(
+                database_url=database_urls["ballot"],
+                tokens=tokens,
+                registration_url="http://registration",
+            ),
+            registration_transport=httpx.ASGITransport(app=registration_app),
+        )
+        async with serve_in_process(ballot_app) as ballot:
+            results_app = create_results(
+                results_settings(database_urls, tokens),
+                ballot_transport=httpx.ASGITransport(app=ballot_app),
+            )
+            async with serve_in_process(results_app) as results:
+                yield Services(registration, ballot, results, ballot_app, results_app, token_values)
+
+
+async def seat(services: Services, meeting: str, bindings: dict[str, str] = BINDINGS) -> None:
+    """A meeting whose members in ``bindings`` are present with those handsets."""
+    cards = await make_meeting(services.registration, admin=services.tokens["admin"], code=meeting)
+    for member, handset in bindings.items():
+        response = await services.registration.post(
+            f"/api/meetings/{meeting}/registrations",
+            json={"card_code": cards[member], "handset": handset},
+            headers=services.auth("desk"),
+        )
+        assert response.status_code == 201, response.text
+
+
+def press(handset: str, seq: int, key: int) -> dict[str, Any]:
+    return {
+        "receiver": "R01",
+        "handset": handset,
+        "seq": seq,
+        "key": key,
+        "rssi": -60,
+        "battery": 90,
+        "received_at": "2023-12-01T10:00:00Z",
+    }
+
+
+async def new_vote(services: Services, meeting: str, **fields: Any) -> int:
+    body = {"kind": "voorstel", "title": "Voorstel 1", **fields}
+    response = await services.ballot.post(
+        f"/api/meetings/{meeting}/votes", json=body, headers=services.auth("chair")
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def act(services: Services, vote_id: int, action: str, **body: Any) -> None:
+    response = await services.ballot.post(
+        f"/api/votes/{vote_id}/{action}", json=body or None, headers=services.auth("chair")
+    )
+    assert response.status_code == 200, response.text
+
+
+async def cast(services: Services, meeting: str, choices: dict[str, int], seq: int = 1) -> None:
+    """Each handset in ``choices`` presses its key once."""
+    response = await services.ballot.post(
+        f"/api/meetings/{meeting}/presses",
+        json={"presses": [press(h, seq, key) for h, key in choices.items()]},
+        headers=services.auth("gateway"),
+    )
+    assert response.status_code == 200, response.text
+    assert {r["status"] for r in response.json()["results"]} <= {"OK"}, response.text
+
+
+# Amsterdam voor, Schiermonnikoog tegen, Utrecht onthouding, Groningen nothing.
+HAND_COMPUTED = {"000363": 1, "000088": 2, "000344": 3}
+
+
+async def run_vote(
+    services: Services,
+    meeting: str,
+    choices: dict[str, int] = HAND_COMPUTED,
+    *,
+    close: bool = True,
+    **fields: Any,
+) -> int:
+    """A vote opened, pressed and (by default) closed in an already seated meeting."""
+    vote_id = await new_vote(services, meeting, **fields)
+    await act(services, vote_id, "open")
+    if choices:
+        await cast(services, meeting, choices, seq=vote_id)
+    if close:
+        await act(services, vote_id, "close")
+    return vote_id
