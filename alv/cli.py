@@ -18,6 +18,7 @@ def tokens(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from hardware.cli import register_cli as register_hardware
+    from services.registration.cli import register_cli as register_cards
 
     parser = argparse.ArgumentParser(
         prog="alv",
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register_cli(subparsers)
     serve.register_cli(subparsers)
     register_hardware(subparsers)
+    register_cards(subparsers)
     parser_tokens = subparsers.add_parser("tokens", help="print a fresh set of role tokens as env")
     parser_tokens.set_defaults(handler=tokens)
     return parser

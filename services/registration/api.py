@@ -1,29 +1,32 @@
-"""HTTP routes of the registration service: parse, call the service, return."""
+"""HTTP routes for meetings, members, weights and contacts: parse, call, return.
+
+The card routes are in ``api_cards.py``, the desk's in ``api_desk.py``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Request, status
+from pydantic import ValidationError
 
 from services.common.errors import problem_responses
 from services.registration import repository, service
-from services.registration.deps import AdminAuth, AuditorAuth, DeskAuth, ElectorateAuth, SessionDep
+from services.registration.deps import AdminAuth, AuditorAuth, SessionDep
+from services.registration.errors import BadImport
 from services.registration.schemas import (
     AuditRead,
-    CardRead,
-    CardScan,
-    Electorate,
-    HandsetSwap,
+    CbsImport,
+    ContactImportReport,
     ImportReport,
     MeetingCreate,
     MeetingRead,
     MemberRead,
-    MemberStatus,
-    Presence,
-    RegistrationCreate,
+    PopulationSupply,
 )
 
 router = APIRouter(prefix="/api")
-CARD_REFUSALS = problem_responses(404, 409, 422)
+CSV_BODY = {
+    "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+}
 
 
 @router.post(
@@ -42,28 +45,48 @@ async def read_meeting(meeting: str, session: SessionDep) -> MeetingRead:
     return MeetingRead.model_validate(await service.get_meeting(session, meeting))
 
 
+def _text(body: bytes) -> str:
+    return body.decode("utf-8-sig", errors="replace")
+
+
 @router.post(
     "/meetings/{meeting}/members/import",
     responses=problem_responses(404, 422),
     tags=["members"],
     openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": CbsImport.model_json_schema()},
+            },
+            "required": True,
+        }
     },
 )
 async def import_members(
-    meeting: str,
-    session: SessionDep,
-    role: AdminAuth,
-    body: bytes = Body(media_type="text/csv"),
-    source: str = "upload",
+    meeting: str, request: Request, session: SessionDep, role: AdminAuth, source: str = "upload"
 ) -> ImportReport:
+    """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``)."""
     found = await service.get_meeting(session, meeting)
+    body = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            cbs = CbsImport.model_validate_json(body)
+        except ValidationError as exc:
+            raise BadImport(
+                "Verwacht JSON met 'observations' (Observations.json) en 'regions'"
+                " (RegioSCodes.json) van CBS-tabel 03759ned."
+            ) from exc
+        return await service.import_members_cbs(
+            session,
+            meeting=found,
+            observations=cbs.observations,
+            regions=cbs.regions,
+            source=source,
+            actor=role.value,
+        )
     return await service.import_members(
-        session,
-        meeting=found,
-        text=body.decode("utf-8-sig", errors="replace"),
-        source=source,
-        actor=role.value,
+        session, meeting=found, text=_text(body), source=source, actor=role.value
     )
 
 
@@ -73,75 +96,40 @@ async def list_members(meeting: str, session: SessionDep) -> list[MemberRead]:
     return [MemberRead.model_validate(m) for m in await repository.members(session, found)]
 
 
-@router.post("/meetings/{meeting}/cards", responses=problem_responses(404, 409), tags=["cards"])
-async def issue_cards(meeting: str, session: SessionDep, role: AdminAuth) -> list[CardRead]:
-    found = await service.get_meeting(session, meeting)
-    return await service.issue_cards(session, meeting=found, actor=role.value)
-
-
-@router.get("/meetings/{meeting}/cards", responses=problem_responses(404), tags=["cards"])
-async def list_cards(meeting: str, session: SessionDep, _: AdminAuth) -> list[CardRead]:
-    found = await service.get_meeting(session, meeting)
-    return await service.list_cards(session, meeting=found)
-
-
-@router.post("/meetings/{meeting}/desk/scan", responses=CARD_REFUSALS, tags=["desk"])
-async def scan_card(meeting: str, data: CardScan, session: SessionDep, _: DeskAuth) -> MemberStatus:
-    found = await service.get_meeting(session, meeting)
-    return await service.scan(session, meeting=found, code=data.card_code)
-
-
-@router.post(
-    "/meetings/{meeting}/registrations",
-    status_code=status.HTTP_201_CREATED,
-    responses=CARD_REFUSALS,
-    tags=["desk"],
-)
-async def register(
-    meeting: str, data: RegistrationCreate, session: SessionDep, role: DeskAuth
-) -> MemberStatus:
-    found = await service.get_meeting(session, meeting)
-    return await service.register(
-        session, meeting=found, code=data.card_code, handset=data.handset, actor=role.value
-    )
-
-
-@router.post(
-    "/meetings/{meeting}/registrations/{member}/return",
+@router.put(
+    "/meetings/{meeting}/members/{member}/population",
     responses=problem_responses(404),
-    tags=["desk"],
+    tags=["members"],
 )
-async def return_handset(
-    meeting: str, member: str, session: SessionDep, role: DeskAuth
-) -> MemberStatus:
+async def supply_population(
+    meeting: str, member: str, data: PopulationSupply, session: SessionDep, role: AdminAuth
+) -> MemberRead:
+    """Staff supply a figure the import lacked; the weight is recomputed."""
     found = await service.get_meeting(session, meeting)
-    return await service.return_handset(
-        session, meeting=found, member_code=member, actor=role.value
+    updated = await service.supply_population(
+        session, meeting=found, member_code=member, data=data, actor=role.value
     )
+    return MemberRead.model_validate(updated)
 
 
 @router.post(
-    "/meetings/{meeting}/registrations/{member}/swap", responses=CARD_REFUSALS, tags=["desk"]
+    "/meetings/{meeting}/contacts/import",
+    responses=problem_responses(404, 422),
+    tags=["members"],
+    openapi_extra=CSV_BODY,
 )
-async def swap_handset(
-    meeting: str, member: str, data: HandsetSwap, session: SessionDep, role: DeskAuth
-) -> MemberStatus:
+async def import_contacts(
+    meeting: str,
+    session: SessionDep,
+    role: AdminAuth,
+    body: bytes = Body(media_type="text/csv"),
+    source: str = "upload",
+) -> ContactImportReport:
+    """Per municipality the gemeentesecretaris: ``code,name,email``."""
     found = await service.get_meeting(session, meeting)
-    return await service.swap_handset(
-        session, meeting=found, member_code=member, handset=data.handset, actor=role.value
+    return await service.import_contacts(
+        session, meeting=found, text=_text(body), source=source, actor=role.value
     )
-
-
-@router.get("/meetings/{meeting}/presence", responses=problem_responses(404), tags=["desk"])
-async def presence(meeting: str, session: SessionDep) -> Presence:
-    found = await service.get_meeting(session, meeting)
-    return await service.presence(session, meeting=found)
-
-
-@router.get("/meetings/{meeting}/electorate", responses=problem_responses(404), tags=["electorate"])
-async def electorate(meeting: str, session: SessionDep, _: ElectorateAuth) -> Electorate:
-    found = await service.get_meeting(session, meeting)
-    return await service.electorate(session, meeting=found)
 
 
 @router.get("/meetings/{meeting}/audit", responses=problem_responses(404), tags=["audit"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
-from services.registration.api import router
+from services.registration import api, api_cards, api_desk, pages
 from services.registration.config import RegistrationSettings
 
 SERVICE_DIR = Path(__file__).parent
@@ -28,5 +28,5 @@ def create_app(settings: RegistrationSettings) -> FastAPI:
         description="Leden en stemgewichten, stemkaarten, de stembalie.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router],
+        routers=[api.router, api_cards.router, api_desk.router, pages.router],
     )

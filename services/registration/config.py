@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -9,3 +10,14 @@ class RegistrationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
 
     port: int = 8001
+
+    # Sending stemkaarten by e-mail. An empty host means "not configured":
+    # sending is refused with a clear message, everything else works.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True  # upgrade a plain connection (port 587)
+    smtp_ssl: bool = False  # TLS from the first byte (port 465); wins over starttls
+    smtp_username: str = ""  # empty: no authentication
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = 30.0
+    mail_from: str = ""  # e.g. "VNG ALV <alv@vng.nl>"

@@ -2,13 +2,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
-from services.common.database import request_session
+from services.common.database import Database, request_session
+from services.registration.config import RegistrationSettings
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _settings(request: Request) -> RegistrationSettings:
+    settings: RegistrationSettings = request.app.state.settings
+    return settings
+
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+# Only for a flow that must not hold one transaction for the whole request
+# (sending mail); everything else takes SessionDep.
+DatabaseDep = Annotated[Database, Depends(_database)]
+SettingsDep = Annotated[RegistrationSettings, Depends(_settings)]
 AdminAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 DeskAuth = Annotated[Role, Depends(require(Role.DESK))]
 ElectorateAuth = Annotated[Role, Depends(require(Role.GATEWAY, Role.CHAIR, Role.AUDITOR))]

@@ -5,18 +5,22 @@ AlvError
  │    ├── MeetingNotFound      404
  │    ├── MemberNotFound       404
  │    ├── UnknownCard          404  well-formed code we never issued
- │    └── NotRegistered        404  the member has no handset now
+ │    ├── NotRegistered        404  the member has no handset now
+ │    ├── HandsetNotBound      404  the handset belongs to nobody now
+ │    └── NoCard               404  nothing issued yet to re-issue or render
  ├── Conflict
  │    ├── MeetingExists        409
  │    ├── CardRevoked          409  replaced by a re-issued card
  │    ├── AlreadyRegistered    409  (when, which handset)
  │    ├── HandsetInUse         409  bound to another municipality
- │    └── PopulationMissing    409  cards blocked until staff supply a figure
+ │    ├── PopulationMissing    409  cards blocked until staff supply a figure
+ │    └── MailNotConfigured    409  no SMTP server in the settings
  └── Invalid
       ├── MalformedCode        422  not a stemkaart code at all
       ├── ForgedCard           422  the tag does not match: altered or forged
       ├── OtherMeetingCard     422  a valid-looking code of another meeting
       ├── MalformedHandset     422
+      ├── NotConfirmed         422  no card and no officer's confirmation
       └── BadImport            422
 """
 
@@ -79,3 +83,19 @@ class MalformedHandset(Invalid):
 
 class BadImport(Invalid):
     code = "bad_import"
+
+
+class HandsetNotBound(NotFound):
+    code = "handset_not_bound"
+
+
+class NoCard(NotFound):
+    code = "no_card"
+
+
+class MailNotConfigured(Conflict):
+    code = "mail_not_configured"
+
+
+class NotConfirmed(Invalid):
+    code = "not_confirmed"

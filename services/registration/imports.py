@@ -1,7 +1,8 @@
-"""Reading member lists with populations, without touching the database.
+"""Reading member lists and contacts from CSV, without touching the database.
 
 The simple CSV (``code,name,population[,reference_date]``) as shipped in
-``data/``. Every row is either read or skipped with a reason the import report
+``data/``; the contacts CSV (``code,name,email``: the gemeentesecretaris).
+Every row is either read or skipped with a reason the import report
 shows; a figure is never guessed. An empty population means "no figure yet"
 (a municipality that merged on 1 January): the member is imported without a
 weight and card generation stays blocked until staff supply it.
@@ -17,6 +18,14 @@ from dataclasses import dataclass
 
 _CODE = re.compile(r"^GM\d{4}$")
 REQUIRED_COLUMNS = ("code", "name", "population")
+CONTACT_COLUMNS = ("code", "name", "email")
+# A deliberately plain address check (no lookups): a dot-atom local part and a
+# domain of letter/digit/hyphen labels with an alphabetic top-level domain.
+# It refuses the typos that happen in spreadsheets (spaces, commas, two @,
+# a missing domain) and accepts every address a municipality really uses.
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_TLD = re.compile(r"^[A-Za-z]{2,63}$")
 
 
 @dataclass(frozen=True)
@@ -67,13 +76,18 @@ def _row(line: int, record: dict[str, str | None]) -> MemberRow:
     return MemberRow(line, code, name, population, reference_date)
 
 
-def parse_members_csv(text: str) -> ParsedMembers:
+def _reader(text: str, required: tuple[str, ...]) -> csv.DictReader[str]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [column.strip().lower() for column in reader.fieldnames or []]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    missing = [column for column in required if column not in header]
     if missing:
         raise UnreadableFile(f"kolommen ontbreken: {', '.join(missing)}")
     reader.fieldnames = header
+    return reader
+
+
+def parse_members_csv(text: str) -> ParsedMembers:
+    reader = _reader(text, REQUIRED_COLUMNS)
     rows: list[MemberRow] = []
     skipped: list[Skipped] = []
     seen: set[str] = set()
@@ -90,3 +104,58 @@ def parse_members_csv(text: str) -> ParsedMembers:
         seen.add(row.code)
         rows.append(row)
     return ParsedMembers(rows, skipped)
+
+
+def is_valid_email(address: str) -> bool:
+    if len(address) > 254 or address.count("@") != 1:
+        return False
+    local, domain = address.rsplit("@", 1)
+    labels = domain.split(".")
+    return (
+        0 < len(local) <= 64
+        and _LOCAL.match(local) is not None
+        and len(labels) >= 2
+        and all(_LABEL.match(label) for label in labels)
+        and _TLD.match(labels[-1]) is not None
+    )
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    line: int
+    code: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ParsedContacts:
+    rows: list[ContactRow]
+    skipped: list[Skipped]
+
+
+def parse_contacts_csv(text: str) -> ParsedContacts:
+    """Per municipality the gemeentesecretaris: ``code,name,email``."""
+    reader = _reader(text, CONTACT_COLUMNS)
+    rows: list[ContactRow] = []
+    skipped: list[Skipped] = []
+    seen: set[str] = set()
+    for record in reader:
+        line = reader.line_num
+        code = (record.get("code") or "").strip().upper()
+        name = (record.get("name") or "").strip()
+        email = (record.get("email") or "").strip()
+        if not _CODE.match(code):
+            reason = f"ongeldige gemeentecode '{code}' (verwacht GM gevolgd door 4 cijfers)"
+        elif not name:
+            reason = f"{code}: naam van de gemeentesecretaris ontbreekt"
+        elif not is_valid_email(email):
+            reason = f"{code}: '{email}' is geen geldig e-mailadres"
+        elif code in seen:
+            reason = f"{code} staat dubbel in het bestand"
+        else:
+            seen.add(code)
+            rows.append(ContactRow(line, code, name, email))
+            continue
+        skipped.append(Skipped(line, reason))
+    return ParsedContacts(rows, skipped)

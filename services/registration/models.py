@@ -53,6 +53,9 @@ class Member(Base):
     population_date: Mapped[datetime.date | None] = mapped_column(Date)
     population_source: Mapped[str | None] = mapped_column(String(300))
     weight: Mapped[int | None] = mapped_column(Integer)
+    # The gemeentesecretaris, who receives the stemkaart by e-mail.
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
 
 
 class VotingCard(Base):
@@ -108,3 +111,24 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     member_code: Mapped[str | None] = mapped_column(String(6))
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CardMail(Base):
+    """One attempt to e-mail a stemkaart: the send log staff read and resend from.
+
+    A refusal the SMTP server gives while we talk to it is recorded here; a
+    bounce that arrives later as a delivery report cannot be, because nothing
+    reads the sender's mailbox.
+    """
+
+    __tablename__ = "card_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    card_version: Mapped[int] = mapped_column(Integer)
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10))  # "sent" or "failed"
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    attempted_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)

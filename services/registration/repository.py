@@ -7,7 +7,35 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registration.models import AuditEntry, Meeting, Member, Registration, VotingCard
+from services.registration.models import (
+    AuditEntry,
+    CardMail,
+    Meeting,
+    Member,
+    Registration,
+    VotingCard,
+)
+
+
+def add_audit(
+    session: AsyncSession,
+    meeting: Meeting,
+    *,
+    actor: str,
+    action: str,
+    member: Member | None = None,
+    **details: object,
+) -> None:
+    """Every change leaves an entry: who (the role), what, when, for which member."""
+    session.add(
+        AuditEntry(
+            meeting_id=meeting.id,
+            actor=actor,
+            action=action,
+            member_code=member.code if member else None,
+            details=details,
+        )
+    )
 
 
 async def meeting_by_code(session: AsyncSession, code: str) -> Meeting | None:
@@ -90,3 +118,36 @@ async def audit_entries(session: AsyncSession, meeting: Meeting) -> Sequence[Aud
         select(AuditEntry).where(AuditEntry.meeting_id == meeting.id).order_by(AuditEntry.id)
     )
     return result.all()
+
+
+async def search_members(session: AsyncSession, meeting: Meeting, query: str) -> Sequence[Member]:
+    # Escape LIKE wildcards: an officer typing "%" means the character.
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    result = await session.scalars(
+        select(Member)
+        .where(
+            Member.meeting_id == meeting.id,
+            func.lower(Member.name).like(pattern.lower(), escape="\\"),
+        )
+        .order_by(Member.name)
+        .limit(20)
+    )
+    return result.all()
+
+
+async def card_mails(session: AsyncSession, meeting: Meeting) -> Sequence[tuple[CardMail, Member]]:
+    result = await session.execute(
+        select(CardMail, Member)
+        .join(Member, Member.id == CardMail.member_id)
+        .where(CardMail.meeting_id == meeting.id)
+        .order_by(CardMail.id)
+    )
+    return [(mail, member) for mail, member in result]
+
+
+async def latest_mail_status(session: AsyncSession, meeting: Meeting) -> dict[int, str]:
+    """member id -> status of its latest attempt, for "resend the failures"."""
+    latest: dict[int, str] = {}
+    for mail, _ in await card_mails(session, meeting):
+        latest[mail.member_id] = mail.status
+    return latest

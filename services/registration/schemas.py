@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,8 @@ class MemberRead(BaseModel):
     population_date: datetime.date | None
     population_source: str | None
     weight: int | None
+    contact_name: str | None
+    contact_email: str | None
 
 
 class SkippedRow(BaseModel):
@@ -45,6 +48,33 @@ class ImportReport(BaseModel):
     created: int
     updated: int
     skipped: list[SkippedRow]
+    # Members imported without a figure: cards stay blocked until staff supply it.
+    without_population: list[str] = []
+    period: str | None = Field(default=None, examples=["2023JJ00"])  # CBS imports only
+
+
+class CbsImport(BaseModel):
+    """The two documents of CBS table 03759ned as its OData API returns them."""
+
+    observations: dict[str, object] = Field(description="Observations (measure M000352)")
+    regions: dict[str, object] = Field(description="RegioSCodes: code -> Title")
+
+
+class PopulationSupply(BaseModel):
+    population: int = Field(ge=0, le=100_000_000, examples=[70_000])
+    source: str = Field(
+        min_length=3,
+        max_length=300,
+        examples=["CBS StatLine 03759ned, op de grenzen van 2023, opgevraagd 2023-05-02"],
+    )
+
+
+class ContactImportReport(BaseModel):
+    read: int
+    updated: int
+    skipped: list[SkippedRow]  # unreadable rows and invalid addresses
+    unmatched: list[SkippedRow]  # rows whose code is not a member of the meeting
+    without_contact: list[str]  # members that still have no address
 
 
 class CardRead(BaseModel):
@@ -53,6 +83,12 @@ class CardRead(BaseModel):
     weight: int
     version: int
     code: str
+
+
+class CardReissue(BaseModel):
+    reason: str = Field(
+        min_length=3, max_length=300, examples=["kwijt", "naar de griffier gemaild"]
+    )
 
 
 class CardScan(BaseModel):
@@ -64,6 +100,15 @@ class RegistrationCreate(BaseModel):
     handset: str = Field(min_length=1, max_length=40)
 
 
+class RegistrationWithoutCard(BaseModel):
+    """A forgotten card: the officer checked who it is and says so by name."""
+
+    member: str = Field(min_length=1, max_length=6, examples=["GM0363"])
+    handset: str = Field(min_length=1, max_length=40)
+    officer: str = Field(max_length=100, examples=["J. de Vries"])
+    confirmed: bool
+
+
 class HandsetSwap(BaseModel):
     handset: str = Field(min_length=1, max_length=40)
 
@@ -73,7 +118,7 @@ class MemberStatus(BaseModel):
 
     member: str
     name: str
-    weight: int
+    weight: int | None  # None only for a member still without a population figure
     present: bool
     handset: str | None
     registered_at: datetime.datetime | None
@@ -106,3 +151,32 @@ class AuditRead(BaseModel):
     action: str
     member_code: str | None
     details: dict[str, object]
+
+
+MailStatus = Literal["sent", "failed"]
+
+
+class MailLogEntry(BaseModel):
+    member: str
+    name: str
+    card_version: int
+    recipient: str | None
+    status: MailStatus
+    smtp_code: int | None
+    error: str | None
+    attempted_at: datetime.datetime
+
+
+class SendRequest(BaseModel):
+    members: list[str] | None = Field(
+        default=None, description="only these members (CBS codes); all when left out"
+    )
+    only_failed: bool = Field(
+        default=False, description="only members whose latest attempt was not sent"
+    )
+
+
+class SendReport(BaseModel):
+    sent: int
+    failed: int
+    attempts: list[MailLogEntry]

@@ -1,81 +1,35 @@
-"""The registration logic: meetings, members and weights, cards, the desk.
+"""Meetings, members and their weights, contacts.
 
 No FastAPI here. Functions take the session first and keyword arguments after;
-they flush but never commit: the request owns the transaction.
+they flush but never commit: the request owns the transaction. The desk flow
+lives in ``desk.py``, stemkaarten in ``cards.py``, sending them in ``mailing.py``.
 """
 
 from __future__ import annotations
 
-import datetime
-import re
 import secrets
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registration import cardcode, repository
-from services.registration.errors import (
-    AlreadyRegistered,
-    BadImport,
-    CardRevoked,
-    ForgedCard,
-    HandsetInUse,
-    MalformedCode,
-    MalformedHandset,
-    MeetingExists,
-    MeetingNotFound,
-    MemberNotFound,
-    NotRegistered,
-    OtherMeetingCard,
-    PopulationMissing,
-    UnknownCard,
+from services.registration import repository
+from services.registration.cbs import parse_cbs_population
+from services.registration.errors import BadImport, MeetingExists, MeetingNotFound, MemberNotFound
+from services.registration.imports import (
+    ParsedMembers,
+    UnreadableFile,
+    parse_contacts_csv,
+    parse_members_csv,
 )
-from services.registration.imports import UnreadableFile, parse_members_csv
-from services.registration.models import (
-    AuditEntry,
-    Meeting,
-    Member,
-    Registration,
-    VotingCard,
-    utcnow,
-)
+from services.registration.models import Meeting, Member
 from services.registration.schemas import (
-    CardRead,
-    Electorate,
-    ElectorMember,
+    ContactImportReport,
     ImportReport,
     MeetingCreate,
-    MemberStatus,
-    Presence,
+    PopulationSupply,
     SkippedRow,
 )
 from services.registration.weights import population_reference_date, weight_for
-
-_HANDSET = re.compile(r"^\d{6}$")
-
-
-def _audit(
-    session: AsyncSession,
-    meeting: Meeting,
-    *,
-    actor: str,
-    action: str,
-    member: Member | None = None,
-    **details: object,
-) -> None:
-    session.add(
-        AuditEntry(
-            meeting_id=meeting.id,
-            actor=actor,
-            action=action,
-            member_code=member.code if member else None,
-            details=details,
-        )
-    )
-
-
-def _format_time(moment: datetime.datetime) -> str:
-    return moment.astimezone().strftime("%H:%M:%S")
 
 
 async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: str) -> Meeting:
@@ -90,7 +44,7 @@ async def create_meeting(session: AsyncSession, *, data: MeetingCreate, actor: s
     )
     session.add(meeting)
     await session.flush()
-    _audit(session, meeting, actor=actor, action="meeting.created", name=data.name)
+    repository.add_audit(session, meeting, actor=actor, action="meeting.created", name=data.name)
     return meeting
 
 
@@ -101,13 +55,30 @@ async def get_meeting(session: AsyncSession, code: str) -> Meeting:
     return meeting
 
 
-async def import_members(
-    session: AsyncSession, *, meeting: Meeting, text: str, source: str, actor: str
+async def get_member(session: AsyncSession, *, meeting: Meeting, code: str) -> Member:
+    member = await repository.member_by_code(session, meeting, code.strip().upper())
+    if member is None:
+        raise MemberNotFound(f"Gemeente '{code}' is geen lid in deze vergadering.")
+    return member
+
+
+def _set_population(member: Member, meeting: Meeting, population: int | None, source: str) -> None:
+    """Figure, weight and provenance always change together."""
+    member.population = population
+    member.population_date = meeting.population_date if population is not None else None
+    member.population_source = source if population is not None else None
+    member.weight = weight_for(population) if population is not None else None
+
+
+async def _apply_members(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    parsed: ParsedMembers,
+    source: str,
+    actor: str,
+    period: str | None = None,
 ) -> ImportReport:
-    try:
-        parsed = parse_members_csv(text)
-    except UnreadableFile as exc:
-        raise BadImport(f"Het bestand is niet te lezen: {exc}.") from exc
     skipped = [SkippedRow(line=s.line, reason=s.reason) for s in parsed.skipped]
     existing = {member.code: member for member in await repository.members(session, meeting)}
     created = updated = 0
@@ -131,255 +102,125 @@ async def import_members(
         else:
             updated += 1
         member.name = row.name
-        member.population = row.population
-        member.population_date = meeting.population_date if row.population is not None else None
-        member.population_source = source if row.population is not None else None
-        member.weight = weight_for(row.population) if row.population is not None else None
+        _set_population(member, meeting, row.population, source)
     await session.flush()
-    _audit(
+    read = len(parsed.rows) + len(parsed.skipped)
+    details: dict[str, Any] = {"period": period} if period else {}
+    repository.add_audit(
         session,
         meeting,
         actor=actor,
         action="members.imported",
         source=source,
-        read=len(parsed.rows) + len(parsed.skipped),
+        read=read,
         created=created,
         updated=updated,
         skipped=len(skipped),
+        **details,
     )
     return ImportReport(
-        read=len(parsed.rows) + len(parsed.skipped),
+        read=read,
         created=created,
         updated=updated,
         skipped=skipped,
+        without_population=sorted(row.code for row in parsed.rows if row.population is None),
+        period=period,
     )
 
 
-def _card_read(member: Member, card: VotingCard) -> CardRead:
-    assert member.weight is not None
-    return CardRead(
-        member=member.code,
-        name=member.name,
-        weight=member.weight,
-        version=card.version,
-        code=card.code,
-    )
-
-
-async def issue_cards(session: AsyncSession, *, meeting: Meeting, actor: str) -> list[CardRead]:
-    """One card per member; members that already have one keep it."""
-    members = await repository.members(session, meeting)
-    lacking = [member for member in members if member.weight is None]
-    if lacking:
-        names = ", ".join(f"{m.name} ({m.code})" for m in lacking[:10])
-        raise PopulationMissing(
-            f"Stemkaarten kunnen nog niet worden gemaakt: geen inwonertal voor {names}."
-            " Voer eerst het inwonertal in.",
-            members=[m.code for m in lacking],
-        )
-    cards = []
-    issued = 0
-    for member in members:
-        card = await repository.current_card(session, member)
-        if card is None:
-            card = VotingCard(
-                member_id=member.id,
-                version=1,
-                code=cardcode.issue(
-                    secret=bytes.fromhex(meeting.card_secret),
-                    meeting=meeting.code,
-                    member=member.code,
-                    version=1,
-                ),
-            )
-            session.add(card)
-            issued += 1
-        cards.append(_card_read(member, card))
-    await session.flush()
-    _audit(session, meeting, actor=actor, action="cards.issued", issued=issued)
-    return cards
-
-
-async def list_cards(session: AsyncSession, *, meeting: Meeting) -> list[CardRead]:
-    cards = []
-    for member in await repository.members(session, meeting):
-        card = await repository.current_card(session, member)
-        if card is not None:
-            cards.append(_card_read(member, card))
-    return cards
-
-
-async def member_for_card(session: AsyncSession, *, meeting: Meeting, code: str) -> Member:
-    """The member a scanned code belongs to, or the specific reason to refuse it."""
+async def import_members(
+    session: AsyncSession, *, meeting: Meeting, text: str, source: str, actor: str
+) -> ImportReport:
     try:
-        claim = cardcode.parse(code)
-    except cardcode.MalformedCardCode as exc:
-        raise MalformedCode(
-            "Dit is geen stemkaartcode. Scan de barcode op de stemkaart opnieuw."
-        ) from exc
-    if claim.meeting != meeting.code:
-        other = await repository.meeting_by_code(session, claim.meeting)
-        which = f"'{other.name}'" if other else f"'{claim.meeting}'"
-        raise OtherMeetingCard(
-            f"Deze stemkaart hoort bij een andere vergadering ({which}), niet bij '{meeting.name}'."
-        )
-    if not cardcode.is_authentic(claim, bytes.fromhex(meeting.card_secret)):
-        raise ForgedCard("Deze stemkaartcode is ongeldig: gewijzigd of vervalst. Niet toelaten.")
-    member = await repository.member_by_code(session, meeting, claim.member)
-    card = await repository.card_by_version(session, member, claim.version) if member else None
-    if member is None or card is None:
-        raise UnknownCard("Deze stemkaart is onbekend: zij is nooit uitgegeven.")
-    if card.revoked_at is not None:
-        raise CardRevoked(
-            f"Deze stemkaart van {member.name} is vervangen door een nieuwe en geldt niet meer"
-            f" (ingetrokken om {_format_time(card.revoked_at)}).",
-            member=member.code,
-        )
+        parsed = parse_members_csv(text)
+    except UnreadableFile as exc:
+        raise BadImport(f"Het bestand is niet te lezen: {exc}.") from exc
+    return await _apply_members(session, meeting=meeting, parsed=parsed, source=source, actor=actor)
+
+
+async def import_members_cbs(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    observations: dict[str, Any],
+    regions: dict[str, Any],
+    source: str,
+    actor: str,
+) -> ImportReport:
+    try:
+        cbs = parse_cbs_population(observations, regions, reference_date=meeting.population_date)
+    except UnreadableFile as exc:
+        raise BadImport(f"De CBS-gegevens zijn niet te gebruiken: {exc}.") from exc
+    return await _apply_members(
+        session,
+        meeting=meeting,
+        parsed=cbs.parsed,
+        source=f"CBS 03759ned {cbs.period} ({source})",
+        actor=actor,
+        period=cbs.period,
+    )
+
+
+async def supply_population(
+    session: AsyncSession, *, meeting: Meeting, member_code: str, data: PopulationSupply, actor: str
+) -> Member:
+    """Staff enter a figure the import lacked (a merged municipality)."""
+    member = await get_member(session, meeting=meeting, code=member_code)
+    before = {"population": member.population, "weight": member.weight}
+    _set_population(member, meeting, data.population, data.source)
+    await session.flush()
+    repository.add_audit(
+        session,
+        meeting,
+        actor=actor,
+        action="member.population_supplied",
+        member=member,
+        old_population=before["population"],
+        old_weight=before["weight"],
+        population=member.population,
+        weight=member.weight,
+        source=data.source,
+    )
     return member
 
 
-def _handset(raw: str) -> str:
-    handset = raw.strip()
-    if not _HANDSET.match(handset):
-        raise MalformedHandset(
-            f"'{raw.strip()}' is geen stemkastjenummer: dat zijn precies 6 cijfers."
-        )
-    return handset
-
-
-def _status(member: Member, registration: Registration | None) -> MemberStatus:
-    assert member.weight is not None
-    return MemberStatus(
-        member=member.code,
-        name=member.name,
-        weight=member.weight,
-        present=registration is not None,
-        handset=registration.handset if registration else None,
-        registered_at=registration.registered_at if registration else None,
-    )
-
-
-async def scan(session: AsyncSession, *, meeting: Meeting, code: str) -> MemberStatus:
-    member = await member_for_card(session, meeting=meeting, code=code)
-    return _status(member, await repository.active_registration(session, member))
-
-
-async def _ensure_handset_free(
-    session: AsyncSession, meeting: Meeting, handset: str, member: Member
-) -> None:
-    holder = await repository.active_registration_by_handset(session, meeting, handset)
-    if holder is not None and holder.member_id != member.id:
-        other = await session.get(Member, holder.member_id)
-        name = other.name if other else "een andere gemeente"
-        raise HandsetInUse(
-            f"Stemkastje {handset} is al gekoppeld aan {name}. Neem een ander stemkastje."
-        )
-
-
-async def register(
-    session: AsyncSession, *, meeting: Meeting, code: str, handset: str, actor: str
-) -> MemberStatus:
-    member = await member_for_card(session, meeting=meeting, code=code)
-    handset = _handset(handset)
-    current = await repository.active_registration(session, member)
-    if current is not None:
-        raise AlreadyRegistered(
-            f"{member.name} is al aangemeld om {_format_time(current.registered_at)}"
-            f" met stemkastje {current.handset}.",
-            member=member.code,
-            handset=current.handset,
-            registered_at=current.registered_at.isoformat(),
-        )
-    await _ensure_handset_free(session, meeting, handset, member)
-    registration = Registration(meeting_id=meeting.id, member_id=member.id, handset=handset)
-    session.add(registration)
-    await _flush_binding(session, handset)
-    _audit(session, meeting, actor=actor, action="handset.bound", member=member, handset=handset)
-    return _status(member, registration)
-
-
-async def _flush_binding(session: AsyncSession, handset: str) -> None:
-    # Two desks binding at the same instant: the unique indexes decide.
+async def import_contacts(
+    session: AsyncSession, *, meeting: Meeting, text: str, source: str, actor: str
+) -> ContactImportReport:
     try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise HandsetInUse(
-            f"Stemkastje {handset} of deze gemeente is zojuist aan een andere balie gekoppeld."
-        ) from exc
-
-
-async def _registered_member(
-    session: AsyncSession, meeting: Meeting, member_code: str
-) -> tuple[Member, Registration]:
-    member = await repository.member_by_code(session, meeting, member_code.strip().upper())
-    if member is None:
-        raise MemberNotFound(f"Gemeente '{member_code}' is geen lid in deze vergadering.")
-    registration = await repository.active_registration(session, member)
-    if registration is None:
-        raise NotRegistered(f"{member.name} is niet aangemeld en heeft geen stemkastje.")
-    return member, registration
-
-
-async def return_handset(
-    session: AsyncSession, *, meeting: Meeting, member_code: str, actor: str
-) -> MemberStatus:
-    member, registration = await _registered_member(session, meeting, member_code)
-    registration.returned_at = utcnow()
-    await session.flush()
-    _audit(
-        session,
-        meeting,
-        actor=actor,
-        action="handset.returned",
-        member=member,
-        handset=registration.handset,
-    )
-    return _status(member, None)
-
-
-async def swap_handset(
-    session: AsyncSession, *, meeting: Meeting, member_code: str, handset: str, actor: str
-) -> MemberStatus:
-    member, registration = await _registered_member(session, meeting, member_code)
-    handset = _handset(handset)
-    await _ensure_handset_free(session, meeting, handset, member)
-    old = registration.handset
-    registration.handset = handset
-    await _flush_binding(session, handset)
-    _audit(
-        session,
-        meeting,
-        actor=actor,
-        action="handset.swapped",
-        member=member,
-        old=old,
-        new=handset,
-    )
-    return _status(member, registration)
-
-
-async def presence(session: AsyncSession, *, meeting: Meeting) -> Presence:
-    present = await repository.present_members(session, meeting)
-    total_members, total_weight = await repository.totals(session, meeting)
-    return Presence(
-        present_members=len(present),
-        present_weight=sum(member.weight or 0 for member, _ in present),
-        total_members=total_members,
-        total_weight=total_weight,
-    )
-
-
-async def electorate(session: AsyncSession, *, meeting: Meeting) -> Electorate:
-    present = await repository.present_members(session, meeting)
-    return Electorate(
-        meeting=meeting.code,
-        members=[
-            ElectorMember(
-                code=member.code,
-                name=member.name,
-                weight=member.weight or 0,
-                handset=registration.handset,
+        parsed = parse_contacts_csv(text)
+    except UnreadableFile as exc:
+        raise BadImport(f"Het bestand is niet te lezen: {exc}.") from exc
+    existing = {member.code: member for member in await repository.members(session, meeting)}
+    unmatched = []
+    updated = 0
+    for row in parsed.rows:
+        member = existing.get(row.code)
+        if member is None:
+            unmatched.append(
+                SkippedRow(line=row.line, reason=f"{row.code} is geen lid van deze vergadering")
             )
-            for member, registration in present
-        ],
+            continue
+        member.contact_name = row.name
+        member.contact_email = row.email
+        updated += 1
+    await session.flush()
+    read = len(parsed.rows) + len(parsed.skipped)
+    repository.add_audit(
+        session,
+        meeting,
+        actor=actor,
+        action="contacts.imported",
+        source=source,
+        read=read,
+        updated=updated,
+        skipped=len(parsed.skipped),
+        unmatched=len(unmatched),
+    )
+    return ContactImportReport(
+        read=read,
+        updated=updated,
+        skipped=[SkippedRow(line=s.line, reason=s.reason) for s in parsed.skipped],
+        unmatched=unmatched,
+        without_contact=sorted(m.code for m in existing.values() if not m.contact_email),
     )

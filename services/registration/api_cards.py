@@ -1,0 +1,91 @@
+"""HTTP routes for stemkaarten: issue, render, re-issue, e-mail and the send log."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Response
+
+from services.common.errors import problem_responses
+from services.registration import cards, mailing, service
+from services.registration.deps import AdminAuth, DatabaseDep, SessionDep, SettingsDep
+from services.registration.render import render_pdf, render_png
+from services.registration.schemas import (
+    CardRead,
+    CardReissue,
+    MailLogEntry,
+    SendReport,
+    SendRequest,
+)
+
+router = APIRouter(prefix="/api", tags=["cards"])
+
+
+@router.post("/meetings/{meeting}/cards", responses=problem_responses(404, 409))
+async def issue_cards(meeting: str, session: SessionDep, role: AdminAuth) -> list[CardRead]:
+    found = await service.get_meeting(session, meeting)
+    return await cards.issue_cards(session, meeting=found, actor=role.value)
+
+
+@router.get("/meetings/{meeting}/cards", responses=problem_responses(404))
+async def list_cards(meeting: str, session: SessionDep, _: AdminAuth) -> list[CardRead]:
+    found = await service.get_meeting(session, meeting)
+    return await cards.list_cards(session, meeting=found)
+
+
+@router.get(
+    "/meetings/{meeting}/members/{member}/card.{kind}",
+    responses={
+        **problem_responses(404),
+        200: {"content": {"image/png": {}, "application/pdf": {}}},
+    },
+    response_class=Response,
+)
+async def card_image(
+    meeting: str, member: str, kind: Literal["png", "pdf"], session: SessionDep, _: AdminAuth
+) -> Response:
+    """The member's current stemkaart: ``card.png`` or ``card.pdf`` (A4)."""
+    renderers = {"png": (render_png, "image/png"), "pdf": (render_pdf, "application/pdf")}
+    found = await service.get_meeting(session, meeting)
+    holder, card = await cards.current_card(session, meeting=found, member_code=member)
+    render, media_type = renderers[kind]
+    # Rendering takes a tenth of a second of CPU: keep it off the event loop.
+    content = await anyio.to_thread.run_sync(render, cards.card_face(found, holder, card))
+    filename = f"stemkaart-{found.code}-{holder.code}.{kind}"
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.post("/meetings/{meeting}/members/{member}/card/reissue", responses=problem_responses(404))
+async def reissue_card(
+    meeting: str, member: str, data: CardReissue, session: SessionDep, role: AdminAuth
+) -> CardRead:
+    """Lost, or mailed to the wrong person: the old code stops working."""
+    found = await service.get_meeting(session, meeting)
+    return await cards.reissue_card(
+        session, meeting=found, member_code=member, reason=data.reason, actor=role.value
+    )
+
+
+@router.post("/meetings/{meeting}/cards/send", responses=problem_responses(404, 409))
+async def send_cards(
+    meeting: str,
+    data: SendRequest,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    role: AdminAuth,
+) -> SendReport:
+    """E-mail the current cards to the gemeentesecretarissen; every attempt is logged."""
+    return await mailing.send_cards(
+        database, settings, meeting_code=meeting, request=data, actor=role.value
+    )
+
+
+@router.get("/meetings/{meeting}/cards/mails", responses=problem_responses(404))
+async def mail_log(meeting: str, session: SessionDep, _: AdminAuth) -> list[MailLogEntry]:
+    found = await service.get_meeting(session, meeting)
+    return await mailing.mail_log(session, meeting=found)

@@ -1,0 +1,177 @@
+"""Sending every stemkaart to its gemeentesecretaris, with a send log.
+
+This flow deliberately spans two short transactions instead of one request
+transaction: sending a few hundred mails takes minutes, and holding a database
+transaction (on SQLite: the write lock the desk needs) across that network I/O
+would stall the desk. So: plan in one transaction (read cards and addresses),
+send with no transaction open, record every outcome in a second one. A crash
+between the two loses only the log of that batch, never a card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import anyio.to_thread
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.database import Database
+from services.registration import cards, repository, service
+from services.registration.config import RegistrationSettings
+from services.registration.errors import MailNotConfigured
+from services.registration.mail import Outcome, OutgoingCard, SmtpConfig, send_all
+from services.registration.models import CardMail, Meeting, Member
+from services.registration.render import render_pdf
+from services.registration.schemas import MailLogEntry, SendReport, SendRequest
+
+
+@dataclass(frozen=True)
+class _Planned:
+    member_id: int
+    card_version: int
+    mail: OutgoingCard | None  # None: cannot be sent (the reason is in ``problem``)
+    problem: str | None = None
+
+
+@asynccontextmanager
+async def _transaction(database: Database) -> AsyncIterator[AsyncSession]:
+    async with database.sessionmaker() as session, session.begin():
+        yield session
+
+
+def smtp_config(settings: RegistrationSettings) -> SmtpConfig:
+    if not settings.smtp_host or not settings.mail_from:
+        raise MailNotConfigured(
+            "Er is geen mailserver ingesteld (REGISTRATION_SMTP_HOST en"
+            " REGISTRATION_MAIL_FROM): stemkaarten kunnen niet worden gemaild."
+        )
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        starttls=settings.smtp_starttls and not settings.smtp_ssl,
+        ssl=settings.smtp_ssl,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value(),
+        mail_from=settings.mail_from,
+        timeout=settings.smtp_timeout,
+    )
+
+
+async def _targets(session: AsyncSession, meeting: Meeting, request: SendRequest) -> list[Member]:
+    if request.members is not None:
+        members = [
+            await service.get_member(session, meeting=meeting, code=code)
+            for code in request.members
+        ]
+    else:
+        members = list(await repository.members(session, meeting))
+    if request.only_failed:
+        latest = await repository.latest_mail_status(session, meeting)
+        members = [m for m in members if latest.get(m.id) == "failed"]
+    return members
+
+
+async def _plan(session: AsyncSession, meeting: Meeting, request: SendRequest) -> list[_Planned]:
+    planned = []
+    for member in await _targets(session, meeting, request):
+        card = await repository.current_card(session, member)
+        if card is None:
+            planned.append(_Planned(member.id, 0, None, "Nog geen stemkaart uitgegeven."))
+        elif not member.contact_email:
+            planned.append(
+                _Planned(
+                    member.id,
+                    card.version,
+                    None,
+                    "Geen e-mailadres van de gemeentesecretaris bekend: importeer de contacten.",
+                )
+            )
+        else:
+            mail = OutgoingCard(
+                face=cards.card_face(meeting, member, card),
+                contact_name=member.contact_name or "",
+                recipient=member.contact_email,
+            )
+            planned.append(_Planned(member.id, card.version, mail))
+    return planned
+
+
+def _entry(mail: CardMail, member: Member) -> MailLogEntry:
+    return MailLogEntry(
+        member=member.code,
+        name=member.name,
+        card_version=mail.card_version,
+        recipient=mail.recipient,
+        status="sent" if mail.status == "sent" else "failed",
+        smtp_code=mail.smtp_code,
+        error=mail.error,
+        attempted_at=mail.attempted_at,
+    )
+
+
+async def _record(
+    session: AsyncSession,
+    meeting: Meeting,
+    planned: list[_Planned],
+    outcomes: list[Outcome],
+    actor: str,
+) -> SendReport:
+    attempts = []
+    for plan, outcome in zip(planned, outcomes, strict=True):
+        member = await session.get(Member, plan.member_id)
+        assert member is not None
+        recipient = plan.mail.recipient if plan.mail else member.contact_email
+        mail = CardMail(
+            meeting_id=meeting.id,
+            member_id=member.id,
+            card_version=plan.card_version,
+            recipient=recipient,
+            status="sent" if outcome.sent else "failed",
+            smtp_code=outcome.smtp_code,
+            error=(outcome.error or "")[:500] or None,
+        )
+        session.add(mail)
+        await session.flush()
+        repository.add_audit(
+            session,
+            meeting,
+            actor=actor,
+            action="card.mailed" if outcome.sent else "card.mail_failed",
+            member=member,
+            recipient=recipient,
+            version=plan.card_version,
+            smtp_code=outcome.smtp_code,
+            error=mail.error,
+        )
+        attempts.append(_entry(mail, member))
+    sent = sum(1 for outcome in outcomes if outcome.sent)
+    return SendReport(sent=sent, failed=len(outcomes) - sent, attempts=attempts)
+
+
+async def send_cards(
+    database: Database,
+    settings: RegistrationSettings,
+    *,
+    meeting_code: str,
+    request: SendRequest,
+    actor: str,
+) -> SendReport:
+    config = smtp_config(settings)
+    async with _transaction(database) as session:
+        meeting = await service.get_meeting(session, meeting_code)
+        planned = await _plan(session, meeting, request)
+    sendable = [plan.mail for plan in planned if plan.mail is not None]
+    results = iter(await anyio.to_thread.run_sync(send_all, config, sendable, render_pdf))
+    outcomes = [
+        next(results) if plan.mail is not None else Outcome(False, None, plan.problem)
+        for plan in planned
+    ]
+    async with _transaction(database) as session:
+        meeting = await service.get_meeting(session, meeting_code)
+        return await _record(session, meeting, planned, outcomes, actor)
+
+
+async def mail_log(session: AsyncSession, *, meeting: Meeting) -> list[MailLogEntry]:
+    return [_entry(mail, member) for mail, member in await repository.card_mails(session, meeting)]

@@ -1,0 +1,167 @@
+"""The desk's newer routes: forgotten card, search by name, who holds a handset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import unique_meeting_code
+from tests.support.apps import bearer
+from tests.support.builders import make_meeting
+
+pytestmark = [pytest.mark.anyio, pytest.mark.db]
+
+
+@pytest.fixture
+async def meeting(registration: httpx.AsyncClient, token_values: dict[str, str]) -> str:
+    code = unique_meeting_code()
+    cards = await make_meeting(registration, admin=token_values["admin"], code=code)
+    response = await registration.post(
+        f"/api/meetings/{code}/registrations",
+        json={"card_code": cards["GM0344"], "handset": "000344"},
+        headers=bearer(token_values["desk"]),
+    )
+    assert response.status_code == 201
+    return code
+
+
+async def _audit(client: httpx.AsyncClient, meeting: str, auditor: str) -> list[dict[str, Any]]:
+    return list(
+        (await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(auditor))).json()
+    )
+
+
+class TestWithoutCard:
+    async def test_bound_on_the_officers_confirmation(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await registration.post(
+            f"/api/meetings/{meeting}/registrations/without-card",
+            json={
+                "member": "GM0088",
+                "handset": "000088",
+                "officer": "J. de Vries",
+                "confirmed": True,
+            },
+            headers=bearer(token_values["desk"]),
+        )
+        assert response.status_code == 201, response.text
+        assert (response.json()["name"], response.json()["handset"]) == (
+            "Schiermonnikoog",
+            "000088",
+        )
+        entry = (await _audit(registration, meeting, token_values["auditor"]))[-1]
+        assert (entry["actor"], entry["action"], entry["member_code"]) == (
+            "desk",
+            "handset.bound_without_card",
+            "GM0088",
+        )
+        assert entry["details"] == {
+            "handset": "000088",
+            "officer": "J. de Vries",
+            "confirmed": True,
+        }
+
+    @pytest.mark.parametrize(
+        ("body", "status", "code"),
+        [
+            (
+                {"member": "GM0088", "handset": "000088", "officer": "J.", "confirmed": False},
+                422,
+                "not_confirmed",
+            ),
+            (
+                {"member": "GM0088", "handset": "000088", "officer": "  ", "confirmed": True},
+                422,
+                "not_confirmed",
+            ),
+            (
+                {"member": "GM9999", "handset": "000088", "officer": "J.", "confirmed": True},
+                404,
+                "member_not_found",
+            ),
+            (
+                {"member": "GM0344", "handset": "000088", "officer": "J.", "confirmed": True},
+                409,
+                "already_registered",
+            ),
+            (
+                {"member": "GM0088", "handset": "000344", "officer": "J.", "confirmed": True},
+                409,
+                "handset_in_use",
+            ),
+            (
+                {"member": "GM0088", "handset": "88", "officer": "J.", "confirmed": True},
+                422,
+                "malformed_handset",
+            ),
+        ],
+    )
+    async def test_refusals_change_nothing(
+        self,
+        registration: httpx.AsyncClient,
+        token_values: dict[str, str],
+        meeting: str,
+        body: dict[str, Any],
+        status: int,
+        code: str,
+    ) -> None:
+        before = await _audit(registration, meeting, token_values["auditor"])
+        response = await registration.post(
+            f"/api/meetings/{meeting}/registrations/without-card",
+            json=body,
+            headers=bearer(token_values["desk"]),
+        )
+        assert (response.status_code, response.json()["code"]) == (status, code)
+        assert await _audit(registration, meeting, token_values["auditor"]) == before
+
+    async def test_member_without_weight_cannot_be_bound(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str]
+    ) -> None:
+        code = unique_meeting_code()
+        await make_meeting(
+            registration,
+            admin=token_values["admin"],
+            code=code,
+            issue_cards=False,
+            members_csv="code,name,population\nGM1992,Voorne aan Zee,\n",
+        )
+        response = await registration.post(
+            f"/api/meetings/{code}/registrations/without-card",
+            json={"member": "GM1992", "handset": "001992", "officer": "J.", "confirmed": True},
+            headers=bearer(token_values["desk"]),
+        )
+        assert (response.status_code, response.json()["code"]) == (409, "population_missing")
+
+
+class TestLookups:
+    async def test_search_by_part_of_the_name(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await registration.get(
+            f"/api/meetings/{meeting}/members/search",
+            params={"q": "TREC"},
+            headers=bearer(token_values["desk"]),
+        )
+        assert [(m["name"], m["present"], m["handset"]) for m in response.json()] == [
+            ("Utrecht", True, "000344")
+        ]
+        response = await registration.get(
+            f"/api/meetings/{meeting}/members/search",
+            params={"q": "%%"},
+            headers=bearer(token_values["desk"]),
+        )
+        assert response.json() == []
+
+    async def test_who_holds_a_handset(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        desk = bearer(token_values["desk"])
+        found = await registration.get(f"/api/meetings/{meeting}/handsets/000344", headers=desk)
+        assert found.json()["member"] == "GM0344"
+        free = await registration.get(f"/api/meetings/{meeting}/handsets/000345", headers=desk)
+        assert (free.status_code, free.json()["code"]) == (404, "handset_not_bound")
+        bad = await registration.get(f"/api/meetings/{meeting}/handsets/12", headers=desk)
+        assert (bad.status_code, bad.json()["code"]) == (422, "malformed_handset")
