@@ -1,27 +1,22 @@
-"""HTTP routes of the ballot service: parse, call the service, return."""
+"""HTTP routes for the votes of a meeting: parse, call the service, return.
+
+Presses, live state, the record and the event stream are in api_live.py.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from services.ballot import repository, service
-from services.ballot.deps import (
-    ChairAuth,
-    GatewayAuth,
-    RecordAuth,
-    RegistrationClientDep,
-    SessionDep,
-)
+from services.ballot import agenda, repository, service
+from services.ballot.deps import ChairAuth, RegistrationClientDep, SessionDep
+from services.ballot.errors import BadAgenda
 from services.ballot.schemas import (
+    AgendaReport,
     Annulment,
-    BatchResult,
-    MeetingState,
-    PressBatch,
-    PressRead,
-    Progress,
+    VoteAgain,
     VoteCreate,
+    VoteOrder,
     VoteRead,
-    VoteRecord,
 )
 from services.common.errors import problem_responses
 
@@ -40,9 +35,50 @@ async def create_vote(
     return service.vote_read(await service.create_vote(session, meeting=meeting, data=data))
 
 
-@router.get("/meetings/{meeting}/votes", tags=["votes"])
-async def list_votes(meeting: str, session: SessionDep) -> list[VoteRead]:
+@router.post(
+    "/meetings/{meeting}/votes/import",
+    responses=problem_responses(422),
+    tags=["votes"],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+            "required": True,
+        }
+    },
+)
+async def import_agenda(
+    meeting: str, request: Request, session: SessionDep, _: ChairAuth
+) -> AgendaReport:
+    """Prepare votes from an agenda file (JSON or CSV, by Content-Type); see agenda.py."""
+    # The raw body: FastAPI would parse a JSON body itself and refuse it whole.
+    text = (await request.body()).decode("utf-8-sig", errors="replace")
+    is_json = "json" in request.headers.get("content-type", "")
+    try:
+        read = agenda.read_json(text) if is_json else agenda.read_csv(text)
+    except agenda.UnreadableAgenda as exc:
+        raise BadAgenda(f"Dit agendabestand is niet te lezen: {exc}") from exc
+    return await service.import_agenda(session, meeting=meeting, agenda=read)
+
+
+@router.put("/meetings/{meeting}/votes/order", responses=problem_responses(422), tags=["votes"])
+async def reorder_votes(
+    meeting: str, data: VoteOrder, session: SessionDep, _: ChairAuth
+) -> list[VoteRead]:
+    """A new order for the prepared votes; opened ones keep their place."""
+    await service.reorder(session, meeting=meeting, vote_ids=data.vote_ids)
     return [service.vote_read(v) for v in await repository.votes(session, meeting)]
+
+
+@router.get("/meetings/{meeting}/votes", tags=["votes"])
+async def list_votes(
+    meeting: str, session: SessionDep, include_tests: bool = True
+) -> list[VoteRead]:
+    """The votes in their order; ``include_tests=false`` for what is published."""
+    votes = await repository.votes(session, meeting, include_tests=include_tests)
+    return [service.vote_read(v) for v in votes]
 
 
 @router.get("/votes/{vote_id}", responses=problem_responses(404), tags=["votes"])
@@ -69,30 +105,15 @@ async def annul_vote(vote_id: int, data: Annulment, session: SessionDep, _: Chai
     return service.vote_read(vote)
 
 
-@router.get("/meetings/{meeting}/state", tags=["presses"])
-async def meeting_state(meeting: str, session: SessionDep) -> MeetingState:
-    return await service.meeting_state(session, meeting=meeting)
-
-
-@router.post("/meetings/{meeting}/presses", tags=["presses"])
-async def record_presses(
-    meeting: str, batch: PressBatch, session: SessionDep, _: GatewayAuth
-) -> BatchResult:
-    """Store a batch of presses; answered only after the batch is committed."""
-    return BatchResult(results=await service.record_presses(session, meeting=meeting, batch=batch))
-
-
-@router.get("/votes/{vote_id}/progress", responses=problem_responses(404), tags=["votes"])
-async def vote_progress(vote_id: int, session: SessionDep) -> Progress:
-    return await service.progress(session, vote_id=vote_id)
-
-
-@router.get("/votes/{vote_id}/record", responses=problem_responses(404), tags=["record"])
-async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> VoteRecord:
-    return await service.record(session, vote_id=vote_id)
-
-
-@router.get("/votes/{vote_id}/presses", responses=problem_responses(404), tags=["record"])
-async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list[PressRead]:
-    await service.get_vote(session, vote_id)
-    return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
+@router.post(
+    "/votes/{vote_id}/again",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 422),
+    tags=["votes"],
+)
+async def hold_again(
+    vote_id: int, session: SessionDep, _: ChairAuth, data: VoteAgain | None = None
+) -> VoteRead:
+    """Hold a closed or annulled vote again, as a new prepared vote that follows it."""
+    vote = await service.hold_again(session, vote_id=vote_id, data=data or VoteAgain())
+    return service.vote_read(vote)

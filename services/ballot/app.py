@@ -10,7 +10,9 @@ import httpx
 from fastapi import FastAPI
 
 from services.ballot.api import router
+from services.ballot.api_live import router as live_router
 from services.ballot.config import BallotSettings
+from services.ballot.events import EventBus
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 
@@ -23,6 +25,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with database_lifespan(app, service="ballot", service_dir=SERVICE_DIR):
+            app.state.events = EventBus()
             app.state.registration = ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
@@ -40,5 +43,5 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router],
+        routers=[router, live_router],
     )

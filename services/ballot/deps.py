@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.ballot.config import BallotSettings
+from services.ballot.events import BUS_KEY, EventBus
 from services.common.auth import Role, require
-from services.common.database import request_session
+from services.common.database import Database, request_session
 from services.common.http import ServiceClient
 
 
@@ -15,8 +17,39 @@ def _registration(request: Request) -> ServiceClient:
     return client
 
 
-SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+def _session(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(request_session, scope="function")],
+) -> AsyncSession:
+    # So events written in this request wake this app's streams after the commit.
+    session.info[BUS_KEY] = request.app.state.events
+    return session
+
+
+def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """Short sessions of their own, for work that must not sit in the request's
+    transaction (which on SQLite holds the write lock from its first query)."""
+    database: Database = request.app.state.database
+    return database.sessionmaker
+
+
+def _events(request: Request) -> EventBus:
+    bus: EventBus = request.app.state.events
+    return bus
+
+
+def _settings(request: Request) -> BallotSettings:
+    settings: BallotSettings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
+EventBusDep = Annotated[EventBus, Depends(_events)]
+SettingsDep = Annotated[BallotSettings, Depends(_settings)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
 GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
 RecordAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR))]
+# The desk swaps handsets that did not answer in the proefstemming.
+MissingAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]

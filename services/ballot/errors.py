@@ -6,9 +6,15 @@ AlvError
  ├── Conflict
  │    ├── AnotherVoteOpen     409  one open vote per meeting
  │    ├── WrongVoteState      409  e.g. closing a vote that is not open
- │    └── EmptyElectorate     409  nobody present: a vote cannot open
- └── Invalid
-      └── BadLink             422  a link to a vote of another meeting
+ │    ├── EmptyElectorate     409  nobody present: a vote cannot open
+ │    ├── NotATestVote        409  the missing list is for a proefstemming
+ │    └── AlreadyHeldAgain    409  a vote is held again once
+ ├── Invalid
+ │    ├── BadLink             422  a link to a vote of another meeting
+ │    ├── BadOrder            422  a new order that is not the prepared votes
+ │    └── BadAgenda           422  an agenda file that cannot be read at all
+ └── UpstreamUnavailable      503  (common) registration unreachable when a
+                                   batch has a handset unknown to the open vote
 """
 
 from __future__ import annotations
@@ -34,3 +40,19 @@ class EmptyElectorate(Conflict):
 
 class BadLink(Invalid):
     code = "bad_link"
+
+
+class NotATestVote(Conflict):
+    code = "not_a_test_vote"
+
+
+class AlreadyHeldAgain(Conflict):
+    code = "already_held_again"
+
+
+class BadOrder(Invalid):
+    code = "bad_order"
+
+
+class BadAgenda(Invalid):
+    code = "bad_agenda"

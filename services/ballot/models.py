@@ -109,3 +109,40 @@ class Press(Base):
     member: Mapped[str | None] = mapped_column(String(6))
     # Exactly one counted press per member per vote: its latest OK press.
     counted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ElectorHandset(Base):
+    """A handset that took over an elector's binding while the vote was open.
+
+    The frozen electorate keeps the handset the member had at the open; a
+    handset swapped at the desk afterwards is recorded here, so its presses
+    count for the same member and the record shows both handsets.
+    """
+
+    __tablename__ = "elector_handsets"
+    __table_args__ = (UniqueConstraint("vote_id", "handset"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    member: Mapped[str] = mapped_column(String(6))
+    handset: Mapped[str] = mapped_column(String(6))
+    bound_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Event(Base):
+    """What happened in a meeting, in commit order: the event stream's source.
+
+    Written in the transaction of the change it describes, after the meeting
+    lock is taken; so within one meeting ids grow in commit order and the id
+    is a cursor a reconnecting client can resume from without gaps.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_meeting_id", "meeting", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))
+    vote_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot.models import BallotMeeting, Elector, Press, Vote
+from services.ballot.models import BallotMeeting, Elector, ElectorHandset, Event, Press, Vote
 
 
 async def lock_meeting(session: AsyncSession, code: str) -> BallotMeeting:
@@ -42,11 +42,19 @@ async def vote(session: AsyncSession, vote_id: int) -> Vote | None:
     return await session.get(Vote, vote_id)
 
 
-async def votes(session: AsyncSession, meeting: str) -> Sequence[Vote]:
-    result = await session.scalars(
-        select(Vote).where(Vote.meeting == meeting).order_by(Vote.position, Vote.id)
-    )
-    return result.all()
+async def votes(
+    session: AsyncSession, meeting: str, *, include_tests: bool = True, status: str | None = None
+) -> Sequence[Vote]:
+    query = select(Vote).where(Vote.meeting == meeting).order_by(Vote.position, Vote.id)
+    if not include_tests:
+        query = query.where(Vote.kind != "proefstemming")
+    if status is not None:
+        query = query.where(Vote.status == status)
+    return (await session.scalars(query)).all()
+
+
+async def follower(session: AsyncSession, vote_id: int) -> Vote | None:
+    return await session.scalar(select(Vote).where(Vote.follows_vote_id == vote_id).limit(1))
 
 
 async def open_vote(session: AsyncSession, meeting: str) -> Vote | None:
@@ -76,20 +84,21 @@ async def electors(session: AsyncSession, vote_id: int) -> Sequence[Elector]:
     return result.all()
 
 
-async def recent_press(
-    session: AsyncSession, meeting: str, handset: str, seq: int, since: datetime.datetime
-) -> Press | None:
-    return await session.scalar(
+async def recent_presses(
+    session: AsyncSession, meeting: str, handsets: set[str], since: datetime.datetime
+) -> Sequence[Press]:
+    """The presses of these handsets stored since ``since``, oldest first (one query
+    for a whole batch instead of one per press)."""
+    result = await session.scalars(
         select(Press)
         .where(
             Press.meeting == meeting,
-            Press.handset == handset,
-            Press.seq == seq,
+            Press.handset.in_(handsets),
             Press.stored_at >= since,
         )
-        .order_by(Press.id.desc())
-        .limit(1)
+        .order_by(Press.id)
     )
+    return result.all()
 
 
 async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[Press]:
@@ -104,3 +113,37 @@ async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[Press
 async def presses(session: AsyncSession, vote_id: int) -> Sequence[Press]:
     result = await session.scalars(select(Press).where(Press.vote_id == vote_id).order_by(Press.id))
     return result.all()
+
+
+async def elector_handsets(session: AsyncSession, vote_id: int) -> Sequence[ElectorHandset]:
+    result = await session.scalars(
+        select(ElectorHandset).where(ElectorHandset.vote_id == vote_id).order_by(ElectorHandset.id)
+    )
+    return result.all()
+
+
+async def known_handsets(session: AsyncSession, vote_id: int, handsets: set[str]) -> set[str]:
+    """Which of ``handsets`` already vote in ``vote_id``: bound at the open or swapped in."""
+    frozen = select(Elector.handset).where(
+        Elector.vote_id == vote_id, Elector.handset.in_(handsets)
+    )
+    swapped = select(ElectorHandset.handset).where(
+        ElectorHandset.vote_id == vote_id, ElectorHandset.handset.in_(handsets)
+    )
+    return set((await session.scalars(frozen.union(swapped))).all())
+
+
+async def events_after(
+    session: AsyncSession, meeting: str, after: int, *, limit: int
+) -> Sequence[Event]:
+    result = await session.scalars(
+        select(Event)
+        .where(Event.meeting == meeting, Event.id > after)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def last_event_id(session: AsyncSession, meeting: str) -> int:
+    return await session.scalar(select(func.max(Event.id)).where(Event.meeting == meeting)) or 0

@@ -113,6 +113,36 @@ class VoteRead(BaseModel):
     amends_vote_id: int | None
     part_of_vote_id: int | None
     follows_vote_id: int | None
+    # A proefstemming never counts: lists for publication leave these out.
+    is_test: bool = False
+
+
+class VoteAgain(BaseModel):
+    """Hold a vote again as a new prepared vote; omitted fields are copied."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    # E.g. a second round between the best two candidates.
+    options: list[Option] | None = None
+
+
+class VoteOrder(BaseModel):
+    """The prepared votes of a meeting in their new order (all of them, once each)."""
+
+    vote_ids: list[int]
+
+
+class SkippedRow(BaseModel):
+    row: int
+    title: str | None
+    reason: str
+
+
+class AgendaReport(BaseModel):
+    """What an agenda import read, created and skipped (and why)."""
+
+    read: int
+    created: list[VoteRead]
+    skipped: list[SkippedRow]
 
 
 class Annulment(BaseModel):
@@ -152,12 +182,14 @@ class MeetingState(BaseModel):
 
 
 class ElectorRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     member: str
     name: str
     weight: int
+    # The handset bound when the vote opened.
     handset: str
+    # Every handset that voted for the member in this vote: the one above and
+    # any swapped in at the desk while the vote was open.
+    handsets: list[str] = Field(default_factory=list)
 
 
 class CountedPress(BaseModel):
@@ -203,3 +235,14 @@ class Progress(BaseModel):
     voted_weight: int
     opened_at: datetime.datetime | None
     closed_at: datetime.datetime | None
+    # Since the open; until the close once closed.
+    elapsed_seconds: float | None = None
+
+
+class NotVoted(BaseModel):
+    """Present members of the frozen electorate without a counted press yet."""
+
+    vote_id: int
+    kind: VoteKind
+    status: VoteStatus
+    members: list[ElectorRead]

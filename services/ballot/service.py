@@ -1,47 +1,47 @@
-"""The ballot logic: the votes of a meeting, their lifecycle, and presses.
+"""The ballot logic: the votes of a meeting and their lifecycle.
+
+    prepared --open--> open --close--> closed --annul--> annulled
+        ^                                 |                  |
+        +----------- held again ----------+------------------+
+                  (a new prepared vote with follows_vote_id)
 
 No FastAPI here. Functions flush but never commit: the request owns the
-transaction, so a press batch is answered only after it is durable.
+transaction. Every change locks the meeting row first and writes its event in
+the same transaction (events.py). Presses live in presses.py, the read side
+(record, progress, who has not voted) in record.py.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Sequence
-
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot import repository
+from services.ballot import events, repository
+from services.ballot.agenda import Agenda
 from services.ballot.errors import (
+    AlreadyHeldAgain,
     AnotherVoteOpen,
     BadLink,
+    BadOrder,
     EmptyElectorate,
     VoteNotFound,
     WrongVoteState,
 )
-from services.ballot.models import Elector, Press, Vote, utcnow
-from services.ballot.rules import OpenVote, PressStatus, status_for_new_press, supersedes
+from services.ballot.models import BallotMeeting, Elector, Vote, utcnow
 from services.ballot.schemas import (
-    CountedPress,
-    ElectorRead,
+    AgendaReport,
     Majority,
     MeetingState,
     Option,
-    PressBatch,
-    PressIn,
-    PressResult,
-    Progress,
+    SkippedRow,
+    VoteAgain,
     VoteCreate,
+    VoteKind,
     VoteRead,
-    VoteRecord,
     VoteStatus,
 )
+from services.common.errors import Invalid
 from services.common.http import ServiceClient
-
-# A handset retransmits for 6 s and a gateway may hold presses while we are
-# down; a press with the same handset and seq within this window is the same
-# press, answered with its first status.
-DEDUPE_WINDOW = datetime.timedelta(minutes=10)
 
 
 def vote_read(vote: Vote) -> VoteRead:
@@ -67,7 +67,13 @@ def vote_read(vote: Vote) -> VoteRead:
         amends_vote_id=vote.amends_vote_id,
         part_of_vote_id=vote.part_of_vote_id,
         follows_vote_id=vote.follows_vote_id,
+        is_test=vote.kind == VoteKind.PROEFSTEMMING,
     )
+
+
+def _emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
+    data = {"vote": vote_read(vote).model_dump(mode="json")}
+    events.emit(session, locked, kind, vote_id=vote.id, data=data)
 
 
 async def get_vote(session: AsyncSession, vote_id: int) -> Vote:
@@ -77,17 +83,25 @@ async def get_vote(session: AsyncSession, vote_id: int) -> Vote:
     return vote
 
 
-async def create_vote(session: AsyncSession, *, meeting: str, data: VoteCreate) -> Vote:
-    await repository.lock_meeting(session, meeting)
+async def _lock_vote(session: AsyncSession, vote_id: int) -> tuple[BallotMeeting, Vote]:
+    """The vote, re-read after its meeting is locked, so its status is current."""
+    vote = await get_vote(session, vote_id)
+    locked = await repository.lock_meeting(session, vote.meeting)
+    await session.refresh(vote)
+    return locked, vote
+
+
+async def add_vote(session: AsyncSession, locked: BallotMeeting, data: VoteCreate) -> Vote:
+    """A new prepared vote at the end of the meeting's order (meeting already locked)."""
     for link in (data.amends_vote_id, data.part_of_vote_id, data.follows_vote_id):
         if link is not None:
             linked = await repository.vote(session, link)
-            if linked is None or linked.meeting != meeting:
+            if linked is None or linked.meeting != locked.code:
                 raise BadLink(f"Stemming {link} bestaat niet in deze vergadering.")
     assert data.options is not None  # filled in by the schema
     vote = Vote(
-        meeting=meeting,
-        position=await repository.next_position(session, meeting),
+        meeting=locked.code,
+        position=await repository.next_position(session, locked.code),
         kind=data.kind.value,
         title=data.title,
         agenda_item=data.agenda_item,
@@ -104,7 +118,13 @@ async def create_vote(session: AsyncSession, *, meeting: str, data: VoteCreate) 
     )
     session.add(vote)
     await session.flush()
+    _emit_vote(session, locked, "created", vote)
     return vote
+
+
+async def create_vote(session: AsyncSession, *, meeting: str, data: VoteCreate) -> Vote:
+    locked = await repository.lock_meeting(session, meeting)
+    return await add_vote(session, locked, data)
 
 
 async def open_vote(session: AsyncSession, *, vote_id: int, registration: ServiceClient) -> Vote:
@@ -117,8 +137,7 @@ async def open_vote(session: AsyncSession, *, vote_id: int, registration: Servic
     members = electorate["members"]
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
-    meeting = await repository.lock_meeting(session, vote.meeting)
-    await session.refresh(vote)
+    locked, vote = await _lock_vote(session, vote_id)
     if vote.status != VoteStatus.PREPARED:
         raise WrongVoteState(f"Stemming {vote_id} is zojuist al geopend.")
     current = await repository.open_vote(session, vote.meeting)
@@ -138,30 +157,28 @@ async def open_vote(session: AsyncSession, *, vote_id: int, registration: Servic
         )
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
-    meeting.version += 1
+    locked.version += 1
     await session.flush()
+    _emit_vote(session, locked, "opened", vote)
     return vote
 
 
 async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
-    vote = await get_vote(session, vote_id)
-    meeting = await repository.lock_meeting(session, vote.meeting)
-    await session.refresh(vote)
+    locked, vote = await _lock_vote(session, vote_id)
     if vote.status != VoteStatus.OPEN:
         raise WrongVoteState(f"Stemming {vote_id} is niet open ({vote.status}).")
     now = utcnow()
     vote.status = VoteStatus.CLOSED.value
     vote.closed_at = now
-    meeting.last_closed_at = now
-    meeting.version += 1
+    locked.last_closed_at = now
+    locked.version += 1
     await session.flush()
+    _emit_vote(session, locked, "closed", vote)
     return vote
 
 
 async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vote:
-    vote = await get_vote(session, vote_id)
-    await repository.lock_meeting(session, vote.meeting)
-    await session.refresh(vote)
+    locked, vote = await _lock_vote(session, vote_id)
     if vote.status != VoteStatus.CLOSED:
         raise WrongVoteState(
             f"Alleen een gesloten stemming kan nietig worden verklaard ({vote.status})."
@@ -170,7 +187,66 @@ async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vot
     vote.annulled_at = utcnow()
     vote.annulled_reason = reason
     await session.flush()
+    _emit_vote(session, locked, "annulled", vote)
     return vote
+
+
+async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) -> Vote:
+    """A fresh prepared copy of a closed or annulled vote, linked by ``follows_vote_id``.
+
+    Any closed vote may be held again, not only one without a majority: the
+    outcome is computed by the results service, and the chair decides (a
+    further round between the best two candidates is the usual case). Once
+    per vote, so a double click does not prepare two copies.
+    """
+    locked, vote = await _lock_vote(session, vote_id)
+    if vote.status not in (VoteStatus.CLOSED, VoteStatus.ANNULLED):
+        raise WrongVoteState(
+            "Alleen een gesloten of nietig verklaarde stemming kan opnieuw worden gehouden"
+            f" ({vote.status})."
+        )
+    follower = await repository.follower(session, vote.id)
+    if follower is not None:
+        raise AlreadyHeldAgain(
+            f"Stemming {vote_id} wordt al opnieuw gehouden als stemming {follower.id}."
+        )
+    source = vote_read(vote)
+    try:
+        copy = VoteCreate(
+            kind=source.kind,
+            title=data.title or source.title,
+            agenda_item=source.agenda_item,
+            options=data.options or source.options,
+            majority=source.majority,
+            abstentions_cast=source.abstentions_cast,
+            named=source.named,
+            amends_vote_id=source.amends_vote_id,
+            part_of_vote_id=source.part_of_vote_id,
+            follows_vote_id=vote.id,
+        )
+    except ValidationError as exc:
+        raise Invalid(f"Deze opties passen niet bij de stemming: {exc.errors()[0]['msg']}") from exc
+    return await add_vote(session, locked, copy)
+
+
+async def reorder(session: AsyncSession, *, meeting: str, vote_ids: list[int]) -> None:
+    """Put the prepared votes in a new order, among the positions they already hold.
+
+    Votes that were opened keep their place: the order of what happened is
+    history. The positions are swapped, not renumbered, so nothing else moves.
+    """
+    locked = await repository.lock_meeting(session, meeting)
+    prepared = await repository.votes(session, meeting, status=VoteStatus.PREPARED.value)
+    if len(set(vote_ids)) != len(vote_ids) or set(vote_ids) != {v.id for v in prepared}:
+        raise BadOrder(
+            "Geef elke voorbereide stemming van deze vergadering precies één keer op"
+            f" (nu voorbereid: {', '.join(str(v.id) for v in prepared) or 'geen'})."
+        )
+    by_id = {vote.id: vote for vote in prepared}
+    for position, vote_id in zip(sorted(v.position for v in prepared), vote_ids, strict=True):
+        by_id[vote_id].position = position
+    await session.flush()
+    events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
 
 
 async def meeting_state(session: AsyncSession, *, meeting: str) -> MeetingState:
@@ -185,133 +261,27 @@ async def meeting_state(session: AsyncSession, *, meeting: str) -> MeetingState:
     )
 
 
-class _Batch:
-    """One batch of presses against the state of the meeting, under its lock."""
+async def import_agenda(session: AsyncSession, *, meeting: str, agenda: Agenda) -> AgendaReport:
+    """Prepare the votes of an agenda, after the votes already there.
 
-    def __init__(self, session: AsyncSession, meeting: str) -> None:
-        self.session = session
-        self.meeting = meeting
-        self.now = utcnow()
-        self.seen: dict[tuple[str, int], Press] = {}
-        self.counted: dict[str, Press] = {}
-
-    async def prepare(self) -> None:
-        state = await repository.lock_meeting(self.session, self.meeting)
-        self.last_closed_at = state.last_closed_at
-        self.vote = await repository.open_vote(self.session, self.meeting)
-        self.last_closed_vote = await repository.last_closed_vote(self.session, self.meeting)
-        self.handsets: dict[str, str] = {}
-        self.open: OpenVote | None = None
-        if self.vote is not None:
-            self.open = OpenVote(keys=frozenset(o.key for o in vote_read(self.vote).options))
-            electors = await repository.electors(self.session, self.vote.id)
-            self.handsets = {elector.handset: elector.member for elector in electors}
-            self.counted = {
-                press.member: press
-                for press in await repository.counted_presses(self.session, self.vote.id)
-                if press.member is not None
-            }
-
-    async def record(self, press: PressIn) -> PressStatus:
-        key = (press.handset, press.seq)
-        earlier = self.seen.get(key) or await repository.recent_press(
-            self.session, self.meeting, press.handset, press.seq, self.now - DEDUPE_WINDOW
-        )
-        if earlier is not None:
-            self.seen[key] = earlier
-            return PressStatus(earlier.status)
-        member = self.handsets.get(press.handset)
-        status = status_for_new_press(
-            open_vote=self.open,
-            last_closed_at=self.last_closed_at,
-            now=self.now,
-            member=member,
-            key=press.key,
-        )
-        vote_id = {
-            PressStatus.NOPOLL: None,
-            PressStatus.LATE: self.last_closed_vote.id if self.last_closed_vote else None,
-        }.get(status, self.vote.id if self.vote else None)
-        row = Press(
-            meeting=self.meeting,
-            vote_id=vote_id,
-            receiver=press.receiver,
-            handset=press.handset,
-            seq=press.seq,
-            key=press.key,
-            rssi=press.rssi,
-            battery=press.battery,
-            received_at=press.received_at,
-            stored_at=self.now,
-            status=status.value,
-            member=member,
-            counted=False,
-        )
-        if status is PressStatus.OK and member is not None:
-            self._count(member, row)
-        self.session.add(row)
-        self.seen[key] = row
-        return status
-
-    def _count(self, member: str, row: Press) -> None:
-        current = self.counted.get(member)
-        if current is None or supersedes(
-            new_handset=row.handset,
-            new_seq=row.seq,
-            counted_handset=current.handset,
-            counted_seq=current.seq,
-        ):
-            if current is not None:
-                current.counted = False
-            row.counted = True
-            self.counted[member] = row
-
-
-async def record_presses(
-    session: AsyncSession, *, meeting: str, batch: PressBatch
-) -> list[PressResult]:
-    recorder = _Batch(session, meeting)
-    await recorder.prepare()
-    results = []
-    for press in batch.presses:
-        status = await recorder.record(press)
-        results.append(PressResult(handset=press.handset, seq=press.seq, status=status))
-    await session.flush()
-    return results
-
-
-async def record(session: AsyncSession, *, vote_id: int) -> VoteRecord:
-    vote = await get_vote(session, vote_id)
-    return VoteRecord(
-        vote=vote_read(vote),
-        electorate=[
-            ElectorRead.model_validate(e) for e in await repository.electors(session, vote_id)
-        ],
-        counted=[
-            CountedPress(
-                member=press.member or "",
-                key=press.key,
-                handset=press.handset,
-                seq=press.seq,
-                stored_at=press.stored_at,
-            )
-            for press in await repository.counted_presses(session, vote_id)
-        ],
-    )
-
-
-async def progress(session: AsyncSession, *, vote_id: int) -> Progress:
-    vote = await get_vote(session, vote_id)
-    electors: Sequence[Elector] = await repository.electors(session, vote_id)
-    weights = {elector.member: elector.weight for elector in electors}
-    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
-    return Progress(
-        vote_id=vote.id,
-        status=vote.status,
-        electorate_members=len(electors),
-        electorate_weight=sum(weights.values()),
-        voted_members=len(voted),
-        voted_weight=sum(weights.get(member or "", 0) for member in voted),
-        opened_at=vote.opened_at,
-        closed_at=vote.closed_at,
-    )
+    A vote whose agenda item and title the meeting already has is skipped, so
+    importing the same file twice (or a corrected one) prepares nothing twice.
+    """
+    locked = await repository.lock_meeting(session, meeting)
+    existing = {(v.agenda_item, v.title) for v in await repository.votes(session, meeting)}
+    created: list[VoteRead] = []
+    skipped = list(agenda.skipped)
+    for row, data in agenda.votes:
+        if (data.agenda_item, data.title) in existing:
+            reason = "deze stemming bestaat al (zelfde agendapunt en titel)"
+            skipped.append(SkippedRow(row=row, title=data.title, reason=reason))
+            continue
+        try:
+            vote = await add_vote(session, locked, data)
+        except BadLink as exc:
+            skipped.append(SkippedRow(row=row, title=data.title, reason=exc.detail))
+            continue
+        existing.add((data.agenda_item, data.title))
+        created.append(vote_read(vote))
+    skipped.sort(key=lambda each: each.row)
+    return AgendaReport(read=agenda.read, created=created, skipped=skipped)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +15,22 @@ from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from tests.support.apps import bearer, serve_in_process
 from tests.support.builders import make_meeting
+from tests.support.served_in_loop import serve_on_port
+
+
+class Link(httpx.AsyncBaseTransport):
+    """Ballot's line to registration, which a test can cut (``up = False``)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.up = True
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if not self.up:
+            raise httpx.ConnectError("registration is down", request=request)
+        return await self.inner.handle_async_request(request)
 
 
 @dataclass
@@ -20,30 +38,68 @@ class Services:
     registration: httpx.AsyncClient
     ballot: httpx.AsyncClient
     tokens: dict[str, str]
+    link: Link
 
     def auth(self, role: str) -> dict[str, str]:
         return bearer(self.tokens[role])
+
+
+@asynccontextmanager
+async def running_services(
+    database_urls: dict[str, str],
+    tokens: TokenSettings,
+    token_values: dict[str, str],
+    *,
+    on_socket: bool = False,
+    **ballot_settings: Any,
+) -> AsyncIterator[Services]:
+    """Registration in-process; ballot in-process or (``on_socket``) under uvicorn.
+
+    Ballot reaches registration over ASGI either way.
+    """
+    registration_app = create_registration(
+        RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
+    )
+    async with serve_in_process(registration_app) as registration:
+        link = Link(httpx.ASGITransport(app=registration_app))
+        ballot_app = create_ballot(
+            BallotSettings(
+                database_url=database_urls["ballot"],
+                tokens=tokens,
+                registration_url="http://registration",
+                **ballot_settings,
+            ),
+            registration_transport=link,
+        )
+        serve = serve_on_port if on_socket else serve_in_process
+        async with serve(ballot_app) as ballot:
+            yield Services(registration, ballot, token_values, link)
 
 
 @pytest.fixture
 async def services(
     database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
-    """Registration and ballot in-process; ballot reaches registration over ASGI."""
-    registration_app = create_registration(
-        RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
-    )
-    async with serve_in_process(registration_app) as registration:
-        ballot_app = create_ballot(
-            BallotSettings(
-                database_url=database_urls["ballot"],
-                tokens=tokens,
-                registration_url="http://registration",
-            ),
-            registration_transport=httpx.ASGITransport(app=registration_app),
-        )
-        async with serve_in_process(ballot_app) as ballot:
-            yield Services(registration, ballot, token_values)
+    async with running_services(database_urls, tokens, token_values) as running:
+        yield running
+
+
+@pytest.fixture
+async def served(
+    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+) -> AsyncIterator[Services]:
+    """Ballot on a real socket, for the event stream. The stream's fallback poll
+    is set far beyond any wait in the tests, so prompt delivery proves the
+    wake-up after commit."""
+    async with running_services(
+        database_urls,
+        tokens,
+        token_values,
+        on_socket=True,
+        events_poll_seconds=60.0,
+        events_heartbeat_seconds=60.0,
+    ) as running:
+        yield running
 
 
 async def seat(services: Services, meeting: str, bindings: dict[str, str]) -> None:

@@ -1,0 +1,126 @@
+"""HTTP routes for what happens during a vote: presses, state, progress, the
+record, and the meeting's event stream."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from services.ballot import events, presses, record, repository, service
+from services.ballot.deps import (
+    EventBusDep,
+    GatewayAuth,
+    MissingAuth,
+    RecordAuth,
+    RegistrationClientDep,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+)
+from services.ballot.schemas import (
+    BatchResult,
+    MeetingState,
+    NotVoted,
+    PressBatch,
+    PressRead,
+    Progress,
+    VoteRecord,
+)
+from services.common.errors import Invalid, problem_responses
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/meetings/{meeting}/state", tags=["presses"])
+async def meeting_state(meeting: str, session: SessionDep) -> MeetingState:
+    return await service.meeting_state(session, meeting=meeting)
+
+
+@router.post("/meetings/{meeting}/presses", responses=problem_responses(503), tags=["presses"])
+async def record_presses(
+    meeting: str,
+    batch: PressBatch,
+    session: SessionDep,
+    sessions: SessionsDep,
+    registration: RegistrationClientDep,
+    _: GatewayAuth,
+) -> BatchResult:
+    """Store a batch of presses; answered only after the batch is committed.
+
+    503 only when registration is unreachable and the batch has a new press
+    from a handset the open vote does not know (see presses.py).
+    """
+    bindings = await presses.current_bindings(sessions, registration, meeting=meeting, batch=batch)
+    results = await presses.record_presses(session, meeting=meeting, batch=batch, bindings=bindings)
+    return BatchResult(results=results)
+
+
+@router.get("/votes/{vote_id}/progress", responses=problem_responses(404), tags=["votes"])
+async def vote_progress(vote_id: int, session: SessionDep) -> Progress:
+    return await record.progress(session, vote_id=vote_id)
+
+
+@router.get("/votes/{vote_id}/not-voted", responses=problem_responses(404, 409), tags=["votes"])
+async def not_voted(vote_id: int, session: SessionDep, _: RecordAuth) -> NotVoted:
+    """Who of the frozen electorate has no counted press yet (chair, auditor)."""
+    return await record.not_voted(session, vote_id=vote_id)
+
+
+@router.get("/votes/{vote_id}/missing", responses=problem_responses(404, 409), tags=["votes"])
+async def missing(vote_id: int, session: SessionDep, _: MissingAuth) -> NotVoted:
+    """During a proefstemming: present members whose handset has not answered OK."""
+    return await record.not_voted(session, vote_id=vote_id, test_only=True)
+
+
+@router.get("/votes/{vote_id}/record", responses=problem_responses(404), tags=["record"])
+async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> VoteRecord:
+    return await record.record(session, vote_id=vote_id)
+
+
+@router.get("/votes/{vote_id}/presses", responses=problem_responses(404), tags=["record"])
+async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list[PressRead]:
+    await service.get_vote(session, vote_id)
+    return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
+
+
+@router.get(
+    "/meetings/{meeting}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **problem_responses(422)},
+    tags=["events"],
+)
+async def meeting_events(
+    meeting: str,
+    sessions: SessionsDep,
+    bus: EventBusDep,
+    settings: SettingsDep,
+    _: RecordAuth,
+    after: Annotated[int, Query(ge=0)] = 0,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Server-sent events of the meeting: ``created``, ``opened``, ``closed``,
+    ``annulled``, ``reordered``, ``handset`` and ``press``, each with its id.
+
+    Resumes after ``Last-Event-ID`` (sent by a reconnecting EventSource) or
+    else ``?after=``; from the start without either. A ``press`` event carries
+    ``key`` only for a named vote.
+    """
+    if last_event_id is not None:
+        if not last_event_id.strip().isdigit():
+            raise Invalid("Last-Event-ID moet het nummer van een gebeurtenis zijn.")
+        after = int(last_event_id)
+    body = events.stream(
+        sessions,
+        bus,
+        meeting=meeting,
+        after=after,
+        poll=settings.events_poll_seconds,
+        heartbeat=settings.events_heartbeat_seconds,
+    )
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

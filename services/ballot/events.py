@@ -1,0 +1,128 @@
+"""The meeting's event log and its server-sent event stream.
+
+Durable and ordered: every event is a row of ``events`` written in the same
+transaction as the change it describes, and always after the meeting row is
+locked (``emit`` asks for the locked row as proof). Writers of one meeting are
+serialised by that lock, so their event ids are handed out in commit order: a
+reader that has seen id ``n`` of a meeting will never later see a smaller one
+appear. The id is therefore the cursor (``Last-Event-ID`` / ``?after=``) and a
+client that reconnects with it misses nothing and sees nothing twice.
+
+Prompt: the request commits in its session dependency after the handler has
+returned, so ``emit`` hooks the session's ``after_commit`` and wakes the
+streams of this process only once the rows are visible. Another process (a
+second worker) is not woken; the stream therefore also polls the table every
+``poll`` seconds as a fallback. A comment line every ``heartbeat`` seconds
+keeps proxies from closing an idle stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from services.ballot import repository
+from services.ballot.models import BallotMeeting, Event
+
+# Where the request's session carries this app's bus (set in deps.py).
+BUS_KEY = "ballot.events.bus"
+_HOOKED_KEY = "ballot.events.hooked"
+# Rows per read; a client far behind catches up in pages of this size.
+PAGE = 500
+
+
+class EventBus:
+    """Wakes the streams of one meeting after a commit that wrote its events.
+
+    One ``asyncio.Event`` per meeting, replaced at every notification: a
+    waiter takes the current one *before* it reads the table, so a commit that
+    lands between its read and its wait still wakes it.
+    """
+
+    def __init__(self) -> None:
+        self._changed: dict[str, asyncio.Event] = {}
+
+    def waiter(self, meeting: str) -> asyncio.Event:
+        return self._changed.setdefault(meeting, asyncio.Event())
+
+    def notify(self, meeting: str) -> None:
+        changed = self._changed.pop(meeting, None)
+        if changed is not None:
+            changed.set()
+
+
+def emit(
+    session: AsyncSession,
+    locked: BallotMeeting,
+    kind: str,
+    *,
+    vote_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Add an event to the transaction; ``locked`` is the meeting row held locked."""
+    row = Event(meeting=locked.code, kind=kind, vote_id=vote_id, data=data or {})
+    session.add(row)
+    _notify_after_commit(session, locked.code)
+    return row
+
+
+def _notify_after_commit(session: AsyncSession, meeting: str) -> None:
+    bus = session.info.get(BUS_KEY)
+    if not isinstance(bus, EventBus) or meeting in session.info.setdefault(_HOOKED_KEY, set()):
+        return
+    session.info[_HOOKED_KEY].add(meeting)
+
+    def after_commit(_: Session) -> None:
+        # Runs on the event loop's thread (inside the greenlet of the commit).
+        bus.notify(meeting)
+
+    event.listen(session.sync_session, "after_commit", after_commit)
+
+
+def sse(row: Event) -> str:
+    payload = {"id": row.id, "vote_id": row.vote_id, "at": row.created_at.isoformat(), **row.data}
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {row.id}\nevent: {row.kind}\ndata: {body}\n\n"
+
+
+async def stream(
+    sessions: async_sessionmaker[AsyncSession],
+    bus: EventBus,
+    *,
+    meeting: str,
+    after: int,
+    poll: float,
+    heartbeat: float,
+) -> AsyncIterator[str]:
+    """Every event of ``meeting`` with an id above ``after``, then new ones as they come."""
+    yield "retry: 1000\n\n"
+    cursor = after
+    quiet_since = time.monotonic()
+    while True:
+        changed = bus.waiter(meeting)
+        # A short session per read: on SQLite every transaction takes the
+        # write lock, so a stream must never sit in one.
+        async with sessions() as session:
+            rows = await repository.events_after(session, meeting, cursor, limit=PAGE)
+        for row in rows:
+            yield sse(row)
+            cursor = row.id
+        if rows:
+            quiet_since = time.monotonic()
+            if len(rows) == PAGE:
+                continue
+        quiet = time.monotonic() - quiet_since
+        if quiet >= heartbeat:
+            yield ": keepalive\n\n"
+            quiet_since = time.monotonic()
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), timeout=min(poll, heartbeat - quiet))

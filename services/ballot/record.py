@@ -1,0 +1,99 @@
+"""The read side of a vote: its record, its progress, who has not voted yet."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ballot import repository
+from services.ballot.errors import NotATestVote, WrongVoteState
+from services.ballot.models import utcnow
+from services.ballot.schemas import (
+    CountedPress,
+    ElectorRead,
+    NotVoted,
+    Progress,
+    VoteKind,
+    VoteRecord,
+    VoteStatus,
+)
+from services.ballot.service import get_vote, vote_read
+
+
+async def electorate(session: AsyncSession, vote_id: int) -> list[ElectorRead]:
+    """The frozen electorate, each member with every handset that voted for it."""
+    swapped: dict[str, list[str]] = defaultdict(list)
+    for alias in await repository.elector_handsets(session, vote_id):
+        swapped[alias.member].append(alias.handset)
+    return [
+        ElectorRead(
+            member=elector.member,
+            name=elector.name,
+            weight=elector.weight,
+            handset=elector.handset,
+            handsets=[elector.handset, *swapped[elector.member]],
+        )
+        for elector in await repository.electors(session, vote_id)
+    ]
+
+
+async def record(session: AsyncSession, *, vote_id: int) -> VoteRecord:
+    vote = await get_vote(session, vote_id)
+    return VoteRecord(
+        vote=vote_read(vote),
+        electorate=await electorate(session, vote_id),
+        counted=[
+            CountedPress(
+                member=press.member or "",
+                key=press.key,
+                handset=press.handset,
+                seq=press.seq,
+                stored_at=press.stored_at,
+            )
+            for press in await repository.counted_presses(session, vote_id)
+        ],
+    )
+
+
+async def progress(session: AsyncSession, *, vote_id: int) -> Progress:
+    vote = await get_vote(session, vote_id)
+    electors = await repository.electors(session, vote_id)
+    weights = {elector.member: elector.weight for elector in electors}
+    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
+    elapsed = None
+    if vote.opened_at is not None:
+        elapsed = round(((vote.closed_at or utcnow()) - vote.opened_at).total_seconds(), 3)
+    return Progress(
+        vote_id=vote.id,
+        status=vote.status,
+        electorate_members=len(electors),
+        electorate_weight=sum(weights.values()),
+        voted_members=len(voted),
+        voted_weight=sum(weights.get(member or "", 0) for member in voted),
+        opened_at=vote.opened_at,
+        closed_at=vote.closed_at,
+        elapsed_seconds=elapsed,
+    )
+
+
+async def not_voted(session: AsyncSession, *, vote_id: int, test_only: bool = False) -> NotVoted:
+    """Members of the frozen electorate without a counted (that is: OK) press.
+
+    ``test_only`` for the desk's list during a proefstemming: there "not
+    voted" means "handset not working", and nothing about a real vote leaks.
+    """
+    vote = await get_vote(session, vote_id)
+    if test_only and vote.kind != VoteKind.PROEFSTEMMING:
+        raise NotATestVote(f"Stemming {vote_id} is geen proefstemming.")
+    if vote.status == VoteStatus.PREPARED:
+        raise WrongVoteState(
+            f"Stemming {vote_id} is nog niet geopend: er is nog geen kiezerslijst."
+        )
+    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
+    return NotVoted(
+        vote_id=vote.id,
+        kind=vote.kind,
+        status=vote.status,
+        members=[e for e in await electorate(session, vote_id) if e.member not in voted],
+    )

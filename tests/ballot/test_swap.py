@@ -1,0 +1,104 @@
+"""A handset swapped at the desk during an open vote keeps its municipality's vote."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ballot.actions import BINDINGS, counted, get, open_new_vote, press, send
+from tests.ballot.conftest import Services, seat
+
+pytestmark = [pytest.mark.anyio, pytest.mark.db]
+
+
+async def swap(services: Services, meeting: str, member: str, handset: str) -> None:
+    response = await services.registration.post(
+        f"/api/meetings/{meeting}/registrations/{member}/swap",
+        json={"handset": handset},
+        headers=services.auth("desk"),
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def vote_id(services: Services, meeting_code: str) -> int:
+    await seat(services, meeting_code, BINDINGS)
+    return await open_new_vote(services, meeting_code)
+
+
+class TestSwappedHandset:
+    async def test_keeps_the_members_vote(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        assert await send(services, meeting_code, press("000363", 1, 1)) == ["OK"]
+        await swap(services, meeting_code, "GM0363", "000999")
+        assert await send(services, meeting_code, press("000999", 1, 2)) == ["OK"]
+        assert await counted(services, vote_id) == {"GM0363": 2}
+        presses = await get(services, f"/api/votes/{vote_id}/presses")
+        assert [(p["handset"], p["member"], p["counted"]) for p in presses] == [
+            ("000363", "GM0363", False),
+            ("000999", "GM0363", True),
+        ]
+        record = await get(services, f"/api/votes/{vote_id}/record")
+        amsterdam = next(e for e in record["electorate"] if e["member"] == "GM0363")
+        assert (amsterdam["handset"], amsterdam["handsets"]) == ("000363", ["000363", "000999"])
+
+    async def test_registration_is_asked_once_per_swapped_handset(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        await swap(services, meeting_code, "GM0088", "000888")
+        calls = services.link.calls
+        assert await send(services, meeting_code, press("000888", 1, 1)) == ["OK"]
+        assert await send(services, meeting_code, press("000888", 2, 2)) == ["OK"]
+        assert await send(services, meeting_code, press("000344", 1, 1)) == ["OK"]
+        assert services.link.calls == calls + 1
+        assert await counted(services, vote_id) == {"GM0088": 2, "GM0344": 1}
+
+    async def test_an_unbound_handset_is_denied(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        assert await send(services, meeting_code, press("555555", 1, 1)) == ["DENY"]
+        assert await counted(services, vote_id) == {}
+
+    async def test_a_member_who_came_after_the_open_is_denied(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        cards = (
+            await services.registration.get(
+                f"/api/meetings/{meeting_code}/cards", headers=services.auth("admin")
+            )
+        ).json()
+        groningen = next(card["code"] for card in cards if card["member"] == "GM0014")
+        response = await services.registration.post(
+            f"/api/meetings/{meeting_code}/registrations",
+            json={"card_code": groningen, "handset": "000014"},
+            headers=services.auth("desk"),
+        )
+        assert response.status_code == 201, response.text
+        assert await send(services, meeting_code, press("000014", 1, 1)) == ["DENY"]
+
+
+class TestRegistrationDown:
+    async def test_a_batch_with_an_unknown_handset_is_refused_whole(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        await swap(services, meeting_code, "GM0363", "000999")
+        services.link.up = False
+        batch = {"presses": [press("000344", 1, 1), press("000999", 1, 2)]}
+        response = await services.ballot.post(
+            f"/api/meetings/{meeting_code}/presses", json=batch, headers=services.auth("gateway")
+        )
+        assert response.status_code == 503
+        assert response.json()["code"] == "upstream_unavailable"
+        assert await counted(services, vote_id) == {}
+        # The gateway retries once registration is back: then both count.
+        services.link.up = True
+        assert await send(services, meeting_code, *batch["presses"]) == ["OK", "OK"]
+        assert await counted(services, vote_id) == {"GM0344": 1, "GM0363": 2}
+
+    async def test_known_handsets_and_duplicates_need_no_registration(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        assert await send(services, meeting_code, press("555555", 1, 1)) == ["DENY"]
+        services.link.up = False
+        statuses = await send(services, meeting_code, press("000088", 1, 1), press("555555", 1, 1))
+        assert statuses == ["OK", "DENY"]
