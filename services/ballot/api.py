@@ -11,6 +11,7 @@ from services.ballot import agenda, repository, service
 from services.ballot.deps import ChairAuth, RegistrationClientDep, SessionDep
 from services.ballot.errors import BadAgenda
 from services.ballot.schemas import (
+    Acclamation,
     AgendaReport,
     Annulment,
     VoteAgain,
@@ -91,6 +92,15 @@ async def open_vote(
     vote_id: int, session: SessionDep, registration: RegistrationClientDep, _: ChairAuth
 ) -> VoteRead:
     vote = await service.open_vote(session, vote_id=vote_id, registration=registration)
+    return service.vote_read(vote)
+
+
+@router.post("/votes/{vote_id}/acclaim", responses=problem_responses(404, 409), tags=["votes"])
+async def acclaim_vote(
+    vote_id: int, data: Acclamation, session: SessionDep, _: ChairAuth
+) -> VoteRead:
+    """Record that a prepared item was decided bij acclamatie (nobody objected)."""
+    vote = await service.acclaim_vote(session, vote_id=vote_id, adopted=data.adopted)
     return service.vote_read(vote)
 
 

@@ -68,6 +68,9 @@ class Vote(Base):
     amends_vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))
     part_of_vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))
     follows_vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))
+    # "vote" (weighted, by handsets) or "acclamation" (nobody objected).
+    decided_by: Mapped[str] = mapped_column(String(12), default="vote", server_default="vote")
+    acclamation_adopted: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Elector(Base):

@@ -115,6 +115,9 @@ class VoteRead(BaseModel):
     follows_vote_id: int | None
     # A proefstemming never counts: lists for publication leave these out.
     is_test: bool = False
+    decided_by: Literal["vote", "acclamation"] = "vote"
+    # Set only for a decision bij acclamatie: adopted (True) or rejected.
+    acclamation_adopted: bool | None = None
 
 
 class VoteAgain(BaseModel):
@@ -143,6 +146,12 @@ class AgendaReport(BaseModel):
     read: int
     created: list[VoteRead]
     skipped: list[SkippedRow]
+
+
+class Acclamation(BaseModel):
+    """The chair's record that an item was decided without a vote."""
+
+    adopted: bool = True
 
 
 class Annulment(BaseModel):

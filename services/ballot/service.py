@@ -33,6 +33,7 @@ from services.ballot.schemas import (
     Majority,
     MeetingState,
     Option,
+    OptionRole,
     SkippedRow,
     VoteAgain,
     VoteCreate,
@@ -68,6 +69,8 @@ def vote_read(vote: Vote) -> VoteRead:
         part_of_vote_id=vote.part_of_vote_id,
         follows_vote_id=vote.follows_vote_id,
         is_test=vote.kind == VoteKind.PROEFSTEMMING,
+        decided_by=vote.decided_by,
+        acclamation_adopted=vote.acclamation_adopted,
     )
 
 
@@ -174,6 +177,32 @@ async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
     locked.version += 1
     await session.flush()
     _emit_vote(session, locked, "closed", vote)
+    return vote
+
+
+async def acclaim_vote(session: AsyncSession, *, vote_id: int, adopted: bool) -> Vote:
+    """Record that a prepared item was decided bij acclamatie.
+
+    Only when nobody in the room objects; otherwise the chair opens it as a
+    weighted vote. The receivers are not involved: no POLL, no LATE window.
+    """
+    locked, vote = await _lock_vote(session, vote_id)
+    if vote.status != VoteStatus.PREPARED:
+        raise WrongVoteState(
+            f"Alleen een voorbereide stemming kan bij acclamatie worden besloten ({vote.status})."
+        )
+    roles = {option.role for option in vote_read(vote).options}
+    if vote.kind == VoteKind.PROEFSTEMMING or not {OptionRole.FOR, OptionRole.AGAINST} <= roles:
+        raise WrongVoteState(
+            "Bij acclamatie besluiten kan alleen over een voorstel, motie of amendement"
+            " (voor/tegen)."
+        )
+    vote.status = VoteStatus.CLOSED.value
+    vote.closed_at = utcnow()
+    vote.decided_by = "acclamation"
+    vote.acclamation_adopted = adopted
+    await session.flush()
+    _emit_vote(session, locked, "acclaimed", vote)
     return vote
 
 
