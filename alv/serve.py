@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,32 +13,25 @@ from fastapi import FastAPI
 
 from services.common.settings import ServiceSettings
 
-
-def _factories() -> dict[str, tuple[type[ServiceSettings], Callable[[Any], FastAPI]]]:
-    from services.ballot.app import create_app as ballot
-    from services.ballot.config import BallotSettings
-    from services.registration.app import create_app as registration
-    from services.registration.config import RegistrationSettings
-    from services.results.app import create_app as results
-    from services.results.config import ResultsSettings
-
-    return {
-        "registration": (RegistrationSettings, registration),
-        "ballot": (BallotSettings, ballot),
-        "results": (ResultsSettings, results),
-    }
-
-
 SERVICES = ("registration", "ballot", "results")
 
 
+def _factory(service: str) -> tuple[type[ServiceSettings], Callable[[Any], FastAPI]]:
+    """The settings class and app factory of one service, importing only it:
+    a broken or half-deployed service must not stop the others from starting."""
+    config = importlib.import_module(f"services.{service}.config")
+    app = importlib.import_module(f"services.{service}.app")
+    settings_class = getattr(config, f"{service.capitalize()}Settings")
+    return settings_class, app.create_app
+
+
 def settings_for(service: str) -> ServiceSettings:
-    settings_class, _ = _factories()[service]
+    settings_class, _ = _factory(service)
     return settings_class()
 
 
 def serve(args: argparse.Namespace) -> int:
-    settings_class, factory = _factories()[args.service]
+    settings_class, factory = _factory(args.service)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings_class(**overrides)
     uvicorn.run(

@@ -196,6 +196,10 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._state_ok = True
+        # Set when the state poll sees the ballot service answer again, so a
+        # batch waiting out its retry backoff goes at once: handsets give up
+        # retransmitting after about 6 s and every second of backoff counts.
+        self._ballot_back = asyncio.Event()
         self._waiters = Waiters()
         meeting = settings.meeting
         self._presses_path = f"/api/meetings/{meeting}/presses"
@@ -420,7 +424,9 @@ class Gateway:
                     extra={"status": status, "presses": len(batch), "attempt": attempt},
                 )
             self._waiters.notify()
-            await asyncio.sleep(delay)
+            self._ballot_back.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ballot_back.wait(), delay)
             delay = min(delay * 2, self.settings.retry_max_s)
 
     def _acknowledge(self, batch: list[PendingPress], response: httpx.Response, rtt: float) -> None:
@@ -478,6 +484,7 @@ class Gateway:
             else:
                 if not self._state_ok:
                     log.info("gateway.state.available")
+                    self._ballot_back.set()
                 self._state_ok = True
                 if current != self.ballot_state:
                     log.info(

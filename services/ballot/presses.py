@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,10 +37,10 @@ from services.common.http import ServiceClient
 
 log = logging.getLogger(__name__)
 
-# A handset retransmits for 6 s and a gateway may hold presses while we are
-# down; a press with the same handset and seq within this window is the same
-# press, answered with its first status.
-DEDUPE_WINDOW = datetime.timedelta(minutes=10)
+# Outside any vote, a repeat of a press stored without a vote (NOPOLL) is
+# looked for this far back; a handset retransmits for about 6 s and a gateway
+# holds presses while we are down.
+UNATTACHED_WINDOW = datetime.timedelta(minutes=10)
 
 # handset -> member code, as the registration service has it now.
 Bindings = dict[str, str]
@@ -92,14 +93,12 @@ class _Batch:
 
     async def prepare(self, handsets: set[str]) -> None:
         self.locked = await repository.lock_meeting(self.session, self.meeting)
-        # Every earlier press of these handsets within the window, so a
-        # duplicate is found without a query per press; the latest row wins.
-        for earlier in await repository.recent_presses(
-            self.session, self.meeting, handsets, self.now - DEDUPE_WINDOW
-        ):
-            self.seen[(earlier.handset, earlier.seq)] = earlier
         self.vote = await repository.open_vote(self.session, self.meeting)
         self.last_closed_vote = await repository.last_closed_vote(self.session, self.meeting)
+        # The earlier presses a new one can be a repeat of, loaded for the whole
+        # batch at once; the latest row wins.
+        for earlier in await self._repeat_candidates(handsets):
+            self.seen[(earlier.handset, earlier.seq)] = earlier
         self.handsets: dict[str, str] = {}
         self.electors: set[str] = set()
         self.open: OpenVote | None = None
@@ -116,6 +115,31 @@ class _Batch:
                 for press in await repository.counted_presses(self.session, self.vote.id)
                 if press.member is not None
             }
+
+    async def _repeat_candidates(self, handsets: set[str]) -> Sequence[Press]:
+        """Presses that a press with the same handset and seq repeats.
+
+        PROTOCOL.md: duplicates are "same handset and seq within the same vote".
+        While a vote is open that vote is the scope, so a handset whose counter
+        started again (a battery swap) is never answered with an earlier vote's
+        status. With no vote open, a repeat is a retransmission of a press stored
+        in the vote that just closed, or of a press stored without a vote since.
+        """
+        if self.vote is not None:
+            return await repository.presses_of_handsets(
+                self.session, self.meeting, handsets, vote_id=self.vote.id
+            )
+        since = self.now - UNATTACHED_WINDOW
+        closed = self.last_closed_vote
+        if closed is not None and closed.closed_at is not None:
+            since = max(since, closed.closed_at)
+        return await repository.presses_of_handsets(
+            self.session,
+            self.meeting,
+            handsets,
+            vote_id=closed.id if closed is not None else None,
+            unattached_since=since,
+        )
 
     def _member(self, handset: str) -> str | None:
         """The member a handset votes for in the open vote, or ``None`` (DENY)."""

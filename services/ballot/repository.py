@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,18 +84,24 @@ async def electors(session: AsyncSession, vote_id: int) -> Sequence[Elector]:
     return result.all()
 
 
-async def recent_presses(
-    session: AsyncSession, meeting: str, handsets: set[str], since: datetime.datetime
+async def presses_of_handsets(
+    session: AsyncSession,
+    meeting: str,
+    handsets: set[str],
+    *,
+    vote_id: int | None,
+    unattached_since: datetime.datetime | None = None,
 ) -> Sequence[Press]:
-    """The presses of these handsets stored since ``since``, oldest first (one query
-    for a whole batch instead of one per press)."""
+    """The presses of these handsets in one vote and (optionally) those stored
+    without a vote since a moment, oldest first: one query for a whole batch."""
+    scope = [Press.vote_id == vote_id] if vote_id is not None else []
+    if unattached_since is not None:
+        scope.append(and_(Press.vote_id.is_(None), Press.stored_at >= unattached_since))
+    if not scope:
+        return []
     result = await session.scalars(
         select(Press)
-        .where(
-            Press.meeting == meeting,
-            Press.handset.in_(handsets),
-            Press.stored_at >= since,
-        )
+        .where(Press.meeting == meeting, Press.handset.in_(handsets), or_(*scope))
         .order_by(Press.id)
     )
     return result.all()

@@ -176,6 +176,26 @@ class TestPresses:
         assert len(presses.json()) == 3
         assert await counted(services, open_vote) == {"GM0363": 2, "GM0088": 2, "GM0344": 2}
 
+    async def test_a_seq_repeated_in_a_later_vote_is_a_new_press(
+        self, services: Services, meeting_code: str, open_vote: int
+    ) -> None:
+        # A handset whose counter starts again (battery swap) repeats seqs of an
+        # earlier vote: duplicates are per vote (PROTOCOL.md), so it counts.
+        assert await send(services, meeting_code, press("000363", 7, 1)) == ["OK"]
+        await act(services, open_vote, "close")
+        later = await new_vote(services, meeting_code, title="Voorstel 2")
+        await act(services, later, "open")
+        assert await send(services, meeting_code, press("000363", 7, 2)) == ["OK"]
+        assert await counted(services, later) == {"GM0363": 2}
+        assert await counted(services, open_vote) == {"GM0363": 1}
+
+    async def test_a_nopoll_press_repeated_keeps_its_status(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code, BINDINGS)
+        assert await send(services, meeting_code, press("000363", 9, 1)) == ["NOPOLL"]
+        assert await send(services, meeting_code, press("000363", 9, 1, "R02")) == ["NOPOLL"]
+
     async def test_last_press_wins_across_the_seq_wrap(
         self, services: Services, meeting_code: str, open_vote: int
     ) -> None:
