@@ -1,4 +1,4 @@
-"""The ``alv`` command: run, serve, migrate, gateway, simulate, tokens."""
+"""The ``alv`` command: run, serve, migrate, gateway, simulate, cards, verify, tokens."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def tokens(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from hardware.cli import register_cli as register_hardware
     from services.registration.cli import register_cli as register_cards
+    from verify.cli import register_cli as register_verify
 
     parser = argparse.ArgumentParser(
         prog="alv",
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register_cli(subparsers)
     register_hardware(subparsers)
     register_cards(subparsers)
+    register_verify(subparsers)
     parser_tokens = subparsers.add_parser("tokens", help="print a fresh set of role tokens as env")
     parser_tokens.set_defaults(handler=tokens)
     return parser

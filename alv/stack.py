@@ -67,6 +67,7 @@ class Stack:
                 env[f"{prefix}_DATABASE_URL"] = config.database_urls[service]
         env["BALLOT_REGISTRATION_URL"] = config.url("registration")
         env["RESULTS_BALLOT_URL"] = config.url("ballot")
+        env["RESULTS_REGISTRATION_URL"] = config.url("registration")
         env["GATEWAY_BALLOT_URL"] = config.url("ballot")
         env["GATEWAY_MEETING"] = config.meeting
         env["GATEWAY_TOKEN"] = config.tokens["gateway"]

@@ -13,6 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 from services.results.api import router
+from services.results.api_audit import router as audit_router
+from services.results.api_chair import router as chair_router
+from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
 
@@ -20,7 +23,10 @@ SERVICE_DIR = Path(__file__).parent
 
 
 def create_app(
-    settings: ResultsSettings, *, ballot_transport: httpx.AsyncBaseTransport | None = None
+    settings: ResultsSettings,
+    *,
+    ballot_transport: httpx.AsyncBaseTransport | None = None,
+    registration_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,10 +37,17 @@ def create_app(
                 token=settings.tokens.auditor.get_secret_value(),
                 transport=ballot_transport,
             )
+            app.state.registration = ServiceClient(
+                name="registratie",
+                base_url=settings.registration_url,
+                token=settings.tokens.auditor.get_secret_value(),
+                transport=registration_transport,
+            )
             try:
                 yield
             finally:
                 await app.state.ballot.aclose()
+                await app.state.registration.aclose()
 
     app = create_service_app(
         service="results",
@@ -43,7 +56,7 @@ def create_app(
         " voorzitter.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, pages_router],
+        routers=[router, record_router, audit_router, chair_router, pages_router],
     )
     app.mount(
         "/static/results", StaticFiles(directory=SERVICE_DIR / "static"), name="results-static"

@@ -75,9 +75,10 @@ def definition(vote: BallotVote) -> VoteDefinition:
     )
 
 
-def inputs_hash(record: BallotRecord) -> str:
+def hashed_inputs(record: BallotRecord) -> dict[str, Any]:
+    """What ``inputs_hash`` covers, as JSON values; the export carries it as is."""
     vote = record.vote.model_dump(mode="json", exclude={"status", "annulled_reason"})
-    inputs = {
+    return {
         "vote": vote,
         "electorate": sorted(
             (e.model_dump(mode="json") for e in record.electorate), key=lambda e: e["member"]
@@ -86,7 +87,10 @@ def inputs_hash(record: BallotRecord) -> str:
             (p.model_dump(mode="json") for p in record.counted), key=lambda p: p["member"]
         ),
     }
-    return sha256_hex(canonical_json(inputs))
+
+
+def inputs_hash(record: BallotRecord) -> str:
+    return sha256_hex(canonical_json(hashed_inputs(record)))
 
 
 def chain_hash(*, vote_id: int, inputs: str, outcome: str, previous: str | None) -> str:
@@ -136,8 +140,8 @@ def _explanation(outcome: Outcome, *, named: bool) -> list[str]:
     ]
 
 
-def compute(record: BallotRecord) -> ComputedOutcome:
-    """The outcome of a vote from its record; member codes only for a named vote."""
+def _decide(record: BallotRecord) -> tuple[Outcome, MajorityRule, dict[str, str]]:
+    """The decision on ``record``, its rule and its two sentences (by style)."""
     vote = record.vote
     if vote.kind not in get_args(Kind):
         raise OutcomeNotComputable(f"Voor een stemming van soort '{vote.kind}' is er geen uitslag.")
@@ -164,7 +168,19 @@ def compute(record: BallotRecord) -> ComputedOutcome:
         raise OutcomeNotComputable(
             f"De uitslag van stemming {vote.id} kan niet worden berekend: {exc}."
         ) from exc
+    return outcome, rule, sentences
 
+
+def full_explanation(record: BallotRecord) -> list[str]:
+    """The computation step by step with every member code, also of a secret
+    vote: for the commissie van stemopneming only."""
+    return explain(_decide(record)[0])
+
+
+def compute(record: BallotRecord) -> ComputedOutcome:
+    """The outcome of a vote from its record; member codes only for a named vote."""
+    vote = record.vote
+    outcome, rule, sentences = _decide(record)
     named = vote.named
     op = "ten minste" if rule.inclusive else "meer dan"
     return ComputedOutcome(

@@ -10,3 +10,5 @@ class ResultsSettings(ServiceSettings):
 
     port: int = 8003
     ballot_url: str = "http://127.0.0.1:8002"
+    # The audit log of the desk, for the auditors' timeline.
+    registration_url: str = "http://127.0.0.1:8001"

@@ -17,6 +17,11 @@ def _ballot(request: Request) -> ServiceClient:
     return client
 
 
+def _registration(request: Request) -> ServiceClient:
+    client: ServiceClient = request.app.state.registration
+    return client
+
+
 async def _optional_live_auth(request: Request) -> Role | None:
     """The caller's role if it sent a token (checked as usual), else None.
 
@@ -28,6 +33,19 @@ async def _optional_live_auth(request: Request) -> Role | None:
     return await _live_auth(request)
 
 
+def _caller_authorization(request: Request) -> str:
+    """The caller's own Authorization header, forwarded as is to ballot.
+
+    Ballot decides whether the caller may open or close a vote; results only
+    checked that it is a chair (or admin) token before forwarding.
+    """
+    return request.headers.get("authorization", "")
+
+
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
+RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]
+AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
+ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
+CallerAuthorization = Annotated[str, Depends(_caller_authorization)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UtcDateTime
@@ -54,3 +54,18 @@ class StoredOutcome(Base):
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     stored_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ScreenSetting(Base):
+    """Per meeting: what the projector screen shows beyond the defaults.
+
+    ``show_tally``: the chair chose to show the running tally of an open vote
+    on ``/chair/{meeting}``; off by default, so nobody sees a trend while the
+    room is still voting unless the chair wants that.
+    """
+
+    __tablename__ = "screen_settings"
+
+    meeting: Mapped[str] = mapped_column(String(32), primary_key=True)
+    show_tally: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.results.models import ResultsMeeting, StoredOutcome
+from services.results.models import ResultsMeeting, ScreenSetting, StoredOutcome, utcnow
 
 
 async def lock_meeting(session: AsyncSession, code: str) -> ResultsMeeting:
@@ -46,3 +46,20 @@ async def stored_outcomes(session: AsyncSession, meeting: str) -> Sequence[Store
         .execution_options(populate_existing=True)
     )
     return result.all()
+
+
+async def screen_setting(session: AsyncSession, meeting: str) -> ScreenSetting | None:
+    return await session.get(ScreenSetting, meeting, populate_existing=True)
+
+
+async def save_screen_setting(
+    session: AsyncSession, meeting: str, *, show_tally: bool
+) -> ScreenSetting:
+    setting = await session.get(ScreenSetting, meeting)
+    if setting is None:
+        setting = ScreenSetting(meeting=meeting)
+        session.add(setting)
+    setting.show_tally = show_tally
+    setting.changed_at = utcnow()
+    await session.flush()
+    return setting

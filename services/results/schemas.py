@@ -204,7 +204,8 @@ class CurrentRead(BaseModel):
     ``closed`` (the latest closed vote: ``vote`` and ``outcome``), ``annulled``
     (the latest vote was declared void: ``vote`` and ``outcome`` without a
     decision), ``test`` (the latest was a proefstemming: ``vote`` and
-    ``progress``, never a result) or ``idle`` (nothing voted yet).
+    ``progress``, never a result) or ``idle`` (nothing voted yet). With
+    ``show_tally`` an ``open`` vote also has its running tally in ``outcome``.
     """
 
     meeting: str
@@ -213,3 +214,5 @@ class CurrentRead(BaseModel):
     progress: ProgressRead | None
     outcome: OutcomeRead | None
     server_time: datetime.datetime
+    # The chair switched on the running tally: ``outcome`` is live while open.
+    show_tally: bool = False

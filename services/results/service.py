@@ -13,7 +13,8 @@ Decisions taken where the rules are silent:
   the chain) but is published without a decision, with the reason.
 * A proefstemming is never computed, stored or listed.
 * The running tally of an open vote is for the chair and the auditors only;
-  the public gets 409 until the vote closes.
+  the public gets 409 until the vote closes, unless the chair switched on the
+  running tally on the projector screen (``CurrentRead.show_tally``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ from services.results.compute import (
     inputs_hash,
     sha256_hex,
 )
-from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed
+from services.results.errors import (
+    OutcomeNotComputable,
+    ProefstemmingHasNoOutcome,
+    VoteNotClosed,
+)
 from services.results.models import ResultsMeeting, StoredOutcome, utcnow
 from services.results.schemas import (
     BallotProgress,
@@ -57,7 +62,7 @@ DECIDED = ("closed", "annulled")
 # --- reading ballot -----------------------------------------------------------------
 
 
-def _parse(model: type[Model], body: Any) -> Model:
+def parse_ballot(model: type[Model], body: Any) -> Model:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
@@ -67,22 +72,22 @@ def _parse(model: type[Model], body: Any) -> Model:
 
 
 async def fetch_vote(ballot: ServiceClient, vote_id: int) -> BallotVote:
-    return _parse(BallotVote, await ballot.get_json(f"/api/votes/{vote_id}"))
+    return parse_ballot(BallotVote, await ballot.get_json(f"/api/votes/{vote_id}"))
 
 
 async def fetch_votes(ballot: ServiceClient, meeting: str) -> list[BallotVote]:
     body = await ballot.get_json(f"/api/meetings/{meeting}/votes")
     if not isinstance(body, list):
         raise UpstreamFailed("De stemmingen-dienst gaf geen lijst van stemmingen.")
-    return [_parse(BallotVote, item) for item in body]
+    return [parse_ballot(BallotVote, item) for item in body]
 
 
 async def fetch_record(ballot: ServiceClient, vote_id: int) -> BallotRecord:
-    return _parse(BallotRecord, await ballot.get_json(f"/api/votes/{vote_id}/record"))
+    return parse_ballot(BallotRecord, await ballot.get_json(f"/api/votes/{vote_id}/record"))
 
 
 async def fetch_progress(ballot: ServiceClient, vote_id: int) -> BallotProgress:
-    return _parse(BallotProgress, await ballot.get_json(f"/api/votes/{vote_id}/progress"))
+    return parse_ballot(BallotProgress, await ballot.get_json(f"/api/votes/{vote_id}/progress"))
 
 
 def _close_order(votes: Iterable[BallotVote]) -> list[BallotVote]:
@@ -222,6 +227,17 @@ async def meeting_outcomes(
     return [_read_stored(row, by_id[row.vote_id]) for row in ordered if row.vote_id in by_id]
 
 
+async def _running_tally(ballot: ServiceClient, vote_id: int) -> OutcomeRead | None:
+    """The running tally for the projector, when the chair switched it on."""
+    record = await fetch_record(ballot, vote_id)
+    if record.vote.status != "open":
+        return None
+    try:
+        return _read(compute(record), record.vote, live=True, link=None)
+    except OutcomeNotComputable:
+        return None
+
+
 def _progress(progress: BallotProgress, *, until: datetime.datetime) -> ProgressRead:
     opened = progress.opened_at
     return ProgressRead(
@@ -240,12 +256,15 @@ async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str)
     open_vote = next((v for v in votes if v.status == "open"), None)
     if open_vote is not None:
         progress = await fetch_progress(ballot, open_vote.id)
+        setting = await repository.screen_setting(session, meeting)
+        show_tally = setting is not None and setting.show_tally and not open_vote.is_test
         return CurrentRead(
             **screen,
             state="open",
             vote=definition(open_vote),
             progress=_progress(progress, until=now),
-            outcome=None,
+            outcome=await _running_tally(ballot, open_vote.id) if show_tally else None,
+            show_tally=show_tally,
         )
     decided = _close_order(votes)
     if not decided:

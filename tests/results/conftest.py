@@ -39,7 +39,10 @@ class Services:
 
 def results_settings(database_urls: dict[str, str], tokens: TokenSettings) -> ResultsSettings:
     return ResultsSettings(
-        database_url=database_urls["results"], tokens=tokens, ballot_url="http://ballot"
+        database_url=database_urls["results"],
+        tokens=tokens,
+        ballot_url="http://ballot",
+        registration_url="http://registration",
     )
 
 
@@ -63,6 +66,7 @@ async def services(
             results_app = create_results(
                 results_settings(database_urls, tokens),
                 ballot_transport=httpx.ASGITransport(app=ballot_app),
+                registration_transport=httpx.ASGITransport(app=registration_app),
             )
             async with serve_in_process(results_app) as results:
                 yield Services(registration, ballot, results, ballot_app, results_app, token_values)

@@ -114,12 +114,25 @@
       votes(outcome.electorate.weight) + ".";
   }
 
+  // The running tally, only when the chair switched it on (control view).
+  function renderLive(outcome) {
+    $("live-tally").hidden = !outcome;
+    const bars = $("live-bars");
+    if (!outcome) {
+      bars.replaceChildren();
+      return;
+    }
+    bars.replaceChildren(...outcome.tallies.filter((t) => t.in_base)
+      .map((t) => barRow(t, outcome.base.weight, false)));
+  }
+
   function render(current) {
     document.body.dataset.state = current.state;
     heading(current.vote);
     if (current.state === "open" || current.state === "test") {
       shownResult = null;
       renderProgress(current);
+      renderLive(current.state === "open" ? current.outcome : null);
       show("progress");
     } else if (current.state === "closed") {
       renderResult(current.outcome);

@@ -1,0 +1,75 @@
+"""The chair's control view: thin forwarding to ballot, and the screen settings.
+
+Every route needs the chair token (or admin); the open, close and annul
+requests are forwarded to ballot with the caller's own Authorization header.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.common.errors import problem_responses
+from services.results import chair
+from services.results.deps import BallotClientDep, CallerAuthorization, ChairAuth, SessionDep
+from services.results.schemas import BallotElector, BallotVote
+from services.results.schemas_record import AnnulRequest, ScreenRead, ScreenUpdate
+
+router = APIRouter(prefix="/api", tags=["chair"])
+
+
+@router.get("/chair/meetings/{meeting}/votes", responses=problem_responses(502))
+async def list_votes(
+    meeting: str, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> list[BallotVote]:
+    return await chair.votes(ballot, meeting=meeting, authorization=authorization)
+
+
+@router.post("/chair/votes/{vote_id}/open", responses=problem_responses(404, 409, 502))
+async def open_vote(
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> BallotVote:
+    return await chair.act(ballot, vote_id=vote_id, action="open", authorization=authorization)
+
+
+@router.post("/chair/votes/{vote_id}/close", responses=problem_responses(404, 409, 502))
+async def close_vote(
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> BallotVote:
+    return await chair.act(ballot, vote_id=vote_id, action="close", authorization=authorization)
+
+
+@router.post("/chair/votes/{vote_id}/annul", responses=problem_responses(404, 409, 502))
+async def annul_vote(
+    vote_id: int,
+    data: AnnulRequest,
+    ballot: BallotClientDep,
+    _: ChairAuth,
+    authorization: CallerAuthorization,
+) -> BallotVote:
+    return await chair.act(
+        ballot,
+        vote_id=vote_id,
+        action="annul",
+        authorization=authorization,
+        body=data.model_dump(),
+    )
+
+
+@router.get("/chair/votes/{vote_id}/not-voted", responses=problem_responses(404, 502))
+async def not_voted(vote_id: int, ballot: BallotClientDep, _: ChairAuth) -> list[BallotElector]:
+    """Present members without a counted press: the electorate minus the counted."""
+    return await chair.not_voted(ballot, vote_id=vote_id)
+
+
+@router.get("/meetings/{meeting}/screen")
+async def read_screen(meeting: str, session: SessionDep) -> ScreenRead:
+    """What the projector screen shows beyond the defaults (public: the room sees it)."""
+    return await chair.screen(session, meeting)
+
+
+@router.put("/chair/meetings/{meeting}/screen")
+async def update_screen(
+    meeting: str, data: ScreenUpdate, session: SessionDep, _: ChairAuth
+) -> ScreenRead:
+    """Show or hide the running tally of an open vote on the projector screen."""
+    return await chair.set_screen(session, meeting, show_tally=data.show_tally)

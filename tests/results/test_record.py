@@ -1,0 +1,122 @@
+"""The published record: stemgedrag, the exports and the record pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.results.conftest import Services, new_vote
+from tests.verify.exports import meeting_with_votes
+
+pytestmark = [pytest.mark.anyio, pytest.mark.db]
+
+
+class TestStemgedrag:
+    async def test_named_per_municipality_secret_totals_only(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        response = await services.results.get(f"/api/meetings/{meeting_code}/stemgedrag")
+        assert response.status_code == 200, response.text
+        by_id = {v["vote"]["id"]: v for v in response.json()["votes"]}
+        assert list(by_id) == list(votes.values())
+        named = by_id[votes["named"]]
+        assert named["inputs_verified"] is True
+        assert named["sentence"] == "de motie is aangenomen met 98,68% van de stemmen"
+        assert [(m["name"], m["weight"], m["choice"]) for m in named["members"]] == [
+            ("Amsterdam", 75, "voor"),
+            ("Groningen", 75, "niet gestemd"),
+            ("Schiermonnikoog", 1, "tegen"),
+            ("Utrecht", 75, "onthouding"),
+        ]
+        secret = by_id[votes["secret"]]
+        assert secret["members"] is None
+        assert [(t["label"], t["weight"]) for t in secret["totals"]] == [
+            ("voor", 76),
+            ("tegen", 75),
+            ("onthouding", 0),
+        ]
+        annulled = by_id[votes["annulled"]]
+        assert (annulled["status"], annulled["sentence"]) == ("annulled", None)
+
+    async def test_per_vote_and_not_before_it_closed(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        one = await services.results.get(f"/api/votes/{votes['choice']}/stemgedrag")
+        assert one.status_code == 200, one.text
+        assert {m["member"]: m["key"] for m in one.json()["members"]}["GM0363"] == 2
+        prepared = await new_vote(services, meeting_code)
+        response = await services.results.get(f"/api/votes/{prepared}/stemgedrag")
+        assert (response.status_code, response.json()["code"]) == (409, "vote_not_closed")
+
+
+class TestExports:
+    async def test_csv_has_totals_and_members_of_named_votes(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        response = await services.results.get(f"/api/meetings/{meeting_code}/export.csv")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        member_rows = [r for r in rows if r["regel"] == "lid"]
+        assert {int(r["stemming"]) for r in member_rows} == {
+            votes["named"],
+            votes["choice"],
+            votes["annulled"],
+        }
+        amsterdam = next(
+            r
+            for r in member_rows
+            if r["stemming"] == str(votes["named"]) and r["gemeente_code"] == "GM0363"
+        )
+        assert (amsterdam["stemmen"], amsterdam["keuze"], amsterdam["toets"]) == ("75", "voor", "1")
+        secret_totals = [r for r in rows if r["stemming"] == str(votes["secret"])]
+        assert {r["regel"] for r in secret_totals} == {"totaal"}
+        voor = next(r for r in secret_totals if r["keuze"] == "voor")
+        assert (voor["stemmen"], voor["percentage"]) == ("76", "50,33%")
+        assert voor["besluit"] == "het voorstel is aangenomen met 50,33% van de stemmen"
+
+    async def test_auditor_export_needs_the_auditor(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        url = f"/api/audit/meetings/{meeting_code}/export.json"
+        assert (await services.results.get(url)).status_code == 401
+        assert (await services.results.get(url, headers=services.auth("chair"))).status_code == 403
+
+
+class TestRecordPages:
+    async def test_record_page_in_dutch(self, services: Services, meeting_code: str) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        response = await services.results.get(f"/record/{meeting_code}")
+        assert response.status_code == 200
+        page = response.text
+        assert 'lang="nl"' in page
+        assert "ALV 1 december 2023" in page  # the meeting's name, from registration
+        assert "De motie is aangenomen met 98,68% van de stemmen." in page
+        assert "Geheime stemming: alleen de totalen worden gepubliceerd." in page
+        assert "Deze stemming is nietig verklaard: storing in zaal B." in page
+        assert f'data-testid="members-{votes["named"]}"' in page
+        assert f'data-testid="members-{votes["secret"]}"' not in page
+        assert "https://" not in page
+
+    async def test_report_is_printable_with_the_chain_head(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await meeting_with_votes(services, meeting_code)
+        document = (await services.results.get(f"/api/meetings/{meeting_code}/export.json")).json()
+        response = await services.results.get(f"/record/{meeting_code}/report")
+        assert response.status_code == 200
+        assert "Verslag van de stemmingen" in response.text
+        assert document["chain"]["head"] in response.text
+        assert "<details>" not in response.text
+        css = await services.results.get("/static/results/record.css")
+        assert "@media print" in css.text
+
+    async def test_empty_meeting(self, services: Services, meeting_code: str) -> None:
+        response = await services.results.get(f"/record/{meeting_code}")
+        assert response.status_code == 200
+        assert "Er zijn nog geen stemmingen afgerond." in response.text

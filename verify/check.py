@@ -1,0 +1,266 @@
+"""Check an export: every vote recomputed, every hash recomputed, the chain followed.
+
+Per vote, with the raw data (``inputs``):
+
+* the inputs hash to ``inputs_hash``, the stored outcome to ``outcome_hash``,
+  the link to ``hash``, and the link names the previous one;
+* the counted presses belong to the frozen electorate, once per member, with a
+  key that is an option (``recompute.py``);
+* per option the weight and member count, the voters, the non-voters, the base
+  and the decision equal the stored outcome; each shown percentage is right
+  (``recompute.check_percentage``).
+
+Without raw data (a secret vote in the public export) the stored totals are
+checked against each other and the decision is recomputed from them.
+
+Standard library only; nothing from ``services``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from verify.recompute import Recomputed, check_percentage, decide, recompute
+
+FORMAT = "alv-stemsysteem/export"
+VERSIONS = (1,)
+HALF = (Fraction(1, 2), False)
+
+
+class UnreadableExport(Exception):
+    """Not an export this tool understands; nothing could be checked."""
+
+
+def canonical(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def sha256(value: Any) -> str:
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+@dataclass
+class Verdict:
+    vote_id: Any
+    title: str
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        head = f"stemming {self.vote_id} '{self.title}'"
+        if self.problems:
+            return f"{head}: AFWIJKING: " + "; ".join(self.problems)
+        return f"{head}: OK" + (f" ({'; '.join(self.notes)})" if self.notes else "")
+
+
+@dataclass
+class Report:
+    meeting: str
+    scope: str
+    verdicts: list[Verdict]
+    chain_problems: list[str]
+    head: str | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.chain_problems and all(v.ok for v in self.verdicts)
+
+
+def _differs(problems: list[str], what: str, stored: Any, computed: Any) -> None:
+    if stored != computed:
+        problems.append(f"{what}: opgeslagen {stored!r}, herberekend {computed!r}")
+
+
+def _rule(outcome: dict[str, Any]) -> tuple[Fraction, bool]:
+    majority = outcome["vote"]["majority"]
+    return Fraction(majority["numerator"], majority["denominator"]), bool(majority["inclusive"])
+
+
+def _check_shares(outcome: dict[str, Any], base: int, problems: list[str]) -> None:
+    rule = _rule(outcome)
+    for tally in outcome["tallies"]:
+        share = Fraction(tally["weight"], base) if tally["in_base"] and base else None
+        role_rule = {"for": rule, "choice": rule, "against": HALF}.get(tally["role"])
+        problems.extend(check_percentage(tally["percentage"], share, role_rule, tally["label"]))
+
+
+def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
+    decision = outcome["decision"]
+    _differs(problems, "uitgebracht (basis)", outcome["base"]["weight"], got.base)
+    _differs(
+        problems,
+        "opties in de basis",
+        outcome["base"]["keys"],
+        sorted(k for k, inside in got.in_base.items() if inside),
+    )
+    _differs(problems, "aangenomen", decision["adopted"], got.adopted)
+    _differs(problems, "gekozen", decision["winner"], got.winner)
+    _differs(problems, "volgende ronde", decision["runoff"], got.runoff)
+    _differs(
+        problems, "volgende ronde onduidelijk", decision["runoff_ambiguous"], got.runoff_ambiguous
+    )
+    _check_shares(outcome, got.base, problems)
+
+
+def _check_with_inputs(
+    inputs: dict[str, Any], outcome: dict[str, Any], problems: list[str]
+) -> None:
+    vote = inputs["vote"]
+    for name in ("id", "title", "kind", "named", "majority", "abstentions_cast"):
+        _differs(problems, f"stemming.{name}", outcome["vote"][name], vote[name])
+    got = recompute(inputs, problems)
+    weights = {e["member"]: e["weight"] for e in inputs["electorate"]}
+    voters = {p["member"] for p in inputs["counted"] if p["member"] in weights}
+    non_voters = sorted(set(weights) - voters)
+    _differs(
+        problems,
+        "kiezerslijst",
+        outcome["electorate"],
+        {"members": len(weights), "weight": sum(weights.values())},
+    )
+    _differs(
+        problems,
+        "gestemd",
+        outcome["voted"],
+        {"members": len(voters), "weight": sum(weights[c] for c in voters)},
+    )
+    stored_non = outcome["non_voters"]
+    _differs(
+        problems,
+        "niet gestemd",
+        {"members": stored_non["members"], "weight": stored_non["weight"]},
+        {"members": len(non_voters), "weight": sum(weights[c] for c in non_voters)},
+    )
+    named = vote["named"]
+    if named:
+        _differs(problems, "niet gestemd (gemeenten)", stored_non["codes"], non_voters)
+    stored_keys = sorted(t["key"] for t in outcome["tallies"])
+    _differs(problems, "opties", stored_keys, sorted(got.weights))
+    for tally in outcome["tallies"]:
+        key, label = tally["key"], tally["label"]
+        if key not in got.weights:
+            continue
+        _differs(problems, f"{label}: stemmen", tally["weight"], got.weights[key])
+        _differs(problems, f"{label}: leden", tally["members"], got.members[key])
+        if named:
+            _differs(problems, f"{label}: gemeenten", tally["codes"], got.codes[key])
+    _check_decision(outcome, got, problems)
+
+
+def _check_totals(outcome: dict[str, Any], problems: list[str]) -> None:
+    """A secret vote without raw data: the stored numbers against each other."""
+    tallies = outcome["tallies"]
+    roles = {t["key"]: t["role"] for t in tallies}
+    weights = {t["key"]: t["weight"] for t in tallies}
+    voted = outcome["voted"]
+    _differs(problems, "gestemd (stemmen)", voted["weight"], sum(weights.values()))
+    _differs(problems, "gestemd (leden)", voted["members"], sum(t["members"] for t in tallies))
+    non = outcome["non_voters"]
+    _differs(
+        problems,
+        "kiezerslijst",
+        outcome["electorate"],
+        {
+            "members": voted["members"] + non["members"],
+            "weight": voted["weight"] + non["weight"],
+        },
+    )
+    in_base, base, adopted, winner, runoff, ambiguous = decide(
+        roles,
+        weights,
+        majority=outcome["vote"]["majority"],
+        abstentions_cast=outcome["vote"]["abstentions_cast"],
+    )
+    for tally in tallies:
+        _differs(
+            problems, f"{tally['label']}: in de basis", tally["in_base"], in_base[tally["key"]]
+        )
+    got = Recomputed(
+        weights=weights,
+        members={t["key"]: t["members"] for t in tallies},
+        codes={},
+        in_base=in_base,
+        base=base,
+        adopted=adopted,
+        winner=winner,
+        runoff=runoff,
+        runoff_ambiguous=ambiguous,
+    )
+    _check_decision(outcome, got, problems)
+
+
+def check_vote(entry: dict[str, Any], previous: str | None, sequence: int) -> Verdict:
+    outcome = entry.get("outcome") or {}
+    title = str((outcome.get("vote") or {}).get("title", "?"))
+    verdict = Verdict(vote_id=entry.get("vote_id", "?"), title=title)
+    problems = verdict.problems
+    try:
+        inputs = entry["inputs"]
+        _differs(problems, "volgnummer", entry["sequence"], sequence)
+        _differs(problems, "stemming (id in de uitslag)", outcome["vote"]["id"], entry["vote_id"])
+        if inputs is not None and sha256(inputs) != entry["inputs_hash"]:
+            problems.append("de gegevens passen niet bij inputs_hash")
+        if sha256(outcome) != entry["outcome_hash"]:
+            problems.append("de opgeslagen uitslag past niet bij outcome_hash")
+        if entry["previous_hash"] != previous:
+            problems.append("previous_hash wijst niet naar de vorige schakel van de keten")
+        link = {
+            "inputs_hash": entry["inputs_hash"],
+            "outcome_hash": entry["outcome_hash"],
+            "previous_hash": entry["previous_hash"],
+            "vote_id": entry["vote_id"],
+        }
+        if sha256(link) != entry["hash"]:
+            problems.append("hash past niet bij de schakel")
+        if inputs is None:
+            verdict.notes.append("geheime stemming: alleen de totalen gecontroleerd")
+            _check_totals(outcome, problems)
+        else:
+            _check_with_inputs(inputs, outcome, problems)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        problems.append(f"onvolledig of onleesbaar ({type(exc).__name__}: {exc})")
+    if entry.get("status") == "annulled":
+        verdict.notes.append("nietig verklaard")
+    return verdict
+
+
+def check_export(document: Any) -> Report:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise UnreadableExport(f"geen export van het ALV Stemsysteem (format {FORMAT!r})")
+    if document.get("version") not in VERSIONS:
+        raise UnreadableExport(f"onbekende versie {document.get('version')!r}")
+    votes = document.get("votes")
+    if not isinstance(votes, list):
+        raise UnreadableExport("de export heeft geen lijst 'votes'")
+    verdicts: list[Verdict] = []
+    previous: str | None = None
+    for index, entry in enumerate(votes, start=1):
+        if not isinstance(entry, dict):
+            verdicts.append(Verdict(vote_id="?", title="?", problems=["geen object"]))
+            continue
+        verdicts.append(check_vote(entry, previous, index))
+        previous = entry.get("hash")
+    chain = document.get("chain") or {}
+    chain_problems = []
+    if chain.get("length") != len(votes):
+        chain_problems.append(
+            f"keten: lengte {chain.get('length')!r}, maar {len(votes)} stemmingen"
+        )
+    if chain.get("head") != previous:
+        chain_problems.append("keten: de kop is niet de hash van de laatste stemming")
+    return Report(
+        meeting=str(document.get("meeting", "?")),
+        scope=str(document.get("scope", "?")),
+        verdicts=verdicts,
+        chain_problems=chain_problems,
+        head=chain.get("head"),
+    )
