@@ -184,6 +184,10 @@ def _check_totals(outcome: dict[str, Any], problems: list[str]) -> None:
         _differs(
             problems, f"{tally['label']}: in de basis", tally["in_base"], in_base[tally["key"]]
         )
+    if outcome["vote"].get("decided_by") == "acclamation":
+        # Without the raw data only the chair's word is there: nothing cast.
+        _differs(problems, "bij acclamatie: gestemd", voted, {"members": 0, "weight": 0})
+        adopted = outcome["decision"]["adopted"]
     got = Recomputed(
         weights=weights,
         members={t["key"]: t["members"] for t in tallies},

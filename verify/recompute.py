@@ -95,6 +95,12 @@ def recompute(inputs: dict[str, Any], problems: list[str]) -> Recomputed:
     in_base, base, adopted, winner, runoff, ambiguous = decide(
         roles, weights, majority=vote["majority"], abstentions_cast=vote["abstentions_cast"]
     )
+    if vote.get("decided_by") == "acclamation":
+        # Decided without a vote: the chair's record is the decision, and
+        # nobody can have voted on it.
+        if inputs["electorate"] or inputs["counted"]:
+            problems.append("bij acclamatie besloten, maar er is een kiezerslijst of een stem")
+        adopted = vote.get("acclamation_adopted")
     return Recomputed(
         weights=weights,
         members=members,

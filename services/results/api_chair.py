@@ -1,7 +1,7 @@
 """The chair's control view: thin forwarding to ballot, and the screen settings.
 
-Every route needs the chair token (or admin); the open, close and annul
-requests are forwarded to ballot with the caller's own Authorization header.
+Every route needs the chair token (or admin); the open, close, acclaim and
+annul requests are forwarded to ballot with the caller's own Authorization header.
 """
 
 from __future__ import annotations
@@ -12,7 +12,12 @@ from services.common.errors import problem_responses
 from services.results import chair
 from services.results.deps import BallotClientDep, CallerAuthorization, ChairAuth, SessionDep
 from services.results.schemas import BallotElector, BallotVote
-from services.results.schemas_record import AnnulRequest, ScreenRead, ScreenUpdate
+from services.results.schemas_record import (
+    AcclaimRequest,
+    AnnulRequest,
+    ScreenRead,
+    ScreenUpdate,
+)
 
 router = APIRouter(prefix="/api", tags=["chair"])
 
@@ -36,6 +41,24 @@ async def close_vote(
     vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
 ) -> BallotVote:
     return await chair.act(ballot, vote_id=vote_id, action="close", authorization=authorization)
+
+
+@router.post("/chair/votes/{vote_id}/acclaim", responses=problem_responses(404, 409, 502))
+async def acclaim_vote(
+    vote_id: int,
+    data: AcclaimRequest,
+    ballot: BallotClientDep,
+    _: ChairAuth,
+    authorization: CallerAuthorization,
+) -> BallotVote:
+    """Record that a prepared item was decided bij acclamatie (nobody objected)."""
+    return await chair.act(
+        ballot,
+        vote_id=vote_id,
+        action="acclaim",
+        authorization=authorization,
+        body=data.model_dump(),
+    )
 
 
 @router.post("/chair/votes/{vote_id}/annul", responses=problem_responses(404, 409, 502))

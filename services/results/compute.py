@@ -39,7 +39,12 @@ from services.results.schemas import (
     TallyRead,
     VoteDefinition,
 )
-from services.results.wording import Kind, format_percentage, outcome_sentence
+from services.results.wording import (
+    Kind,
+    acclamation_sentence,
+    format_percentage,
+    outcome_sentence,
+)
 
 _ROLES: dict[OptionRole, decision.OptionRole] = {
     "for": decision.OptionRole.FOR,
@@ -72,6 +77,7 @@ def definition(vote: BallotVote) -> VoteDefinition:
         abstentions_cast=vote.abstentions_cast,
         opened_at=vote.opened_at,
         closed_at=vote.closed_at,
+        decided_by=vote.decided_by,
     )
 
 
@@ -174,12 +180,67 @@ def _decide(record: BallotRecord) -> tuple[Outcome, MajorityRule, dict[str, str]
 def full_explanation(record: BallotRecord) -> list[str]:
     """The computation step by step with every member code, also of a secret
     vote: for the commissie van stemopneming only."""
+    if record.vote.decided_by == "acclamation":
+        return _acclaimed(record).explanation
     return explain(_decide(record)[0])
+
+
+def _acclaimed(record: BallotRecord) -> ComputedOutcome:
+    """A decision bij acclamatie: nobody asked for a vote, so nothing was cast."""
+    vote = record.vote
+    if vote.kind not in get_args(Kind) or vote.acclamation_adopted is None:
+        raise OutcomeNotComputable(f"Stemming {vote.id} heeft geen besluit bij acclamatie.")
+    if record.electorate or record.counted:
+        raise OutcomeNotComputable(
+            f"Stemming {vote.id} is bij acclamatie besloten maar heeft stemmen."
+        )
+    kind = cast(Kind, vote.kind)  # checked just above
+    adopted = vote.acclamation_adopted
+    rule = MajorityRule(vote.majority.numerator, vote.majority.denominator, vote.majority.inclusive)
+    in_base = {o.key: o.role != "abstain" or vote.abstentions_cast for o in vote.options}
+    none = Count(members=0, weight=0)
+    return ComputedOutcome(
+        vote=definition(vote),
+        electorate=none,
+        voted=none,
+        non_voters=NonVoters(members=0, weight=0, codes=[] if vote.named else None),
+        tallies=[
+            TallyRead(
+                key=o.key,
+                label=o.label,
+                role=o.role,
+                weight=0,
+                members=0,
+                in_base=in_base[o.key],
+                percentage=None,
+                codes=[] if vote.named else None,
+            )
+            for o in vote.options
+        ],
+        base=BaseRead(
+            description="bij acclamatie", weight=0, keys=[k for k, b in in_base.items() if b]
+        ),
+        required=RequiredRead(description=rule.describe(), weight=""),
+        decision=DecisionRead(
+            adopted=adopted,
+            winner=None,
+            runoff=None,
+            runoff_ambiguous=False,
+            sentence_2023=acclamation_sentence(kind=kind, adopted=adopted, style="2023"),
+            sentence_2022=acclamation_sentence(kind=kind, adopted=adopted, style="2022"),
+        ),
+        explanation=[
+            "Besloten bij acclamatie: niemand in de zaal vroeg om een stemming.",
+            "Aangenomen" if adopted else "Verworpen",
+        ],
+    )
 
 
 def compute(record: BallotRecord) -> ComputedOutcome:
     """The outcome of a vote from its record; member codes only for a named vote."""
     vote = record.vote
+    if vote.decided_by == "acclamation":
+        return _acclaimed(record)
     outcome, rule, sentences = _decide(record)
     named = vote.named
     op = "ten minste" if rule.inclusive else "meer dan"

@@ -47,6 +47,9 @@ class BallotVote(BaseModel):
     amends_vote_id: int | None = None
     part_of_vote_id: int | None = None
     follows_vote_id: int | None = None
+    # Decided bij acclamatie (never opened) or by a weighted vote.
+    decided_by: Literal["vote", "acclamation"] = "vote"
+    acclamation_adopted: bool | None = None
 
     @property
     def is_test(self) -> bool:
@@ -102,6 +105,7 @@ class VoteDefinition(BaseModel):
     abstentions_cast: bool
     opened_at: datetime.datetime | None
     closed_at: datetime.datetime | None
+    decided_by: Literal["vote", "acclamation"] = "vote"
 
 
 class Count(BaseModel):

@@ -173,5 +173,9 @@ class ScreenUpdate(BaseModel):
     show_tally: bool
 
 
+class AcclaimRequest(BaseModel):
+    adopted: bool
+
+
 class AnnulRequest(BaseModel):
     reason: str = Field(min_length=3, max_length=1000)

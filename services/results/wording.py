@@ -123,6 +123,15 @@ def outcome_sentence(
     return _choice(outcome, kind=kind, subject=subject)
 
 
+def acclamation_sentence(*, kind: Kind, adopted: bool, style: Style = "2023") -> str:
+    """A decision without a vote: "de motie is bij acclamatie aangenomen"."""
+    if kind in _CHOICE_KINDS or kind not in get_args(Kind):
+        raise ValueError(f"a {kind} is not decided bij acclamatie")
+    verb = "is" if style == "2023" else "wordt"
+    verdict = "aangenomen" if adopted else "verworpen"
+    return f"{_NOUNS[kind]} {verb} bij acclamatie {verdict}"
+
+
 def _nothing_cast(outcome: Outcome) -> str:
     if outcome.voted_weight == 0:
         return "er is niet gestemd"

@@ -225,6 +225,28 @@ class TestVisibility:
         assert (unknown.status_code, unknown.json()["code"]) == (404, "vote_not_found")
 
 
+class TestAcclamation:
+    async def test_appears_in_the_record_of_decisions(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code)
+        voted = await run_vote(services, meeting_code)
+        acclaimed = await new_vote(services, meeting_code, kind="motie", title="Motie Z")
+        await act(services, acclaimed, "acclaim", adopted=True)
+        outcomes = (await services.results.get(f"/api/meetings/{meeting_code}/outcomes")).json()
+        assert [o["vote"]["id"] for o in outcomes] == [voted, acclaimed]
+        outcome = outcomes[1]
+        assert outcome["vote"]["decided_by"] == "acclamation"
+        assert outcome["decision"]["adopted"] is True
+        assert outcome["decision"]["sentence_2023"] == "de motie is bij acclamatie aangenomen"
+        assert outcome["voted"] == {"members": 0, "weight": 0}
+        assert outcome["base"]["description"] == "bij acclamatie"
+        # It is a link of the chain like any other decision.
+        assert outcome["record"]["previous_hash"] == outcomes[0]["record"]["hash"]
+        current = (await services.results.get(f"/api/meetings/{meeting_code}/current")).json()
+        assert (current["state"], current["vote"]["id"]) == ("closed", acclaimed)
+
+
 class TestChoiceVote:
     async def test_ordevoorstel_with_a_winner(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code)

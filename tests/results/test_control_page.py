@@ -59,7 +59,6 @@ def test_open_close_and_the_screen_shows_the_outcome(
     control.get_by_test_id("login-button").click()
     expect(control.get_by_test_id("login")).to_be_hidden()
     expect(control.get_by_test_id(f"status-{vote_id}")).to_have_text("voorbereid")
-    expect(control.get_by_test_id("acclamation")).to_be_disabled()
 
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
     control.get_by_test_id(f"open-{vote_id}").click()
@@ -93,3 +92,24 @@ def test_open_close_and_the_screen_shows_the_outcome(
     control.get_by_test_id("annul-confirm").click()
     expect(control.get_by_test_id(f"status-{vote_id}")).to_have_text("nietig verklaard")
     expect(screen.locator("#annulled-reason")).to_have_text("storing in zaal B")
+
+
+def test_a_motion_adopted_bij_acclamatie(
+    hall: Hall, pages: tuple[Page, Page], meeting_code: str
+) -> None:
+    control, screen = pages
+    hall.seat(meeting_code)
+    vote_id = hall.chair(
+        f"/api/meetings/{meeting_code}/votes", json={"kind": "motie", "title": "Motie Z"}
+    ).json()["id"]
+    control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
+    control.get_by_test_id("token-input").fill(hall.tokens["chair"])
+    control.get_by_test_id("login-button").click()
+    screen.goto(f"{hall.results_url}/chair/{meeting_code}")
+    control.once("dialog", lambda dialog: dialog.accept())
+    control.get_by_test_id(f"acclaim-aangenomen-{vote_id}").click()
+    expect(control.get_by_test_id(f"status-{vote_id}")).to_have_text("bij acclamatie aangenomen")
+    expect(screen.locator("#outcome-sentence")).to_have_text(
+        "de motie is bij acclamatie aangenomen"
+    )
+    screen.screenshot(path=str(artifact_path("chair-acclamation.png")))

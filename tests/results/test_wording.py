@@ -18,7 +18,13 @@ from services.results.decision import (
     Voter,
     decide,
 )
-from services.results.wording import Kind, Style, format_percentage, outcome_sentence
+from services.results.wording import (
+    Kind,
+    Style,
+    acclamation_sentence,
+    format_percentage,
+    outcome_sentence,
+)
 
 HALF = MajorityRule.more_than_half()
 TWO_THIRDS = MajorityRule.at_least_two_thirds()
@@ -460,3 +466,21 @@ class TestSentenceProperties:
         else:
             assert "aangenomen met" not in sentence
         assert "%" in sentence or outcome.base_weight == 0
+
+
+class TestAcclamationSentence:
+    @pytest.mark.parametrize(
+        ("kind", "adopted", "style", "sentence"),
+        [
+            ("voorstel", True, "2023", "het voorstel is bij acclamatie aangenomen"),
+            ("motie", False, "2023", "de motie is bij acclamatie verworpen"),
+            ("amendement", True, "2022", "het amendement wordt bij acclamatie aangenomen"),
+        ],
+    )
+    def test_sentence(self, kind: Kind, adopted: bool, style: Style, sentence: str) -> None:
+        assert acclamation_sentence(kind=kind, adopted=adopted, style=style) == sentence
+
+    @pytest.mark.parametrize("kind", ["verkiezing", "ordevoorstel", "proefstemming"])
+    def test_only_voor_tegen_kinds(self, kind: str) -> None:
+        with pytest.raises(ValueError, match="bij acclamatie"):
+            acclamation_sentence(kind=kind, adopted=True)  # type: ignore[arg-type]

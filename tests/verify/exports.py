@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.results.conftest import Services, act, run_vote, seat
+from tests.results.conftest import Services, act, new_vote, run_vote, seat
 
 CHOICES = [
     {"key": 1, "label": "optie 1", "role": "choice"},
@@ -14,7 +14,8 @@ CHOICES = [
 
 
 async def meeting_with_votes(services: Services, meeting: str) -> dict[str, int]:
-    """Four decided votes: named, secret, a choice and an annulled one; by name."""
+    """Five decided votes: named, secret, a choice, an annulled one and one
+    decided bij acclamatie; by name, in the order they closed."""
     await seat(services, meeting)
     named = await run_vote(services, meeting, title="Motie X", kind="motie")
     secret = await run_vote(
@@ -34,7 +35,15 @@ async def meeting_with_votes(services: Services, meeting: str) -> dict[str, int]
     )
     annulled = await run_vote(services, meeting, {"000363": 2}, title="Motie Y", kind="motie")
     await act(services, annulled, "annul", reason="storing in zaal B")
-    return {"named": named, "secret": secret, "choice": choice, "annulled": annulled}
+    acclaimed = await new_vote(services, meeting, title="Motie Z", kind="motie")
+    await act(services, acclaimed, "acclaim", adopted=True)
+    return {
+        "named": named,
+        "secret": secret,
+        "choice": choice,
+        "annulled": annulled,
+        "acclaimed": acclaimed,
+    }
 
 
 async def auditor_export(services: Services, meeting: str) -> dict[str, Any]:

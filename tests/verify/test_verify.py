@@ -42,6 +42,7 @@ class TestUntouchedExport:
         assert code == OK, output
         assert f"stemming {votes['named']} 'Motie X': OK" in output
         assert f"stemming {votes['annulled']} 'Motie Y': OK (nietig verklaard)" in output
+        assert f"stemming {votes['acclaimed']} 'Motie Z': OK" in output
         assert "UITSLAG: alles klopt" in output
         assert f"kop {document['chain']['head']}" in output
 
@@ -93,6 +94,24 @@ class TestTamperedExport:
         assert "AFWIJKING" in line
         assert "kiezerslijst" in line
         assert "niet gestemd (gemeenten): opgeslagen ['GM0014'], herberekend []" in line
+
+    async def test_reversed_acclamation_names_the_vote(
+        self, services: Services, meeting_code: str, tmp_path: Path
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        document = await auditor_export(services, meeting_code)
+        acclaimed = entry_of(document, votes["acclaimed"])
+        assert acclaimed["outcome"]["decision"]["sentence_2023"] == (
+            "de motie is bij acclamatie aangenomen"
+        )
+        acclaimed["inputs"]["vote"]["acclamation_adopted"] = False
+        code, output = run_verify(document, tmp_path)
+        assert code == DEVIATION
+        line = next(
+            x for x in output.splitlines() if x.startswith(f"stemming {votes['acclaimed']} ")
+        )
+        assert "AFWIJKING" in line
+        assert "aangenomen: opgeslagen True, herberekend False" in line
 
     async def test_rehashed_forgery_breaks_the_chain(
         self, services: Services, meeting_code: str

@@ -95,6 +95,13 @@
     $("outcome-sentence").textContent = decision ? decision.sentence_2023 : "";
     const bars = $("bars");
     bars.replaceChildren();
+    if (outcome.vote.decided_by === "acclamation") {
+      // Nobody asked for a vote: there are no numbers to show.
+      $("not-counted").textContent = "";
+      $("basis").textContent = "Zonder stemming: niemand in de zaal vroeg om een stemming.";
+      $("turnout").textContent = "";
+      return;
+    }
     const outside = [];
     for (const tally of outcome.tallies) {
       if (tally.in_base) {

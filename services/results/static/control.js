@@ -60,7 +60,12 @@
     busy = true;
     try {
       await api("POST", "/api/chair/votes/" + vote.id + "/" + action, body);
-      const done = { open: "geopend", close: "gesloten", annul: "nietig verklaard" }[action];
+      const done = {
+        open: "geopend",
+        close: "gesloten",
+        annul: "nietig verklaard",
+        acclaim: body && body.adopted ? "bij acclamatie aangenomen" : "bij acclamatie verworpen",
+      }[action];
       message("Stemming " + vote.position + " (" + vote.title + ") is " + done + ".");
       annulling = null;
     } catch (error) {
@@ -103,6 +108,12 @@
     return form;
   }
 
+  // Only a voor/tegen item can be decided without a vote.
+  function acclaimable(vote) {
+    const roles = vote.options.map((o) => o.role);
+    return vote.kind !== "proefstemming" && roles.includes("for") && roles.includes("against");
+  }
+
   function row(vote, anyOpen) {
     const tr = document.createElement("tr");
     tr.dataset.status = vote.status;
@@ -118,10 +129,28 @@
     status.dataset.testid = "status-" + vote.id;
     status.textContent = STATUS[vote.status] || vote.status;
     if (vote.annulled_reason) status.title = vote.annulled_reason;
+    if (vote.decided_by === "acclamation") {
+      status.textContent = "bij acclamatie " + (vote.acclamation_adopted ? "aangenomen" : "verworpen");
+    }
     tr.appendChild(status);
     const actions = document.createElement("td");
     if (vote.status === "prepared") {
       actions.appendChild(button("Openen", "open", "open-" + vote.id, () => act(vote, "open"), anyOpen));
+      if (acclaimable(vote)) {
+        for (const adopted of [true, false]) {
+          const verdict = adopted ? "aangenomen" : "verworpen";
+          actions.appendChild(button(
+            "Bij acclamatie " + verdict, "acclaim", "acclaim-" + verdict + "-" + vote.id,
+            () => {
+              // Only when nobody in the room asks for a vote: say it out loud first.
+              if (window.confirm("Niemand vraagt om stemming: '" + vote.title + "' bij acclamatie " + verdict + "?")) {
+                act(vote, "acclaim", { adopted });
+              }
+            },
+            anyOpen,
+          ));
+        }
+      }
     } else if (vote.status === "open") {
       actions.appendChild(button("Sluiten", "close", "close-" + vote.id, () => act(vote, "close")));
     } else if (vote.status === "closed") {
