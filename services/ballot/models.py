@@ -16,15 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.database import UtcDateTime
+from services.common.database import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
     """The ballot service's own metadata: each service owns its schema."""
-
-
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 class BallotMeeting(Base):

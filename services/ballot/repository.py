@@ -6,32 +6,15 @@ import datetime
 from collections.abc import Sequence
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ballot.models import BallotMeeting, Elector, ElectorHandset, Event, Press, Vote
+from services.common.database import lock_or_create
 
 
 async def lock_meeting(session: AsyncSession, code: str) -> BallotMeeting:
-    """The meeting row, created if new, locked until the transaction ends.
-
-    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE);
-    on PostgreSQL ``FOR UPDATE`` queues concurrent batches and state changes.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(BallotMeeting).values(code=code, version=0).on_conflict_do_nothing()
-    )
-    meeting = await session.scalar(
-        select(BallotMeeting)
-        .where(BallotMeeting.code == code)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert meeting is not None
-    return meeting
+    """The meeting row every press batch and state change takes first."""
+    return await lock_or_create(session, BallotMeeting, code=code, version=0)
 
 
 async def meeting(session: AsyncSession, code: str) -> BallotMeeting | None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
-from sqlalchemy import DateTime, Dialect, event
+from sqlalchemy import DateTime, Dialect, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,6 +28,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime.datetime]):
@@ -112,6 +118,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+Row = TypeVar("Row")
+
+
+async def lock_or_create(
+    session: AsyncSession, model: type[Row], *, code: str, **defaults: object
+) -> Row:
+    """The row of ``model`` with this ``code``, created if new, locked until
+    the transaction ends.
+
+    Services serialise what must not interleave (a press batch and a close; two
+    first reads storing one outcome) on such a row. On SQLite the transaction
+    already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL ``FOR UPDATE``
+    queues the other transaction until this one ends.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(model).values(code=code, **defaults).on_conflict_do_nothing())
+    row = await session.scalar(
+        select(model)
+        .filter_by(code=code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return row
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:

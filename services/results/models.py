@@ -7,15 +7,11 @@ import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.database import UtcDateTime
+from services.common.database import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
     """The results service's own metadata: each service owns its schema."""
-
-
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 class ResultsMeeting(Base):

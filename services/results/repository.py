@@ -5,32 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.database import lock_or_create
 from services.results.models import ResultsMeeting, ScreenSetting, StoredOutcome, utcnow
 
 
 async def lock_meeting(session: AsyncSession, code: str) -> ResultsMeeting:
-    """The meeting's chain head, created if new, locked until the transaction ends.
-
-    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE);
-    on PostgreSQL ``FOR UPDATE`` queues a concurrent request that stores too.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(ResultsMeeting).values(code=code, length=0).on_conflict_do_nothing()
-    )
-    meeting = await session.scalar(
-        select(ResultsMeeting)
-        .where(ResultsMeeting.code == code)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert meeting is not None
-    return meeting
+    """The meeting's chain head, locked by whoever stores an outcome."""
+    return await lock_or_create(session, ResultsMeeting, code=code, length=0)
 
 
 async def stored_outcome(session: AsyncSession, vote_id: int) -> StoredOutcome | None:
