@@ -66,6 +66,7 @@ class Stack:
             if service in config.database_urls:
                 env[f"{prefix}_DATABASE_URL"] = config.database_urls[service]
         env["BALLOT_REGISTRATION_URL"] = config.url("registration")
+        env["REGISTRATION_BALLOT_URL"] = config.url("ballot")
         env["RESULTS_BALLOT_URL"] = config.url("ballot")
         env["RESULTS_REGISTRATION_URL"] = config.url("registration")
         env["GATEWAY_BALLOT_URL"] = config.url("ballot")

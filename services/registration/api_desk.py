@@ -6,7 +6,13 @@ from fastapi import APIRouter, Query, status
 
 from services.common.errors import problem_responses
 from services.registration import desk, service
-from services.registration.deps import DeskAuth, ElectorateAuth, SessionDep
+from services.registration.deps import (
+    BallotClientDep,
+    CallerAuthorization,
+    DeskAuth,
+    ElectorateAuth,
+    SessionDep,
+)
 from services.registration.schemas import (
     CardScan,
     Electorate,
@@ -15,6 +21,7 @@ from services.registration.schemas import (
     Presence,
     RegistrationCreate,
     RegistrationWithoutCard,
+    TestVoteStatus,
 )
 
 router = APIRouter(prefix="/api")
@@ -122,3 +129,11 @@ async def presence(meeting: str, session: SessionDep) -> Presence:
 async def electorate(meeting: str, session: SessionDep, _: ElectorateAuth) -> Electorate:
     found = await service.get_meeting(session, meeting)
     return await desk.electorate(session, meeting=found)
+
+
+@router.get("/meetings/{meeting}/test-vote", responses=problem_responses(503), tags=["desk"])
+async def test_vote(
+    meeting: str, ballot: BallotClientDep, _: DeskAuth, authorization: CallerAuthorization
+) -> TestVoteStatus:
+    """During a proefstemming: present members whose handset has not responded."""
+    return await desk.test_vote(ballot, meeting=meeting, authorization=authorization)

@@ -6,22 +6,35 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
+from services.common.http import ServiceClient
 from services.registration import api, api_cards, api_desk, pages
 from services.registration.config import RegistrationSettings
 
 SERVICE_DIR = Path(__file__).parent
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with database_lifespan(app, service="registration", service_dir=SERVICE_DIR):
-        yield
+def create_app(
+    settings: RegistrationSettings, *, ballot_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database_lifespan(app, service="registration", service_dir=SERVICE_DIR):
+            # Calls carry the desk officer's own token (see desk.test_vote).
+            app.state.ballot = ServiceClient(
+                name="stemmingen",
+                base_url=settings.ballot_url,
+                token=settings.tokens.desk.get_secret_value(),
+                transport=ballot_transport,
+            )
+            try:
+                yield
+            finally:
+                await app.state.ballot.aclose()
 
-
-def create_app(settings: RegistrationSettings) -> FastAPI:
     return create_service_app(
         service="registration",
         title="ALV Stemsysteem: registratie",

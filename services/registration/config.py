@@ -10,6 +10,9 @@ class RegistrationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
 
     port: int = 8001
+    # Only for the desk's view of an open proefstemming (who has not pressed);
+    # everything else at the desk works without the ballot service.
+    ballot_url: str = "http://127.0.0.1:8002"
 
     # Sending stemkaarten by e-mail. An empty host means "not configured":
     # sending is refused with a clear message, everything else works.

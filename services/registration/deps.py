@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
 from services.common.database import Database, request_session
+from services.common.http import ServiceClient
 from services.registration.config import RegistrationSettings
 
 
@@ -20,11 +21,22 @@ def _settings(request: Request) -> RegistrationSettings:
     return settings
 
 
+def _ballot(request: Request) -> ServiceClient:
+    client: ServiceClient = request.app.state.ballot
+    return client
+
+
+def _authorization(request: Request) -> str:
+    return request.headers.get("authorization", "")
+
+
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 # Only for a flow that must not hold one transaction for the whole request
 # (sending mail); everything else takes SessionDep.
 DatabaseDep = Annotated[Database, Depends(_database)]
 SettingsDep = Annotated[RegistrationSettings, Depends(_settings)]
+BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
+CallerAuthorization = Annotated[str, Depends(_authorization)]
 AdminAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 DeskAuth = Annotated[Role, Depends(require(Role.DESK))]
 ElectorateAuth = Annotated[Role, Depends(require(Role.GATEWAY, Role.CHAIR, Role.AUDITOR))]

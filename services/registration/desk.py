@@ -14,6 +14,7 @@ import re
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.http import ServiceClient
 from services.registration import cardcode, repository
 from services.registration.errors import (
     AlreadyRegistered,
@@ -30,7 +31,13 @@ from services.registration.errors import (
     UnknownCard,
 )
 from services.registration.models import Meeting, Member, Registration, utcnow
-from services.registration.schemas import Electorate, ElectorMember, MemberStatus, Presence
+from services.registration.schemas import (
+    Electorate,
+    ElectorMember,
+    MemberStatus,
+    Presence,
+    TestVoteStatus,
+)
 from services.registration.service import get_member
 
 _HANDSET = re.compile(r"^\d{6}$")
@@ -273,5 +280,31 @@ async def electorate(session: AsyncSession, *, meeting: Meeting) -> Electorate:
                 handset=registration.handset,
             )
             for member, registration in present
+        ],
+    )
+
+
+async def test_vote(ballot: ServiceClient, *, meeting: str, authorization: str) -> TestVoteStatus:
+    """The open proefstemming, if any, and who has not responded to it yet.
+
+    Asked of the ballot service with the desk officer's own token, so ballot
+    decides whether the desk may see it.
+    """
+    headers = {"Authorization": authorization}
+    votes = await ballot.get_json(f"/api/meetings/{meeting}/votes", headers=headers)
+    test = next(
+        (v for v in votes if v.get("kind") == "proefstemming" and v.get("status") == "open"), None
+    )
+    if test is None:
+        return TestVoteStatus(vote_id=None, title=None, missing=[])
+    body = await ballot.get_json(f"/api/votes/{test['id']}/missing", headers=headers)
+    return TestVoteStatus(
+        vote_id=test["id"],
+        title=test["title"],
+        missing=[
+            ElectorMember(
+                code=m["member"], name=m["name"], weight=m["weight"], handset=m["handset"]
+            )
+            for m in body["members"]
         ],
     )

@@ -180,3 +180,12 @@ class SendReport(BaseModel):
     sent: int
     failed: int
     attempts: list[MailLogEntry]
+
+
+class TestVoteStatus(BaseModel):
+    """An open proefstemming and the present members whose handset has not
+    responded yet, so the desk can check or swap those handsets."""
+
+    vote_id: int | None
+    title: str | None
+    missing: list[ElectorMember]

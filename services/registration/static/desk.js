@@ -252,8 +252,37 @@ async function refreshPresence() {
   }
 }
 
+// During a proefstemming: whose handset has not responded yet, so the desk
+// can check or swap it before the first real vote.
+async function refreshTestVote() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return;
+  try {
+    const response = await fetch(`${base}/test-vote`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) return;
+    const t = await response.json();
+    $("test-vote").hidden = t.vote_id === null;
+    if (t.vote_id === null) return;
+    $("test-vote-title").textContent = t.title;
+    $("test-vote-summary").textContent = t.missing.length === 0
+      ? "Alle aanwezige gemeenten hebben gereageerd."
+      : `Nog niet gereageerd: ${t.missing.length} gemeente(n). Controleer of ruil hun kastje.`;
+    $("test-vote-missing").replaceChildren(...t.missing.map((m) => {
+      const li = document.createElement("li");
+      li.textContent = `${m.name}: kastje ${m.handset}`;
+      return li;
+    }));
+  } catch {
+    // The next poll tries again; the desk keeps working meanwhile.
+  }
+}
+
 startMode("register");
 refreshPresence();
+refreshTestVote();
 setInterval(refreshPresence, 2000);
+setInterval(refreshTestVote, 2000);
 if (!sessionStorage.getItem(TOKEN_KEY)) askToken();
 else scan.focus();

@@ -1,0 +1,109 @@
+"""The desk sees, during a proefstemming, whose handset has not responded.
+
+Registration asks ballot with the desk officer's own token; both run
+in-process, each reaching the other over ASGI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.ballot.app import create_app as create_ballot
+from services.ballot.config import BallotSettings
+from services.common.settings import TokenSettings
+from services.registration.app import create_app as create_registration
+from services.registration.config import RegistrationSettings
+from tests.ballot.actions import act, new_vote, press, send
+from tests.ballot.conftest import Link, Services, seat
+from tests.support.apps import serve_in_process
+
+pytestmark = [pytest.mark.anyio, pytest.mark.db]
+
+BINDINGS = {"GM0363": "000363", "GM0088": "000088", "GM0344": "000344"}
+
+
+@pytest.fixture
+async def linked(
+    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+) -> AsyncIterator[Services]:
+    apps: dict[str, Any] = {}
+
+    async def ballot_asgi(scope: Any, receive: Any, send: Any) -> None:
+        await apps["ballot"](scope, receive, send)
+
+    registration_app = create_registration(
+        RegistrationSettings(
+            database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+        ),
+        ballot_transport=httpx.ASGITransport(app=ballot_asgi),
+    )
+    apps["ballot"] = create_ballot(
+        BallotSettings(
+            database_url=database_urls["ballot"], tokens=tokens, registration_url="http://reg"
+        ),
+        registration_transport=(link := Link(httpx.ASGITransport(app=registration_app))),
+    )
+    async with (
+        serve_in_process(registration_app) as registration,
+        serve_in_process(apps["ballot"]) as ballot,
+    ):
+        yield Services(registration, ballot, token_values, link)
+
+
+async def desk_view(services: Services, meeting: str) -> httpx.Response:
+    return await services.registration.get(
+        f"/api/meetings/{meeting}/test-vote", headers=services.auth("desk")
+    )
+
+
+class TestDeskDuringProefstemming:
+    async def test_lists_present_members_that_have_not_responded(
+        self, linked: Services, meeting_code: str
+    ) -> None:
+        await seat(linked, meeting_code, BINDINGS)
+        assert (await desk_view(linked, meeting_code)).json() == {
+            "vote_id": None,
+            "title": None,
+            "missing": [],
+        }
+        vote_id = await new_vote(linked, meeting_code, kind="proefstemming", title="Proef")
+        await act(linked, vote_id, "open")
+        assert await send(linked, meeting_code, press("000363", 1, 7)) == ["OK"]
+        view = (await desk_view(linked, meeting_code)).json()
+        assert (view["vote_id"], view["title"]) == (vote_id, "Proef")
+        assert [(m["name"], m["handset"]) for m in view["missing"]] == [
+            ("Schiermonnikoog", "000088"),
+            ("Utrecht", "000344"),
+        ]
+        await act(linked, vote_id, "close")
+        assert (await desk_view(linked, meeting_code)).json()["vote_id"] is None
+
+    async def test_a_real_vote_is_not_shown(self, linked: Services, meeting_code: str) -> None:
+        await seat(linked, meeting_code, BINDINGS)
+        vote_id = await new_vote(linked, meeting_code)
+        await act(linked, vote_id, "open")
+        assert (await desk_view(linked, meeting_code)).json()["vote_id"] is None
+
+    async def test_ballot_down_is_a_clear_503(
+        self,
+        database_urls: dict[str, str],
+        tokens: TokenSettings,
+        token_values: dict[str, str],
+        meeting_code: str,
+    ) -> None:
+        settings = RegistrationSettings(
+            database_url=database_urls["registration"],
+            tokens=tokens,
+            ballot_url="http://127.0.0.1:9",  # nothing listens on the discard port
+        )
+        async with serve_in_process(create_registration(settings)) as registration:
+            response = await registration.get(
+                f"/api/meetings/{meeting_code}/test-vote",
+                headers={"Authorization": f"Bearer {token_values['desk']}"},
+            )
+        assert response.status_code == 503
+        assert "stemmingen" in response.json()["detail"]
