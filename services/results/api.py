@@ -7,10 +7,11 @@ needs a chair or auditor token.
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 
 from services.common.errors import problem_responses
-from services.results import service
-from services.results.deps import BallotClientDep, OptionalLiveAuth, SessionDep
+from services.results import screen, service
+from services.results.deps import BallotClientDep, OptionalLiveAuth, ScreenHubDep, SessionDep
 from services.results.schemas import CurrentRead, OutcomeRead
 
 router = APIRouter(prefix="/api")
@@ -46,3 +47,25 @@ async def meeting_current(
 ) -> CurrentRead:
     """What the chair's screen shows now (see ``CurrentRead``)."""
     return await service.current(session, ballot=ballot, meeting=meeting)
+
+
+@router.get(
+    "/meetings/{meeting}/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+    tags=["chair"],
+)
+async def meeting_stream(meeting: str, hub: ScreenHubDep) -> StreamingResponse:
+    """Server-sent events for the chair's screen (public, like ``/current``).
+
+    Event ``current`` carries the JSON of ``/current``: at once, and again
+    within a fraction of a second whenever it changes. Event ``problem``
+    carries problem JSON while it cannot be computed (ballot unreachable); the
+    stream stays open and recovers by itself. A comment every 15 s keeps an
+    idle stream open.
+    """
+    return StreamingResponse(
+        screen.stream(hub, meeting=meeting),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

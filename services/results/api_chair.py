@@ -6,11 +6,17 @@ annul requests are forwarded to ballot with the caller's own Authorization heade
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 
 from services.common.errors import problem_responses
 from services.results import chair
-from services.results.deps import BallotClientDep, CallerAuthorization, ChairAuth, SessionDep
+from services.results.deps import (
+    BallotClientDep,
+    CallerAuthorization,
+    ChairAuth,
+    ScreenHubDep,
+    SessionDep,
+)
 from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import (
     AcclaimRequest,
@@ -92,7 +98,15 @@ async def read_screen(meeting: str, session: SessionDep) -> ScreenRead:
 
 @router.put("/chair/meetings/{meeting}/screen")
 async def update_screen(
-    meeting: str, data: ScreenUpdate, session: SessionDep, _: ChairAuth
+    meeting: str,
+    data: ScreenUpdate,
+    session: SessionDep,
+    hub: ScreenHubDep,
+    background: BackgroundTasks,
+    _: ChairAuth,
 ) -> ScreenRead:
     """Show or hide the running tally of an open vote on the projector screen."""
-    return await chair.set_screen(session, meeting, show_tally=data.show_tally)
+    screen = await chair.set_screen(session, meeting, show_tally=data.show_tally)
+    # After the response, so after the commit: the screen stream reads it anew.
+    background.add_task(hub.poke, meeting)
+    return screen

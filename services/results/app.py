@@ -18,6 +18,7 @@ from services.results.api_chair import router as chair_router
 from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
+from services.results.screen import ScreenHub, StreamTiming
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -30,7 +31,7 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(app, service="results", service_dir=SERVICE_DIR):
+        async with database_lifespan(app, service="results", service_dir=SERVICE_DIR) as database:
             app.state.ballot = ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
@@ -43,9 +44,31 @@ def create_app(
                 token=settings.tokens.auditor.get_secret_value(),
                 transport=registration_transport,
             )
+            # The screen follows ballot's event stream on a client of its own:
+            # long reads, and no pool shared with the short requests.
+            events = httpx.AsyncClient(
+                base_url=settings.ballot_url,
+                headers={"Authorization": f"Bearer {settings.tokens.auditor.get_secret_value()}"},
+                timeout=httpx.Timeout(5.0, connect=2.0, read=settings.stream_upstream_read_seconds),
+                transport=ballot_transport,
+            )
+            app.state.screen_hub = ScreenHub(
+                sessions=database.sessionmaker,
+                ballot=app.state.ballot,
+                events=events,
+                timing=StreamTiming(
+                    coalesce=settings.stream_coalesce_seconds,
+                    fallback=settings.stream_fallback_seconds,
+                    refresh=settings.stream_refresh_seconds,
+                    heartbeat=settings.stream_heartbeat_seconds,
+                    linger=settings.stream_linger_seconds,
+                ),
+            )
             try:
                 yield
             finally:
+                await app.state.screen_hub.aclose()
+                await events.aclose()
                 await app.state.ballot.aclose()
                 await app.state.registration.aclose()
 

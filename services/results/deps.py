@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Role, require
 from services.common.database import request_session
 from services.common.http import ServiceClient
+from services.results.screen import ScreenHub
 
 _live_auth = require(Role.CHAIR, Role.AUDITOR)
 
@@ -15,6 +16,11 @@ _live_auth = require(Role.CHAIR, Role.AUDITOR)
 def _ballot(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.ballot
     return client
+
+
+def _screen_hub(request: Request) -> ScreenHub:
+    hub: ScreenHub = request.app.state.screen_hub
+    return hub
 
 
 def _registration(request: Request) -> ServiceClient:
@@ -44,6 +50,7 @@ def _caller_authorization(request: Request) -> str:
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
+ScreenHubDep = Annotated[ScreenHub, Depends(_screen_hub)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]
 AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]

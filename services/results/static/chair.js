@@ -1,9 +1,12 @@
-// The chair's screen: polls what to show and renders it. Polling, not a
-// socket, so the screen recovers by itself when the service was away.
+// The chair's screen: follows what to show on the results service's event
+// stream (EventSource reconnects by itself) and renders it. A slow poll of
+// /current is the safety net, faster while the stream is down.
 "use strict";
 
 (function () {
-  const POLL_MS = 500;
+  const POLL_MS = 3000; // while the stream is open
+  const FALLBACK_POLL_MS = 2000; // while it is not
+  const REOPEN_MS = [1000, 2000, 5000, 10000]; // after the browser gave the stream up
   const TIMEOUT_MS = 3000;
   const KINDS = {
     proefstemming: "Proefstemming",
@@ -16,9 +19,14 @@
   const SECTIONS = ["loading", "idle", "progress", "result", "annulled"];
 
   const meeting = document.body.dataset.meeting;
-  const url = "/api/meetings/" + encodeURIComponent(meeting) + "/current";
+  const base = "/api/meetings/" + encodeURIComponent(meeting);
+  const url = base + "/current";
+  const streamUrl = base + "/stream";
   const $ = (id) => document.getElementById(id);
   let shownResult = null; // key of the result on screen; bars are built once per result
+  let shownAt = 0; // server_time of what is on screen: an older answer never replaces it
+  let clockOffset = 0; // server clock minus ours, for the elapsed time of an open vote
+  let openedAt = null; // opened_at of the open vote on screen, else null
 
   function number(n) {
     return n.toLocaleString("nl-NL");
@@ -52,6 +60,7 @@
     $("progress-members").textContent = number(p.voted.members) + " van " + number(p.electorate.members);
     $("progress-weight").textContent = number(p.voted.weight) + " van " + number(p.electorate.weight);
     $("elapsed").textContent = clock(p.elapsed_seconds);
+    openedAt = current.state === "open" && p.opened_at ? Date.parse(p.opened_at) : null;
     const share = p.electorate.weight ? (100 * p.voted.weight) / p.electorate.weight : 0;
     $("progress-bar").style.width = share + "%";
     $("progress-note").textContent = test ? "Een proefstemming telt niet." : "";
@@ -133,7 +142,19 @@
       .map((t) => barRow(t, outcome.base.weight, false)));
   }
 
+  // Between events the clock of an open vote runs here.
+  function tick() {
+    if (openedAt === null) return;
+    const seconds = Math.floor((Date.now() + clockOffset - openedAt) / 1000);
+    $("elapsed").textContent = clock(Math.max(0, seconds));
+  }
+
   function render(current) {
+    const at = Date.parse(current.server_time);
+    if (at < shownAt) return; // a poll answered after a newer event
+    shownAt = at;
+    clockOffset = at - Date.now();
+    openedAt = null;
     document.body.dataset.state = current.state;
     heading(current.vote);
     if (current.state === "open" || current.state === "test") {
@@ -154,6 +175,10 @@
     }
   }
 
+  // The notice follows the latest word from the service, by stream or poll.
+  let streamOpen = false;
+  let pollOk = true;
+
   function connected(ok) {
     $("connection").hidden = ok;
     document.body.dataset.connected = String(ok);
@@ -166,14 +191,50 @@
       const response = await fetch(url, { cache: "no-store", signal: controller.signal });
       if (!response.ok) throw new Error("status " + response.status);
       render(await response.json());
+      pollOk = true;
       connected(true);
     } catch (error) {
+      pollOk = false;
       connected(false);
     } finally {
       clearTimeout(timer);
-      setTimeout(poll, POLL_MS);
+      setTimeout(poll, streamOpen ? POLL_MS : FALLBACK_POLL_MS);
     }
   }
 
+  let failures = 0;
+
+  function follow() {
+    const source = new EventSource(streamUrl);
+    document.body.dataset.stream = "connecting";
+    source.onopen = () => {
+      streamOpen = true;
+      failures = 0;
+      document.body.dataset.stream = "open";
+      connected(true);
+    };
+    source.addEventListener("current", (event) => {
+      render(JSON.parse(event.data));
+      connected(true);
+    });
+    // The service is up but cannot reach ballot: keep the screen, say so.
+    source.addEventListener("problem", () => connected(false));
+    source.onerror = () => {
+      // A dropped stream says the service is away; a stream that cannot be
+      // opened while the polls still answer (a proxy) is no reason to alarm.
+      if (streamOpen || !pollOk) connected(false);
+      streamOpen = false;
+      document.body.dataset.stream = "down";
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (not a network error): the browser stopped retrying; we go on.
+        const delay = REOPEN_MS[Math.min(failures, REOPEN_MS.length - 1)];
+        failures += 1;
+        setTimeout(follow, delay);
+      }
+    };
+  }
+
+  setInterval(tick, 1000);
+  follow();
   poll();
 })();
