@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
 from services.common.auth import Role, require
-from services.common.database import Database, request_session
+from services.common.database import Database, read_only, request_session
 from services.common.http import ServiceClient
 
 
@@ -17,12 +17,16 @@ def _registration(request: Request) -> ServiceClient:
     return client
 
 
-def _session(
+async def _session(
     request: Request,
     session: Annotated[AsyncSession, Depends(request_session, scope="function")],
 ) -> AsyncSession:
     # So events written in this request wake this app's streams after the commit.
     session.info[BUS_KEY] = request.app.state.events
+    if request.method == "GET":
+        # No GET route of ballot writes: the gateway's state polls and the
+        # results service's reads need not queue behind press batches.
+        await read_only(session)
     return session
 
 

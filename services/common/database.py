@@ -79,6 +79,10 @@ def sync_url(url: str) -> str:
     return async_url(url)  # psycopg 3 serves both
 
 
+# Execution option naming how an SQLite transaction begins (see read_only).
+SQLITE_BEGIN = "alv_sqlite_begin"
+
+
 def _configure_sqlite(engine: Any) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -93,7 +97,8 @@ def _configure_sqlite(engine: Any) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine_for(url: str) -> AsyncEngine:
@@ -144,6 +149,18 @@ async def lock_or_create(
     )
     assert row is not None
     return row
+
+
+async def read_only(session: AsyncSession) -> None:
+    """Mark a session that will only read, before its first query.
+
+    On SQLite it then reads a WAL snapshot (BEGIN DEFERRED) instead of queueing
+    for the write lock behind every press batch. A write in such a transaction
+    could meet "database is locked" instead of waiting, so only routes that
+    never write use it. PostgreSQL needs nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -1,0 +1,55 @@
+"""SQLite transactions: writers queue for the lock, readers read a snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import pytest
+from sqlalchemy import text
+
+from services.common.database import Database, read_only
+
+pytestmark = [pytest.mark.anyio]
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+    async with database.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        await connection.execute(text("INSERT INTO t VALUES (1)"))
+    return database
+
+
+async def test_a_read_only_session_reads_while_a_writer_holds_the_lock(
+    database: Database,
+) -> None:
+    async with database.sessionmaker() as writer, database.sessionmaker() as reader:
+        await writer.execute(text("UPDATE t SET n = 2"))  # BEGIN IMMEDIATE: holds the lock
+        await read_only(reader)
+        with anyio.fail_after(5):  # a queued reader would wait out busy_timeout (15 s)
+            seen = await reader.scalar(text("SELECT n FROM t"))
+        assert seen == 1  # the committed snapshot, not the writer's uncommitted 2
+        await writer.commit()
+    await database.dispose()
+
+
+async def test_a_second_writer_waits_for_the_first(database: Database) -> None:
+    async with database.sessionmaker() as first, database.sessionmaker() as second:
+        await first.execute(text("UPDATE t SET n = 2"))
+        done = anyio.Event()
+
+        async def write_after() -> None:
+            await second.execute(text("UPDATE t SET n = n + 10"))
+            await second.commit()
+            done.set()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(write_after)
+            await anyio.wait_all_tasks_blocked()
+            assert not done.is_set()  # queued for the lock, not failed
+            await first.commit()
+        async with database.sessionmaker() as check:
+            assert await check.scalar(text("SELECT n FROM t")) == 12
+    await database.dispose()
