@@ -89,10 +89,12 @@ class Stack:
                 start_new_session=True,  # Ctrl-C in the terminal reaches us, not them
             )
 
-    def start_services(self, timeout: float = 30.0) -> None:
-        for service in ("registration", "ballot", "results"):
+    def start_services(
+        self, timeout: float = 30.0, parts: tuple[str, ...] = ("registration", "ballot", "results")
+    ) -> None:
+        for service in parts:
             self._spawn(service, "serve", service)
-        self.wait_healthy(("registration", "ballot", "results"), timeout)
+        self.wait_healthy(parts, timeout)
 
     def start_hardware(self, timeout: float = 30.0) -> None:
         config = self.config

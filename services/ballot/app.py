@@ -24,18 +24,18 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(app, service="ballot", service_dir=SERVICE_DIR):
-            app.state.events = EventBus()
-            app.state.registration = ServiceClient(
+        async with (
+            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR),
+            ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
                 token=settings.tokens.gateway.get_secret_value(),
                 transport=registration_transport,
-            )
-            try:
-                yield
-            finally:
-                await app.state.registration.aclose()
+            ) as registration,
+        ):
+            app.state.events = EventBus()
+            app.state.registration = registration
+            yield
 
     return create_service_app(
         service="ballot",

@@ -22,18 +22,18 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(app, service="registration", service_dir=SERVICE_DIR):
+        async with (
+            database_lifespan(app, service="registration", service_dir=SERVICE_DIR),
             # Calls carry the desk officer's own token (see desk.test_vote).
-            app.state.ballot = ServiceClient(
+            ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
                 token=settings.tokens.desk.get_secret_value(),
                 transport=ballot_transport,
-            )
-            try:
-                yield
-            finally:
-                await app.state.ballot.aclose()
+            ) as ballot,
+        ):
+            app.state.ballot = ballot
+            yield
 
     return create_service_app(
         service="registration",

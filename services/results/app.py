@@ -31,24 +31,29 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(app, service="results", service_dir=SERVICE_DIR) as database:
-            app.state.ballot = ServiceClient(
+        auditor = settings.tokens.auditor.get_secret_value()
+        async with (
+            database_lifespan(app, service="results", service_dir=SERVICE_DIR) as database,
+            ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
-                token=settings.tokens.auditor.get_secret_value(),
+                token=auditor,
                 transport=ballot_transport,
-            )
-            app.state.registration = ServiceClient(
+            ) as ballot,
+            ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
-                token=settings.tokens.auditor.get_secret_value(),
+                token=auditor,
                 transport=registration_transport,
-            )
+            ) as registration,
+        ):
+            app.state.ballot = ballot
+            app.state.registration = registration
             # The screen follows ballot's event stream on a client of its own:
             # long reads, and no pool shared with the short requests.
             events = httpx.AsyncClient(
                 base_url=settings.ballot_url,
-                headers={"Authorization": f"Bearer {settings.tokens.auditor.get_secret_value()}"},
+                headers={"Authorization": f"Bearer {auditor}"},
                 timeout=httpx.Timeout(5.0, connect=2.0, read=settings.stream_upstream_read_seconds),
                 transport=ballot_transport,
             )
@@ -69,8 +74,6 @@ def create_app(
             finally:
                 await app.state.screen_hub.aclose()
                 await events.aclose()
-                await app.state.ballot.aclose()
-                await app.state.registration.aclose()
 
     app = create_service_app(
         service="results",

@@ -12,21 +12,20 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 
-from alv.stack import Stack, StackConfig
+from alv.stack import Stack
 from services.ballot.rules import seq_newer
 from tests.ballot.actions import press
-from tests.conftest import SERVICES, unique_meeting_code
+from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
-from tests.support.ports import free_port
+from tests.support.stacks import running_stack
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -41,22 +40,15 @@ def stack(
     token_values: dict[str, str],
     database_factory: DatabaseFactory,
 ) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("crash")
-    config = StackConfig(
-        data_dir=data_dir,
-        meeting=unique_meeting_code(),
+    """Only the two services this test needs."""
+    with running_stack(
+        name="crash",
+        data_dir=tmp_path_factory.mktemp("crash"),
         tokens=token_values,
-        ports={part: free_port() for part in ("registration", "ballot", "results", "gateway")},
-        database_urls={s: database_factory.create(f"crash_{s}") for s in SERVICES},
-    )
-    stack = Stack(config)
-    try:
-        # Only the two services this test needs (``restart`` starts and waits).
-        for service in ("registration", "ballot"):
-            stack.restart(service, "serve", service)
+        database_factory=database_factory,
+        parts=("registration", "ballot"),
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def members_csv(count: int) -> str:

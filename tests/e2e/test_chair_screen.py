@@ -15,21 +15,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import anyio
 import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from alv.stack import Stack, StackConfig
+from alv.stack import Stack
 from hardware.simulator import ScenarioEvent, SimConfig, Simulator
-from tests.conftest import SERVICES, unique_meeting_code
+from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
-from tests.support.ports import free_port
+from tests.support.stacks import running_stack
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
 
@@ -63,20 +62,13 @@ def screen_stack(
     token_values: dict[str, str],
     database_factory: DatabaseFactory,
 ) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("screen")
-    config = StackConfig(
-        data_dir=data_dir,
-        meeting=unique_meeting_code(),
+    with running_stack(
+        name="screen",
+        data_dir=tmp_path_factory.mktemp("screen"),
         tokens=token_values,
-        ports={part: free_port() for part in ("registration", "ballot", "results", "gateway")},
-        database_urls={s: database_factory.create(f"screen_{s}") for s in SERVICES},
-    )
-    stack = Stack(config)
-    try:
-        stack.start_services()
+        database_factory=database_factory,
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 async def seat_meeting(stack: Stack) -> str:

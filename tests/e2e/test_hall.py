@@ -30,13 +30,13 @@ import anyio
 import httpx
 import pytest
 
-from alv.stack import Stack, StackConfig
+from alv.stack import Stack
 from hardware.simulator import PressResult, SimConfig, Simulator
-from tests.conftest import SERVICES, unique_meeting_code
+from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
-from tests.support.ports import free_port
+from tests.support.stacks import running_stack
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
 
@@ -53,20 +53,13 @@ def hall_stack(
     database_factory: DatabaseFactory,
 ) -> Iterator[Stack]:
     """The services as real processes, on databases of their own (not test_meeting's)."""
-    data_dir: Path = tmp_path_factory.mktemp("hall")
-    config = StackConfig(
-        data_dir=data_dir,
-        meeting=unique_meeting_code(),
+    with running_stack(
+        name="hall",
+        data_dir=tmp_path_factory.mktemp("hall"),
         tokens=token_values,
-        ports={part: free_port() for part in ("registration", "ballot", "results", "gateway")},
-        database_urls={s: database_factory.create(f"hall_{s}") for s in SERVICES},
-    )
-    stack = Stack(config)
-    try:
-        stack.start_services()
+        database_factory=database_factory,
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def member_of(handset: str) -> str:
