@@ -51,7 +51,7 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 8000
-    # Accepts only the cross-service calls and browsers from these origins.
+    # Read from ALV_TOKEN_*, shared by every service (not from the service prefix).
     tokens: TokenSettings = Field(default_factory=TokenSettings)
 
     def resolved_database_url(self, service: str) -> str:

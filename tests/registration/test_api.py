@@ -7,15 +7,9 @@ import pytest
 
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
-from tests.support.builders import make_meeting
+from tests.support.builders import audit_log, make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
-
-
-async def _count_audit(client: httpx.AsyncClient, meeting: str, auditor: str) -> int:
-    response = await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(auditor))
-    assert response.status_code == 200
-    return len(response.json())
 
 
 class TestImport:
@@ -212,7 +206,7 @@ class TestRefusals:
         status: int,
         code: str,
     ) -> str:
-        before = await _count_audit(client, meeting, tokens["auditor"])
+        before = len(await audit_log(client, meeting, tokens["auditor"]))
         response = await client.post(
             f"/api/meetings/{meeting}/registrations", json=body, headers=bearer(tokens["desk"])
         )
@@ -220,7 +214,7 @@ class TestRefusals:
         assert response.headers["content-type"] == "application/problem+json"
         problem = response.json()
         assert problem["code"] == code
-        assert await _count_audit(client, meeting, tokens["auditor"]) == before
+        assert len(await audit_log(client, meeting, tokens["auditor"])) == before
         electorate = await client.get(
             f"/api/meetings/{meeting}/electorate", headers=bearer(tokens["gateway"])
         )

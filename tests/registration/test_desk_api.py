@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
-from tests.support.builders import make_meeting
+from tests.support.builders import audit_log, make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -25,12 +25,6 @@ async def meeting(registration: httpx.AsyncClient, token_values: dict[str, str])
     )
     assert response.status_code == 201
     return code
-
-
-async def _audit(client: httpx.AsyncClient, meeting: str, auditor: str) -> list[dict[str, Any]]:
-    return list(
-        (await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(auditor))).json()
-    )
 
 
 class TestWithoutCard:
@@ -52,7 +46,7 @@ class TestWithoutCard:
             "Schiermonnikoog",
             "000088",
         )
-        entry = (await _audit(registration, meeting, token_values["auditor"]))[-1]
+        entry = (await audit_log(registration, meeting, token_values["auditor"]))[-1]
         assert (entry["actor"], entry["action"], entry["member_code"]) == (
             "desk",
             "handset.bound_without_card",
@@ -108,14 +102,14 @@ class TestWithoutCard:
         status: int,
         code: str,
     ) -> None:
-        before = await _audit(registration, meeting, token_values["auditor"])
+        before = await audit_log(registration, meeting, token_values["auditor"])
         response = await registration.post(
             f"/api/meetings/{meeting}/registrations/without-card",
             json=body,
             headers=bearer(token_values["desk"]),
         )
         assert (response.status_code, response.json()["code"]) == (status, code)
-        assert await _audit(registration, meeting, token_values["auditor"]) == before
+        assert await audit_log(registration, meeting, token_values["auditor"]) == before
 
     async def test_member_without_weight_cannot_be_bound(
         self, registration: httpx.AsyncClient, token_values: dict[str, str]

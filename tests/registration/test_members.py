@@ -9,15 +9,9 @@ import pytest
 
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
-from tests.support.builders import make_meeting
+from tests.support.builders import audit_log, make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
-
-
-async def _audit(client: httpx.AsyncClient, meeting: str, auditor: str) -> list[dict[str, Any]]:
-    response = await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(auditor))
-    assert response.status_code == 200
-    return list(response.json())
 
 
 class TestCbsImport:
@@ -106,7 +100,7 @@ class TestSupplyPopulation:
         assert member["population_source"] == "CBS StatLine 03759ned, grenzen 2023"
         cards = await registration.post(f"/api/meetings/{code}/cards", headers=admin)
         assert cards.status_code == 200
-        entry = (await _audit(registration, code, token_values["auditor"]))[-2]
+        entry = (await audit_log(registration, code, token_values["auditor"]))[-2]
         assert entry["action"] == "member.population_supplied"
         assert entry["member_code"] == "GM1992"
         assert entry["details"]["weight"] == 70
@@ -180,7 +174,7 @@ class TestContacts:
             "P. Jansen",
             "secretaris@amsterdam.nl",
         )
-        entry = (await _audit(registration, code, token_values["auditor"]))[-1]
+        entry = (await audit_log(registration, code, token_values["auditor"]))[-1]
         assert entry["action"] == "contacts.imported"
         assert entry["details"]["unmatched"] == 1
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +47,25 @@ def results_settings(database_urls: dict[str, str], tokens: TokenSettings) -> Re
     )
 
 
-@pytest.fixture
-async def services(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@asynccontextmanager
+async def linked_services(
+    database_urls: dict[str, str],
+    tokens: TokenSettings,
+    token_values: dict[str, str],
+    *,
+    serve: Serve = serve_in_process,
+    settings: Callable[[httpx.AsyncClient], ResultsSettings] | None = None,
+    ballot_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Services]:
+    """Registration, ballot and results linked to each other.
+
+    By default all in-process over ASGI; ``serve`` puts ballot and results on
+    real sockets (a stream needs one), ``settings`` builds results' settings
+    from ballot's client and ``ballot_transport`` replaces results' line to it.
+    """
     registration_app = create_registration(
         RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
     )
@@ -62,14 +78,22 @@ async def services(
             ),
             registration_transport=httpx.ASGITransport(app=registration_app),
         )
-        async with serve_in_process(ballot_app) as ballot:
+        async with serve(ballot_app) as ballot:
             results_app = create_results(
-                results_settings(database_urls, tokens),
-                ballot_transport=httpx.ASGITransport(app=ballot_app),
+                settings(ballot) if settings else results_settings(database_urls, tokens),
+                ballot_transport=ballot_transport or httpx.ASGITransport(app=ballot_app),
                 registration_transport=httpx.ASGITransport(app=registration_app),
             )
-            async with serve_in_process(results_app) as results:
+            async with serve(results_app) as results:
                 yield Services(registration, ballot, results, ballot_app, results_app, token_values)
+
+
+@pytest.fixture
+async def services(
+    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+) -> AsyncIterator[Services]:
+    async with linked_services(database_urls, tokens, token_values) as linked:
+        yield linked
 
 
 async def seat(services: Services, meeting: str, bindings: dict[str, str] = BINDINGS) -> None:

@@ -13,18 +13,19 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.ballot.app import create_app as create_ballot
-from services.ballot.config import BallotSettings
 from services.common.settings import TokenSettings
-from services.registration.app import create_app as create_registration
-from services.registration.config import RegistrationSettings
-from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
 from services.results.screen import ScreenHub
-from tests.results.conftest import HAND_COMPUTED, Services, act, cast, new_vote, seat
-from tests.support.apps import serve_in_process
+from tests.results.conftest import (
+    HAND_COMPUTED,
+    Services,
+    act,
+    cast,
+    linked_services,
+    new_vote,
+    seat,
+)
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import ServerEvent, server_events, take_until
 
@@ -67,35 +68,22 @@ class Served:
 async def served(
     database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
 ) -> AsyncIterator[Served]:
-    registration_app = create_registration(
-        RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
-    )
-    async with serve_in_process(registration_app) as registration:
-        ballot_app = create_ballot(
-            BallotSettings(
-                database_url=database_urls["ballot"],
-                tokens=tokens,
-                registration_url="http://registration",
-            ),
-            registration_transport=httpx.ASGITransport(app=registration_app),
-        )
-        async with serve_on_port(ballot_app) as ballot:
-            line = Line()
-            results_app: FastAPI = create_results(
-                ResultsSettings(
-                    database_url=database_urls["results"],
-                    tokens=tokens,
-                    ballot_url=str(ballot.base_url),
-                    registration_url="http://registration",
-                    stream_linger_seconds=0.0,
-                ),
-                ballot_transport=line,
-            )
-            async with serve_on_port(results_app) as results:
-                services = Services(
-                    registration, ballot, results, ballot_app, results_app, token_values
-                )
-                yield Served(services, line)
+    line = Line()
+    async with linked_services(
+        database_urls,
+        tokens,
+        token_values,
+        serve=serve_on_port,
+        settings=lambda ballot: ResultsSettings(
+            database_url=database_urls["results"],
+            tokens=tokens,
+            ballot_url=str(ballot.base_url),
+            registration_url="http://registration",
+            stream_linger_seconds=0.0,
+        ),
+        ballot_transport=line,
+    ) as services:
+        yield Served(services, line)
 
 
 @asynccontextmanager

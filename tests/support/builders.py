@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.support.apps import bearer
@@ -41,3 +43,10 @@ async def make_meeting(
     response = await client.post(f"/api/meetings/{code}/cards", headers=headers)
     assert response.status_code == 200, response.text
     return {card["member"]: card["code"] for card in response.json()}
+
+
+async def audit_log(client: httpx.AsyncClient, meeting: str, auditor: str) -> list[dict[str, Any]]:
+    """The registration service's audit log of a meeting, oldest first."""
+    response = await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(auditor))
+    assert response.status_code == 200, response.text
+    return list(response.json())
