@@ -160,10 +160,12 @@ class ReceiverPort:
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         self._outbox.put(None)
+        # Under the lock _close takes: the reader thread may be closing the port
+        # right now, and cancelling a closed port's read fails (EBADF).
         with self._lock:
             port = self._serial
-        if port is not None and hasattr(port, "cancel_read"):
-            port.cancel_read()
+            if port is not None and hasattr(port, "cancel_read"):
+                port.cancel_read()
         self._reader.join(timeout)
         self._writer.join(timeout)
 
