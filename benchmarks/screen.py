@@ -1,13 +1,13 @@
-"""Benchmark: from a handset's press to the chair's screen stream, in a full hall.
+"""From a handset's press to the chair's screen stream, in a full hall.
 
-    python -m services.results.bench_screen [--handsets 342] [--within 3.0] [--show-tally]
+    python -m benchmarks.screen [--database sqlite|postgresql]
 
-Not a test: it prints numbers. Registration, ballot, results and the gateway
-run as processes (``alv.stack.Stack``) on SQLite in a temporary directory; the
-simulator (paced at 115200 baud, two receivers) runs here, and so does an SSE
-client on ``GET /api/meetings/{m}/stream``, as a browser would hold it.
+Registration, ballot, results and the gateway run as processes
+(``alv.stack.Stack``); the simulator (paced at 115200 baud, two receivers)
+runs here, and so does an SSE client on ``GET /api/meetings/{m}/stream``, as
+a browser would hold it.
 
-Every member presses once within ``--within`` seconds. For the i-th press to
+Every one of 342 members presses once within a second. For the i-th press to
 be ACKed it reports the time until the stream first showed ``voted.members >=
 i`` (``ack→screen``; 0 when the screen was already there), and the same from
 the moment the handset was pressed (``press→screen``, which includes the radio
@@ -19,33 +19,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import shutil
-import socket
-import tempfile
+import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from alv.stack import Stack, StackConfig
+from alv.stack import Stack
+from benchmarks.common import (
+    CODE_VARIABLE,
+    DATABASES,
+    Figures,
+    at_most,
+    databases,
+    emit,
+    percentile,
+    service_stack,
+)
 from hardware.simulator import SimConfig, Simulator
-from services.common.auth import generate_tokens
 
 KEYS = {1: 0.6, 2: 0.3, 3: 0.1}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def ms(seconds: float) -> float:
@@ -136,7 +132,8 @@ async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool)
         httpx.AsyncClient(base_url=config.url("results"), timeout=60) as results,
     ):
         config.serial_ports = [receiver.port for receiver in sim.receivers]
-        await asyncio.to_thread(stack.start_hardware)
+        with contextlib.chdir(os.environ.get(CODE_VARIABLE) or os.getcwd()):
+            await asyncio.to_thread(stack.start_hardware)
         if show_tally:
             shown = await results.put(
                 f"/api/chair/meetings/{meeting}/screen", json={"show_tally": True}, headers=chair
@@ -217,33 +214,36 @@ async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool)
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--handsets", type=int, default=342)
-    parser.add_argument("--within", type=float, default=3.0, help="burst window, seconds")
-    parser.add_argument("--show-tally", action="store_true", help="running tally on screen")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="alv-bench-screen-"))
-    config = StackConfig(
-        data_dir=data_dir,
-        meeting="bench-screen",
-        tokens=generate_tokens(),
-        ports={part: free_port() for part in ("registration", "ballot", "results", "gateway")},
+async def run_bench(kind: str) -> Figures:
+    figures = Figures("screen", kind)
+    print(f"screen on {kind}:", flush=True)
+    with (
+        databases(kind) as db,
+        service_stack(db, ("registration", "ballot", "results"), meeting="bench-screen") as stack,
+    ):
+        try:
+            report = await bench(stack, handsets=342, within=1.0, show_tally=False)
+        finally:
+            stack.stop()
+    figures.add(
+        "342 in 1 s: press->chair's screen p99",
+        report["press_to_screen_p99_ms"],
+        "ms",
+        goal="<= 250",
+        check=at_most(250),
     )
-    stack = Stack(config)
-    try:
-        stack.start_services()
-        report = asyncio.run(
-            bench(stack, handsets=args.handsets, within=args.within, show_tally=args.show_tally)
-        )
-    finally:
-        stack.stop()
-        if args.keep:
-            print(f"data and logs in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    figures.add("342 in 1 s: press->chair's screen p50", report["press_to_screen_p50_ms"], "ms")
+    figures.add("342 in 1 s: ACK->chair's screen p99", report["ack_to_screen_p99_ms"], "ms")
+    figures.add("close->outcome on the screen", report["close_to_screen_outcome_ms"], "ms")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.screen")
+    parser.add_argument("--database", choices=DATABASES, action="append")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    emit([asyncio.run(run_bench(kind)) for kind in args.database or DATABASES], args.json)
 
 
 if __name__ == "__main__":
