@@ -34,6 +34,9 @@ class StackConfig:
     # Run a receiver simulator with this many handsets (0: none).
     simulated_handsets: int = 0
     simulator_control_port: int = 8005
+    # Set last, over everything above (tests: a gateway behind a line they can
+    # cut, or with its clock off).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def url(self, part: str) -> str:
         return f"http://{self.host}:{self.ports[part]}"
@@ -75,6 +78,7 @@ class Stack:
         env["GATEWAY_HTTP_HOST"] = config.host
         env["GATEWAY_HTTP_PORT"] = str(config.ports["gateway"])
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(config.extra_env)
         return env
 
     def _spawn(self, name: str, *args: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from services.ballot import agenda, repository, service
-from services.ballot.deps import ChairAuth, RegistrationClientDep, SessionDep
+from services.ballot.deps import ChairAuth, FrozenVotesDep, RegistrationClientDep, SessionDep
 from services.ballot.errors import BadAgenda
 from services.ballot.schemas import (
     Acclamation,
@@ -89,9 +89,15 @@ async def read_vote(vote_id: int, session: SessionDep) -> VoteRead:
 
 @router.post("/votes/{vote_id}/open", responses=problem_responses(404, 409, 502), tags=["votes"])
 async def open_vote(
-    vote_id: int, session: SessionDep, registration: RegistrationClientDep, _: ChairAuth
+    vote_id: int,
+    session: SessionDep,
+    registration: RegistrationClientDep,
+    frozen: FrozenVotesDep,
+    _: ChairAuth,
 ) -> VoteRead:
-    vote = await service.open_vote(session, vote_id=vote_id, registration=registration)
+    vote = await service.open_vote(
+        session, vote_id=vote_id, registration=registration, frozen=frozen
+    )
     return service.vote_read(vote)
 
 

@@ -8,10 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from services.ballot import events, presses, record, repository, service
+from services.ballot import bindings, events, presses, record, service
 from services.ballot.deps import (
+    BindingsAuth,
+    CountersDep,
     EventBusDep,
+    FrozenVotesDep,
     GatewayAuth,
+    LookupsDep,
     MissingAuth,
     RecordAuth,
     RegistrationClientDep,
@@ -19,11 +23,15 @@ from services.ballot.deps import (
     SessionsDep,
     SettingsDep,
 )
+from services.ballot.models import utcnow
 from services.ballot.schemas import (
     BatchResult,
+    BindingChanges,
+    BindingsLearned,
     MeetingState,
     NotVoted,
     PressBatch,
+    PressCounts,
     PressRead,
     Progress,
     VoteRecord,
@@ -43,18 +51,76 @@ async def record_presses(
     meeting: str,
     batch: PressBatch,
     session: SessionDep,
-    sessions: SessionsDep,
     registration: RegistrationClientDep,
+    frozen: FrozenVotesDep,
+    lookups: LookupsDep,
+    counters: CountersDep,
     _: GatewayAuth,
 ) -> BatchResult:
-    """Store a batch of presses; answered only after the batch is committed.
+    """Store one attempt of a gateway to deliver presses; answered only after
+    it is committed. ``results[i]`` answers ``presses[i]``.
 
-    503 only when registration is unreachable and the batch has a new press
-    from a handset the open vote does not know (see presses.py).
+    Each press counts in the vote open when the gateway first heard it: the
+    gateway says how long it held it (``sent_at`` minus ``received_at``, both
+    its own clock), we place that on ours. Heard before the open: NOPOLL;
+    heard in a vote that closed before the batch arrived: LATE for that vote;
+    ``received_at`` more than 1 s after ``sent_at``: NOPOLL. Every press is
+    stored with its status and reason (``GET /api/votes/{id}/presses``).
+
+    503 only when registration is unreachable and the batch has a press heard
+    in the open vote from a handset we know nothing of (presses.py).
     """
-    bindings = await presses.current_bindings(sessions, registration, meeting=meeting, batch=batch)
-    results = await presses.record_presses(session, meeting=meeting, batch=batch, bindings=bindings)
-    return BatchResult(results=results)
+    # Before anything can wait for the meeting lock (docs/ARCHITECTURE.md).
+    arrived = utcnow()
+    counters.clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
+    looked_up = lookups.recent(meeting)
+    try:
+        recorded = await presses.record_presses(
+            session,
+            meeting=meeting,
+            batch=batch,
+            arrived=arrived,
+            frozen=frozen,
+            looked_up=looked_up,
+        )
+    except presses.UnknownHandsets as unknown:
+        # Nothing was written; ask registration outside the lock, then again.
+        await session.rollback()
+        await bindings.look_up(
+            session, registration, meeting=meeting, vote=unknown.vote, handsets=unknown.handsets
+        )
+        lookups.mark(meeting, unknown.handsets)
+        recorded = await presses.record_presses(
+            session,
+            meeting=meeting,
+            batch=batch,
+            arrived=arrived,
+            frozen=frozen,
+            looked_up=looked_up | unknown.handsets,
+        )
+    counters.after_commit(session, recorded.stored)
+    return BatchResult(results=recorded.results)
+
+
+@router.post("/meetings/{meeting}/bindings", responses=problem_responses(422), tags=["presses"])
+async def learn_bindings(
+    meeting: str, data: BindingChanges, session: SessionDep, _: BindingsAuth
+) -> BindingsLearned:
+    """The desk's binding changes, from registration (idempotent by change id).
+
+    A handset whose binding ended is denied from now on, in the open vote and
+    every later one; a handset newly bound to a member of the open vote's
+    electorate votes for that member.
+    """
+    learned = await bindings.learn(session, meeting=meeting, changes=data.changes)
+    return BindingsLearned(learned=learned)
+
+
+@router.get("/press-counts", tags=["presses"])
+async def press_counts(counters: CountersDep, _: RecordAuth) -> PressCounts:
+    """What this process refused since it started, by status and reason, and
+    how often a gateway's clock was more than 2 s off ours."""
+    return counters.read()
 
 
 @router.get("/votes/{vote_id}/progress", responses=problem_responses(404), tags=["votes"])
@@ -81,8 +147,9 @@ async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> VoteR
 
 @router.get("/votes/{vote_id}/presses", responses=problem_responses(404), tags=["record"])
 async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list[PressRead]:
-    await service.get_vote(session, vote_id)
-    return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
+    """Every press of the vote with its status and, when it does not count,
+    why; and the presses refused NOPOLL that reached us while it was open."""
+    return await record.presses(session, vote_id=vote_id)
 
 
 @router.get(

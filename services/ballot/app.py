@@ -9,10 +9,14 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from services.ballot import bindings
 from services.ballot.api import router
 from services.ballot.api_live import router as live_router
+from services.ballot.bindings import Lookups
 from services.ballot.config import BallotSettings
 from services.ballot.events import EventBus
+from services.ballot.frozen import FrozenVotes
+from services.ballot.presses import PressCounters
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 
@@ -25,7 +29,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
-            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR),
+            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR) as database,
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
@@ -35,6 +39,10 @@ def create_app(
         ):
             app.state.events = EventBus()
             app.state.registration = registration
+            app.state.frozen = FrozenVotes()
+            app.state.lookups = Lookups()
+            app.state.press_counters = PressCounters()
+            await bindings.catch_up(database.sessionmaker, registration)
             yield
 
     return create_service_app(

@@ -5,8 +5,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.ballot.bindings import Lookups
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
+from services.ballot.frozen import FrozenVotes
+from services.ballot.presses import PressCounters
 from services.common.auth import Role, require
 from services.common.database import Database, read_only, request_session
 from services.common.http import ServiceClient
@@ -42,6 +45,21 @@ def _events(request: Request) -> EventBus:
     return bus
 
 
+def _frozen(request: Request) -> FrozenVotes:
+    frozen: FrozenVotes = request.app.state.frozen
+    return frozen
+
+
+def _lookups(request: Request) -> Lookups:
+    lookups: Lookups = request.app.state.lookups
+    return lookups
+
+
+def _counters(request: Request) -> PressCounters:
+    counters: PressCounters = request.app.state.press_counters
+    return counters
+
+
 def _settings(request: Request) -> BallotSettings:
     settings: BallotSettings = request.app.state.settings
     return settings
@@ -51,9 +69,14 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 EventBusDep = Annotated[EventBus, Depends(_events)]
 SettingsDep = Annotated[BallotSettings, Depends(_settings)]
+FrozenVotesDep = Annotated[FrozenVotes, Depends(_frozen)]
+LookupsDep = Annotated[Lookups, Depends(_lookups)]
+CountersDep = Annotated[PressCounters, Depends(_counters)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
 GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
+# Registration reports the desk's binding changes with the desk's token.
+BindingsAuth = Annotated[Role, Depends(require(Role.DESK))]
 RecordAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR))]
 # The desk swaps handsets that did not answer in the proefstemming.
 MissingAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]

@@ -1,252 +1,331 @@
-"""Recording a batch of presses (PROTOCOL.md, "Delivery rules").
+"""Recording a batch of presses (PROTOCOL.md "Delivery rules"; docs/ARCHITECTURE.md).
 
-Two steps, so another service's latency never holds the meeting lock:
+One transaction with the meeting row locked, set-based:
 
-1. ``current_bindings`` (no lock, its own short session): if a vote is open
-   and the batch has a handset that is not in its frozen electorate, ask the
-   registration service who holds which handset *now*. A handset swapped at
-   the desk during the vote is one of these.
-2. ``record_presses`` (request session, meeting row locked): each press gets
-   its status; a swapped handset of a member of the frozen electorate is
-   recorded as that member's (``elector_handsets``) and its press counts for
-   the member; the press events are written in the same transaction.
+1. When each press was heard, on our clock (``rules.heard_at``), and which
+   vote was open then (``rules.place``): one query for the votes.
+2. For presses heard in the open vote, who each handset votes for: the
+   electorate frozen at the open (kept in memory, ``frozen.py``) with the
+   desk's binding changes since then (one query for the batch's handsets).
+3. Which presses repeat a stored one (``rules.repeats``): one query for the
+   batch's (handset, seq).
+4. The counted press of each member that pressed OK: one query, one UPDATE
+   for the presses no longer counted, one INSERT for the whole batch, and one
+   event per vote.
 
-When registration cannot be reached, a batch is answered 503 only if it really
-needs the answer: a new press, during an open vote, from a handset the vote
-does not know. Answering such presses DENY would tell a delegate with a
-freshly swapped handset that they may not vote; answering them OK without
-knowing the member is impossible. The gateway retries a 503 and the handset
-retransmits, so the press is stored as soon as registration is back. Every
-other batch (known handsets, no open vote, duplicates) is unaffected.
+A handset that is neither in the frozen electorate nor in any binding change
+we know of may be one the desk just bound: ``UnknownHandsets`` is raised
+before anything is written, and the caller asks registration (``bindings.py``)
+and records the batch again. Registration unreachable then means 503 for the
+batch (the gateway retries), never a wrong DENY.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Sequence, Set
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from services.ballot import events, repository
-from services.ballot.models import ElectorHandset, Press, Vote, utcnow
-from services.ballot.rules import OpenVote, PressStatus, status_for_new_press, supersedes
-from services.ballot.schemas import Option, PressBatch, PressIn, PressResult
-from services.common.errors import UpstreamFailed, UpstreamUnavailable
-from services.common.http import ServiceClient
+from services.ballot.frozen import FrozenVote, FrozenVotes
+from services.ballot.rules import (
+    CLOCK_OFFSET_NOTICE,
+    LATE_WINDOW,
+    BindingChange,
+    Placement,
+    PressStatus,
+    Reason,
+    VoteSpan,
+    heard_at,
+    member_for,
+    place,
+    repeats,
+    status_in_open_vote,
+    supersedes,
+)
+from services.ballot.schemas import PressBatch, PressCounts, PressResult
 
 log = logging.getLogger(__name__)
 
-# Outside any vote, a repeat of a press stored without a vote (NOPOLL) is
-# looked for this far back; a handset retransmits for about 6 s and a gateway
-# holds presses while we are down.
-UNATTACHED_WINDOW = datetime.timedelta(minutes=10)
 
-# handset -> member code, as the registration service has it now.
-Bindings = dict[str, str]
+class UnknownHandsets(Exception):
+    """Presses heard in the open vote from handsets we know nothing of."""
+
+    def __init__(self, vote: FrozenVote, handsets: set[str]) -> None:
+        super().__init__(f"unknown handsets in vote {vote.id}: {sorted(handsets)}")
+        self.vote = vote
+        self.handsets = handsets
 
 
-async def current_bindings(
-    sessions: async_sessionmaker[AsyncSession],
-    registration: ServiceClient,
+@dataclass(slots=True)
+class _Stored:
+    """What a later copy of a press is compared with."""
+
+    vote_id: int | None
+    heard: datetime.datetime
+    key: int
+    status: PressStatus
+
+
+@dataclass(slots=True)
+class _Counting:
+    """A member's counted press, stored (``press_id``) or new in this batch (``row``)."""
+
+    handset: str
+    seq: int
+    heard: datetime.datetime
+    press_id: int | None = None
+    row: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    results: list[PressResult]
+    # (status, reason) of every press stored, for the counters
+    stored: list[tuple[str, str | None]]
+
+
+@dataclass
+class PressCounters:
+    """What this process stored other than OK, and how far gateway clocks were
+    off: plain counters, read by ``GET /api/press-counts`` (and metrics)."""
+
+    refused: Counter[str] = field(default_factory=Counter)
+    clock_offset_notices: int = 0
+    largest_clock_offset: float = 0.0
+
+    def clock_offset(
+        self, *, meeting: str, sent_at: datetime.datetime, arrived: datetime.datetime
+    ) -> None:
+        """Note a gateway clock far from ours; it is never used to place a press."""
+        offset = arrived - sent_at
+        if abs(offset) <= CLOCK_OFFSET_NOTICE:
+            return
+        seconds = offset.total_seconds()
+        self.clock_offset_notices += 1
+        self.largest_clock_offset = max(self.largest_clock_offset, abs(seconds))
+        log.warning("ballot.press.clock_offset", extra={"meeting": meeting, "seconds": seconds})
+
+    def after_commit(self, session: AsyncSession, stored: Sequence[tuple[str, str | None]]) -> None:
+        """Count the refusals stored once the transaction holding them commits."""
+        refused = Counter(f"{status}/{reason}" for status, reason in stored if reason)
+        if not refused:
+            return
+
+        def count(_: Session) -> None:
+            self.refused.update(refused)
+
+        event.listen(session.sync_session, "after_commit", count, once=True)
+
+    def read(self) -> PressCounts:
+        return PressCounts(
+            refused=dict(sorted(self.refused.items())),
+            clock_offset_notices=self.clock_offset_notices,
+            largest_clock_offset_seconds=self.largest_clock_offset,
+        )
+
+
+async def _members(
+    session: AsyncSession,
+    vote: FrozenVote,
+    handsets: set[str],
     *,
-    meeting: str,
-    batch: PressBatch,
-) -> Bindings | None:
-    """Who holds which handset now, if the batch needs to know; else ``None``.
-
-    ``None`` also when registration cannot be reached: ``record_presses``
-    then refuses only the batches that needed the answer.
-    """
-    handsets = {press.handset for press in batch.presses}
-    if not handsets:
-        return None
-    async with sessions() as session:
-        vote = await repository.open_vote(session, meeting)
-        if vote is None:
-            return None
-        unknown = handsets - await repository.known_handsets(session, vote.id, handsets)
-    if not unknown:
-        return None
-    try:
-        body = await registration.get_json(f"/api/meetings/{meeting}/electorate")
-    except (UpstreamUnavailable, UpstreamFailed) as exc:
-        log.warning(
-            "ballot.press.bindings_unavailable",
-            extra={"meeting": meeting, "handsets": sorted(unknown), "error": exc.detail},
+    looked_up: Set[str],
+) -> dict[str, tuple[str | None, Reason | None]]:
+    """handset -> (member, reason) in the open vote, for the batch's handsets."""
+    since_open = {
+        row.handset: BindingChange(row.change_id, row.member, row.bound)
+        for row in await repository.changes_of_handsets(
+            session, vote.meeting, handsets, after=vote.bindings_seen
         )
-        return None
-    return {member["handset"]: member["code"] for member in body["members"]}
-
-
-class _Batch:
-    """One batch of presses against the state of the meeting, under its lock."""
-
-    def __init__(self, session: AsyncSession, meeting: str, bindings: Bindings | None) -> None:
-        self.session = session
-        self.meeting = meeting
-        self.bindings = bindings
-        self.now = utcnow()
-        self.seen: dict[tuple[str, int], Press] = {}
-        self.counted: dict[str, Press] = {}
-        self.new: list[Press] = []
-
-    async def prepare(self, handsets: set[str]) -> None:
-        self.locked = await repository.lock_meeting(self.session, self.meeting)
-        self.vote = await repository.open_vote(self.session, self.meeting)
-        self.last_closed_vote = await repository.last_closed_vote(self.session, self.meeting)
-        # The earlier presses a new one can be a repeat of, loaded for the whole
-        # batch at once; the latest row wins.
-        for earlier in await self._repeat_candidates(handsets):
-            self.seen[(earlier.handset, earlier.seq)] = earlier
-        self.handsets: dict[str, str] = {}
-        self.electors: set[str] = set()
-        self.open: OpenVote | None = None
-        if self.vote is not None:
-            options = [Option.model_validate(option) for option in self.vote.options]
-            self.open = OpenVote(keys=frozenset(option.key for option in options))
-            electors = await repository.electors(self.session, self.vote.id)
-            self.electors = {elector.member for elector in electors}
-            self.handsets = {elector.handset: elector.member for elector in electors}
-            for swapped in await repository.elector_handsets(self.session, self.vote.id):
-                self.handsets[swapped.handset] = swapped.member
-            self.counted = {
-                press.member: press
-                for press in await repository.counted_presses(self.session, self.vote.id)
-                if press.member is not None
-            }
-
-    async def _repeat_candidates(self, handsets: set[str]) -> Sequence[Press]:
-        """Presses that a press with the same handset and seq repeats.
-
-        PROTOCOL.md: duplicates are "same handset and seq within the same vote".
-        While a vote is open that vote is the scope, so a handset whose counter
-        started again (a battery swap) is never answered with an earlier vote's
-        status. With no vote open, a repeat is a retransmission of a press stored
-        in the vote that just closed, or of a press stored without a vote since.
-        """
-        if self.vote is not None:
-            return await repository.presses_of_handsets(
-                self.session, self.meeting, handsets, vote_id=self.vote.id
+    }
+    unresolved = {h for h in handsets if h not in since_open and h not in vote.handsets}
+    earlier: dict[str, BindingChange] = {}
+    if unresolved:
+        earlier = {
+            row.handset: BindingChange(row.change_id, row.member, row.bound)
+            for row in await repository.changes_of_handsets(
+                session, vote.meeting, unresolved, after=0
             )
-        since = self.now - UNATTACHED_WINDOW
-        closed = self.last_closed_vote
-        if closed is not None and closed.closed_at is not None:
-            since = max(since, closed.closed_at)
-        return await repository.presses_of_handsets(
-            self.session,
-            self.meeting,
-            handsets,
-            vote_id=closed.id if closed is not None else None,
-            unattached_since=since,
+        }
+        unknown = unresolved - earlier.keys() - looked_up
+        if unknown:
+            raise UnknownHandsets(vote, unknown)
+    return {
+        handset: member_for(
+            handset,
+            frozen=vote.handsets,
+            electors=vote.members,
+            since_open=since_open.get(handset),
+            latest=earlier.get(handset),
         )
-
-    def _member(self, handset: str) -> str | None:
-        """The member a handset votes for in the open vote, or ``None`` (DENY)."""
-        if handset in self.handsets:
-            return self.handsets[handset]
-        if self.bindings is None:
-            raise UpstreamUnavailable(
-                f"Stemkastje {handset} hoort niet bij de stemming en de registratie-dienst"
-                " is niet bereikbaar om na te gaan of het is omgewisseld. Probeer het zo opnieuw.",
-                upstream="registratie",
-            )
-        member = self.bindings.get(handset)
-        if member is None or member not in self.electors:
-            return None
-        assert self.vote is not None
-        self.session.add(ElectorHandset(vote_id=self.vote.id, member=member, handset=handset))
-        self.handsets[handset] = member
-        events.emit(
-            self.session,
-            self.locked,
-            "handset",
-            vote_id=self.vote.id,
-            data={"member": member, "handset": handset},
-        )
-        log.info("ballot.press.handset_swapped", extra={"member": member, "handset": handset})
-        return member
-
-    def record(self, press: PressIn) -> PressStatus:
-        key = (press.handset, press.seq)
-        earlier = self.seen.get(key)
-        if earlier is not None:
-            return PressStatus(earlier.status)
-        member = self._member(press.handset) if self.open is not None else None
-        status = status_for_new_press(
-            open_vote=self.open,
-            last_closed_at=self.locked.last_closed_at,
-            now=self.now,
-            member=member,
-            key=press.key,
-        )
-        vote = {
-            PressStatus.NOPOLL: None,
-            PressStatus.LATE: self.last_closed_vote,
-        }.get(status, self.vote)
-        row = Press(
-            meeting=self.meeting,
-            vote_id=vote.id if vote else None,
-            receiver=press.receiver,
-            handset=press.handset,
-            seq=press.seq,
-            key=press.key,
-            rssi=press.rssi,
-            battery=press.battery,
-            received_at=press.received_at,
-            stored_at=self.now,
-            status=status.value,
-            member=member,
-            counted=False,
-        )
-        if status is PressStatus.OK and member is not None:
-            self._count(member, row)
-        self.session.add(row)
-        self.seen[key] = row
-        self.new.append(row)
-        return status
-
-    def _count(self, member: str, row: Press) -> None:
-        current = self.counted.get(member)
-        if current is None or supersedes(
-            new_handset=row.handset,
-            new_seq=row.seq,
-            counted_handset=current.handset,
-            counted_seq=current.seq,
-        ):
-            if current is not None:
-                current.counted = False
-            row.counted = True
-            self.counted[member] = row
-
-    def emit_presses(self) -> None:
-        """One ``press`` event per press stored for a vote, as it stands at commit."""
-        votes: dict[int, Vote] = {v.id: v for v in (self.vote, self.last_closed_vote) if v}
-        for row in self.new:
-            if row.vote_id is None:
-                continue
-            data: dict[str, object] = {
-                "member": row.member,
-                "handset": row.handset,
-                "seq": row.seq,
-                "status": row.status,
-                "counted": row.counted,
-            }
-            # A secret vote never shows who pressed what, not even live.
-            if votes[row.vote_id].named:
-                data["key"] = row.key
-            events.emit(self.session, self.locked, "press", vote_id=row.vote_id, data=data)
+        for handset in handsets
+    }
 
 
 async def record_presses(
-    session: AsyncSession, *, meeting: str, batch: PressBatch, bindings: Bindings | None = None
-) -> list[PressResult]:
-    recorder = _Batch(session, meeting, bindings)
-    await recorder.prepare({press.handset for press in batch.presses})
-    results = []
-    for press in batch.presses:
-        status = recorder.record(press)
+    session: AsyncSession,
+    *,
+    meeting: str,
+    batch: PressBatch,
+    arrived: datetime.datetime,
+    frozen: FrozenVotes,
+    looked_up: Set[str] = frozenset(),
+) -> Recorded:
+    """Store a batch, each press with its status; ``looked_up``: handsets
+    registration was asked about for this batch (they may be DENY)."""
+    presses = batch.presses
+    heard = [
+        heard_at(arrived=arrived, sent_at=batch.sent_at, received_at=press.received_at)
+        for press in presses
+    ]
+    times = [moment for moment in heard if isinstance(moment, datetime.datetime)]
+    locked = await repository.lock_meeting(session, meeting)
+    spans = [
+        VoteSpan(row.id, row.opened_at, row.closed_at)
+        for row in await repository.vote_spans(
+            session, meeting, since=min(times, default=arrived) - LATE_WINDOW
+        )
+    ]
+    placements = [
+        place(moment, spans)
+        if isinstance(moment, datetime.datetime)
+        else Placement(None, PressStatus.NOPOLL, moment)
+        for moment in heard
+    ]
+    vote: FrozenVote | None = None
+    members: dict[str, tuple[str | None, Reason | None]] = {}
+    in_open = {p.handset for p, where in zip(presses, placements, strict=True) if not where.status}
+    if in_open:
+        open_id = placements[[not where.status for where in placements].index(True)].vote_id
+        assert open_id is not None
+        vote = await frozen.get(session, open_id)
+        members = await _members(session, vote, in_open, looked_up=looked_up)
+
+    stored = {
+        (row.handset, row.seq): _Stored(
+            row.vote_id, row.heard_at or row.stored_at, row.key, PressStatus(row.status)
+        )
+        for row in await repository.earlier_copies(
+            session, meeting, {(p.handset, p.seq) for p in presses}
+        )
+    }
+    results: list[PressResult] = []
+    rows: list[dict[str, Any]] = []
+    ok_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for press, where, moment in zip(presses, placements, heard, strict=True):
+        when = moment if isinstance(moment, datetime.datetime) else arrived
+        first = stored.get((press.handset, press.seq))
+        if first is not None and repeats(
+            first_vote_id=first.vote_id,
+            first_heard=first.heard,
+            first_key=first.key,
+            vote_id=where.vote_id,
+            heard=when,
+            key=press.key,
+        ):
+            results.append(PressResult(handset=press.handset, seq=press.seq, status=first.status))
+            continue
+        member: str | None = None
+        if where.status is None:
+            assert vote is not None
+            member, reason = members[press.handset]
+            status, why = status_in_open_vote(keys=vote.keys, member=member, key=press.key)
+            reason = reason if status is PressStatus.DENY else why
+        else:
+            status, reason = where.status, where.reason
+        row = {
+            "meeting": meeting,
+            "vote_id": where.vote_id,
+            "receiver": press.receiver,
+            "handset": press.handset,
+            "seq": press.seq,
+            "key": press.key,
+            "rssi": press.rssi,
+            "battery": press.battery,
+            "received_at": press.received_at,
+            "heard_at": moment if isinstance(moment, datetime.datetime) else None,
+            "stored_at": arrived,
+            "status": status.value,
+            "reason": reason.value if reason else None,
+            "member": member,
+            "counted": False,
+        }
+        rows.append(row)
+        stored[(press.handset, press.seq)] = _Stored(where.vote_id, when, press.key, status)
+        if status is PressStatus.OK and member is not None:
+            ok_rows[member].append(row)
         results.append(PressResult(handset=press.handset, seq=press.seq, status=status))
-    recorder.emit_presses()
-    await session.flush()
-    return results
+
+    if ok_rows:
+        assert vote is not None
+        await _count(session, vote.id, ok_rows)
+    await repository.add_presses(session, rows)
+    _emit(session, locked, rows, vote)
+    return Recorded(results, [(row["status"], row["reason"]) for row in rows])
+
+
+async def _count(
+    session: AsyncSession, vote_id: int, ok_rows: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Mark the counted press of each member that pressed OK in this batch."""
+    counting = {
+        row.member: _Counting(row.handset, row.seq, row.heard, press_id=row.id)
+        for row in await repository.counted_of_members(session, vote_id, ok_rows)
+    }
+    replaced: list[int] = []
+    for member, new_rows in ok_rows.items():
+        current = counting.get(member)
+        was = current.press_id if current is not None else None
+        for row in new_rows:
+            if current is None or supersedes(
+                new_handset=row["handset"],
+                new_seq=row["seq"],
+                new_heard=row["heard_at"],
+                counted_handset=current.handset,
+                counted_seq=current.seq,
+                counted_heard=current.heard,
+            ):
+                if current is not None and current.row is not None:
+                    current.row["counted"] = False
+                row["counted"] = True
+                current = _Counting(row["handset"], row["seq"], row["heard_at"], row=row)
+        if was is not None and current is not None and current.press_id is None:
+            replaced.append(was)
+    await repository.uncount(session, replaced)
+
+
+def _emit(
+    session: AsyncSession,
+    locked: Any,
+    rows: Sequence[dict[str, Any]],
+    vote: FrozenVote | None,
+) -> None:
+    """One ``presses`` event per vote the batch stored presses for, as at commit.
+
+    A secret vote never shows who pressed what, not even live.
+    """
+    by_vote: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["vote_id"] is None:
+            continue
+        item = {
+            "member": row["member"],
+            "handset": row["handset"],
+            "seq": row["seq"],
+            "status": row["status"],
+            "reason": row["reason"],
+            "counted": row["counted"],
+        }
+        if vote is not None and row["vote_id"] == vote.id and vote.named:
+            item["key"] = row["key"]
+        by_vote[row["vote_id"]].append(item)
+    for vote_id, items in by_vote.items():
+        events.emit(session, locked, "presses", vote_id=vote_id, data={"presses": items})

@@ -13,6 +13,7 @@ from services.ballot.schemas import (
     CountedPress,
     ElectorRead,
     NotVoted,
+    PressRead,
     Progress,
     VoteKind,
     VoteRecord,
@@ -38,6 +39,15 @@ async def electorate(session: AsyncSession, vote_id: int) -> list[ElectorRead]:
     ]
 
 
+async def presses(session: AsyncSession, *, vote_id: int) -> list[PressRead]:
+    """Every press of a vote with its status and why, for the auditors; also
+    the presses refused NOPOLL that reached us while it was open."""
+    vote = await get_vote(session, vote_id)
+    return [
+        PressRead.model_validate(row._mapping) for row in await repository.presses(session, vote)
+    ]
+
+
 async def record(session: AsyncSession, *, vote_id: int) -> VoteRecord:
     vote = await get_vote(session, vote_id)
     return VoteRecord(
@@ -45,32 +55,31 @@ async def record(session: AsyncSession, *, vote_id: int) -> VoteRecord:
         electorate=await electorate(session, vote_id),
         counted=[
             CountedPress(
-                member=press.member or "",
-                key=press.key,
-                handset=press.handset,
-                seq=press.seq,
-                stored_at=press.stored_at,
+                member=row.member or "",
+                key=row.key,
+                handset=row.handset,
+                seq=row.seq,
+                stored_at=row.stored_at,
             )
-            for press in await repository.counted_presses(session, vote_id)
+            for row in await repository.counted_presses(session, vote_id)
         ],
     )
 
 
 async def progress(session: AsyncSession, *, vote_id: int) -> Progress:
     vote = await get_vote(session, vote_id)
-    electors = await repository.electors(session, vote_id)
-    weights = {elector.member: elector.weight for elector in electors}
-    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
+    members, weight = await repository.electorate_totals(session, vote_id)
+    voted_members, voted_weight = await repository.voted_totals(session, vote_id)
     elapsed = None
     if vote.opened_at is not None:
         elapsed = round(((vote.closed_at or utcnow()) - vote.opened_at).total_seconds(), 3)
     return Progress(
         vote_id=vote.id,
         status=vote.status,
-        electorate_members=len(electors),
-        electorate_weight=sum(weights.values()),
-        voted_members=len(voted),
-        voted_weight=sum(weights.get(member or "", 0) for member in voted),
+        electorate_members=members,
+        electorate_weight=weight,
+        voted_members=voted_members,
+        voted_weight=voted_weight,
         opened_at=vote.opened_at,
         closed_at=vote.closed_at,
         elapsed_seconds=elapsed,
@@ -90,7 +99,7 @@ async def not_voted(session: AsyncSession, *, vote_id: int, test_only: bool = Fa
         raise WrongVoteState(
             f"Stemming {vote_id} is nog niet geopend: er is nog geen kiezerslijst."
         )
-    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
+    voted = {row.member for row in await repository.counted_presses(session, vote_id)}
     return NotVoted(
         vote_id=vote.id,
         kind=vote.kind,

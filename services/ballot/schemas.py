@@ -4,14 +4,36 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
-from services.ballot.rules import PressStatus
+from services.ballot.rules import PressStatus, Reason
 
-HANDSET = r"^\d{6}$"
+# ASCII digits only: `\d` would let any Unicode digit through (PROTOCOL.md 1.1).
+HANDSET = r"^[0-9]{6}$"
 RECEIVER = r"^[A-Z0-9]{1,8}$"
+MEMBER = r"^[A-Z0-9]{1,6}$"
+
+
+def _text_only(value: Any) -> Any:
+    """A time on the wire is an ISO 8601 string; a number is not taken for one."""
+    if not isinstance(value, str):
+        raise ValueError("een tijdstip is een ISO 8601-tekst met tijdzone")
+    return value
+
+
+# A time the gateway sends: ISO 8601 text with a zone (``...Z``), nothing else.
+WireTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 
 
 class VoteKind(enum.StrEnum):
@@ -161,14 +183,21 @@ class Annulment(BaseModel):
 class PressIn(BaseModel):
     receiver: str = Field(pattern=RECEIVER)
     handset: str = Field(pattern=HANDSET)
-    seq: int = Field(ge=0, le=65535)
-    key: int = Field(ge=0, le=9)
-    rssi: int = Field(ge=-120, le=0)
-    battery: int = Field(ge=0, le=100)
-    received_at: datetime.datetime
+    seq: StrictInt = Field(ge=0, le=65535)
+    key: StrictInt = Field(ge=0, le=9)
+    rssi: StrictInt = Field(ge=-120, le=0)
+    battery: StrictInt = Field(ge=0, le=100)
+    # The gateway's clock when it first heard the press, computed when this
+    # attempt was sent (sent_at minus how long it has held the press).
+    received_at: WireTime
 
 
 class PressBatch(BaseModel):
+    """One attempt of a gateway to deliver presses (docs/ARCHITECTURE.md)."""
+
+    # The gateway's clock when it sent this attempt; with received_at it says
+    # how long each press was held, whatever the gateway's clock is set to.
+    sent_at: WireTime
     presses: list[PressIn] = Field(max_length=1000)
 
 
@@ -228,11 +257,45 @@ class PressRead(BaseModel):
     key: int
     rssi: int
     battery: int
+    # The gateway's clock: when it heard the press.
     received_at: datetime.datetime
+    # Ours: when it was heard (None when its times contradicted each other),
+    # and when it reached us.
+    heard_at: datetime.datetime | None
     stored_at: datetime.datetime
     status: PressStatus
+    # Why it does not count (every status but OK).
+    reason: Reason | None
     member: str | None
     counted: bool
+
+
+class BindingChangeIn(BaseModel):
+    """A change the desk made, as registration reports it (idempotent by ``id``)."""
+
+    id: StrictInt = Field(ge=1, le=2**62)
+    member: str = Field(pattern=MEMBER)
+    handset: str = Field(pattern=HANDSET)
+    bound: StrictBool
+    at: WireTime
+
+
+class BindingChanges(BaseModel):
+    changes: list[BindingChangeIn] = Field(max_length=10_000)
+
+
+class BindingsLearned(BaseModel):
+    learned: int
+
+
+class PressCounts(BaseModel):
+    """What this process refused and noticed since it started (for metrics)."""
+
+    # "STATUS/reason" -> presses stored with it
+    refused: dict[str, int]
+    # batches whose gateway clock was off by more than rules.CLOCK_OFFSET_NOTICE
+    clock_offset_notices: int
+    largest_clock_offset_seconds: float
 
 
 class Progress(BaseModel):

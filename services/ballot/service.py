@@ -13,6 +13,8 @@ the same transaction (events.py). Presses live in presses.py, the read side
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +29,8 @@ from services.ballot.errors import (
     VoteNotFound,
     WrongVoteState,
 )
-from services.ballot.models import BallotMeeting, Elector, Vote, utcnow
+from services.ballot.frozen import FrozenVotes, frozen_vote
+from services.ballot.models import BallotMeeting, Vote, utcnow
 from services.ballot.schemas import (
     AgendaReport,
     Majority,
@@ -130,13 +133,17 @@ async def create_vote(session: AsyncSession, *, meeting: str, data: VoteCreate) 
     return await add_vote(session, locked, data)
 
 
-async def open_vote(session: AsyncSession, *, vote_id: int, registration: ServiceClient) -> Vote:
+async def open_vote(
+    session: AsyncSession, *, vote_id: int, registration: ServiceClient, frozen: FrozenVotes
+) -> Vote:
     vote = await get_vote(session, vote_id)
     if vote.status != VoteStatus.PREPARED:
         raise WrongVoteState(f"Stemming {vote_id} is al geopend geweest ({vote.status}).")
     # Fetched before taking the lock: another service's latency must not hold
     # up every press batch of the meeting.
-    electorate = await registration.get_json(f"/api/meetings/{vote.meeting}/electorate")
+    electorate = await registration.get_json(
+        f"/api/meetings/{quote(vote.meeting, safe='')}/electorate"
+    )
     members = electorate["members"]
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
@@ -148,21 +155,36 @@ async def open_vote(session: AsyncSession, *, vote_id: int, registration: Servic
         raise AnotherVoteOpen(
             f"Stemming {current.id} ('{current.title}') is nog open. Sluit die eerst."
         )
-    for member in members:
-        session.add(
-            Elector(
-                vote_id=vote.id,
-                member=member["code"],
-                name=member["name"],
-                weight=member["weight"],
-                handset=member["handset"],
-            )
-        )
+    await repository.add_electors(
+        session,
+        [
+            {
+                "vote_id": vote.id,
+                "member": member["code"],
+                "name": member["name"],
+                "weight": member["weight"],
+                "handset": member["handset"],
+            }
+            for member in members
+        ],
+    )
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
+    # Registration's changes after this one are applied on top (bindings.py).
+    vote.bindings_seen = int(electorate.get("change_id") or 0)
     locked.version += 1
     await session.flush()
     _emit_vote(session, locked, "opened", vote)
+    frozen.keep(
+        frozen_vote(
+            vote_id=vote.id,
+            meeting=vote.meeting,
+            options=vote.options,
+            named=vote.named,
+            bindings_seen=vote.bindings_seen,
+            handsets={member["handset"]: member["code"] for member in members},
+        )
+    )
     return vote
 
 

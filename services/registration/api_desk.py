@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, status
+from pydantic import StringConstraints
 
 from services.common.errors import problem_responses
 from services.registration import desk, service
@@ -10,10 +13,12 @@ from services.registration.deps import (
     BallotClientDep,
     CallerAuthorization,
     DeskAuth,
+    DeskSessionDep,
     ElectorateAuth,
     SessionDep,
 )
 from services.registration.schemas import (
+    BindingChanges,
     CardScan,
     Electorate,
     HandsetSwap,
@@ -41,7 +46,7 @@ async def scan_card(meeting: str, data: CardScan, session: SessionDep, _: DeskAu
     tags=["desk"],
 )
 async def register(
-    meeting: str, data: RegistrationCreate, session: SessionDep, role: DeskAuth
+    meeting: str, data: RegistrationCreate, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.register(
@@ -56,7 +61,7 @@ async def register(
     tags=["desk"],
 )
 async def register_without_card(
-    meeting: str, data: RegistrationWithoutCard, session: SessionDep, role: DeskAuth
+    meeting: str, data: RegistrationWithoutCard, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     """A forgotten card: bound on the officer's named confirmation (audited)."""
     found = await service.get_meeting(session, meeting)
@@ -77,7 +82,7 @@ async def register_without_card(
     tags=["desk"],
 )
 async def return_handset(
-    meeting: str, member: str, session: SessionDep, role: DeskAuth
+    meeting: str, member: str, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.return_handset(session, meeting=found, member_code=member, actor=role.value)
@@ -87,7 +92,7 @@ async def return_handset(
     "/meetings/{meeting}/registrations/{member}/swap", responses=CARD_REFUSALS, tags=["desk"]
 )
 async def swap_handset(
-    meeting: str, member: str, data: HandsetSwap, session: SessionDep, role: DeskAuth
+    meeting: str, member: str, data: HandsetSwap, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.swap_handset(
@@ -129,6 +134,29 @@ async def presence(meeting: str, session: SessionDep) -> Presence:
 async def electorate(meeting: str, session: SessionDep, _: ElectorateAuth) -> Electorate:
     found = await service.get_meeting(session, meeting)
     return await desk.electorate(session, meeting=found)
+
+
+@router.get(
+    "/meetings/{meeting}/binding-changes",
+    responses=problem_responses(404, 422),
+    tags=["electorate"],
+)
+async def binding_changes(
+    meeting: str,
+    session: SessionDep,
+    _: ElectorateAuth,
+    after: int = Query(default=0, ge=0, le=2**62),
+    limit: int = Query(default=1000, ge=1, le=1000),
+    handset: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]] = Query(
+        default_factory=list, max_length=1000, description="only these handsets"
+    ),
+) -> BindingChanges:
+    """The desk's binding changes after change ``after``, oldest first: what
+    ballot asks for at its start-up and for a handset it does not know."""
+    found = await service.get_meeting(session, meeting)
+    return await desk.binding_changes(
+        session, meeting=found, after=after, limit=limit, handsets=handset
+    )
 
 
 @router.get("/meetings/{meeting}/test-vote", responses=problem_responses(503), tags=["desk"])

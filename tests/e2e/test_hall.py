@@ -16,7 +16,6 @@ the last press of each member is the one counted.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -36,6 +35,7 @@ from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
+from tests.support.sse import server_events
 from tests.support.stacks import running_stack
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
@@ -197,7 +197,7 @@ async def bursting(sim: Simulator, *, within_s: float) -> AsyncIterator[list[Pre
 
 async def wait_until_stored(hall: Hall, count: int) -> None:
     """Until the ballot service has announced ``count`` presses of the vote on its
-    event stream (one ``press`` event per press stored)."""
+    event stream (a ``presses`` event per batch, listing what it stored)."""
     stored: set[tuple[str, int]] = set()
     auditor = bearer(hall.stack.config.tokens["auditor"])
     with anyio.fail_after(WITHIN):
@@ -205,14 +205,9 @@ async def wait_until_stored(hall: Hall, count: int) -> None:
             "GET", f"/api/meetings/{hall.meeting}/events", headers=auditor
         ) as response:
             assert response.status_code == 200
-            kind = None
-            async for line in response.aiter_lines():
-                if line.startswith("event: "):
-                    kind = line.removeprefix("event: ")
-                elif line.startswith("data: ") and kind == "press":
-                    data = json.loads(line.removeprefix("data: "))
-                    if data["vote_id"] == hall.vote_id:
-                        stored.add((data["handset"], data["seq"]))
+            async for event in server_events(response):
+                if event.event == "presses" and event.data["vote_id"] == hall.vote_id:
+                    stored |= {(p["handset"], p["seq"]) for p in event.data["presses"]}
                     if len(stored) >= count:
                         return
 
