@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from services.ballot import agenda, repository, service
-from services.ballot.deps import ChairAuth, FrozenVotesDep, RegistrationClientDep, SessionDep
+from services.ballot.deps import ChairAuth, PressPathDep, RegistrationClientDep, SessionDep
 from services.ballot.errors import BadAgenda
 from services.ballot.schemas import (
     Acclamation,
@@ -92,11 +92,11 @@ async def open_vote(
     vote_id: int,
     session: SessionDep,
     registration: RegistrationClientDep,
-    frozen: FrozenVotesDep,
+    path: PressPathDep,
     _: ChairAuth,
 ) -> VoteRead:
     vote = await service.open_vote(
-        session, vote_id=vote_id, registration=registration, frozen=frozen
+        session, vote_id=vote_id, registration=registration, frozen=path.frozen
     )
     return service.vote_read(vote)
 

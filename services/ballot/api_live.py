@@ -3,20 +3,19 @@ record, and the meeting's event stream."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from services.ballot import bindings, events, presses, record, service
+from services.ballot import bindings, events, record, service
 from services.ballot.deps import (
     BindingsAuth,
-    CountersDep,
     EventBusDep,
-    FrozenVotesDep,
     GatewayAuth,
-    LookupsDep,
     MissingAuth,
+    PressPathDep,
     RecordAuth,
     RegistrationClientDep,
     SessionDep,
@@ -46,17 +45,20 @@ async def meeting_state(meeting: str, session: SessionDep) -> MeetingState:
     return await service.meeting_state(session, meeting=meeting)
 
 
-@router.post("/meetings/{meeting}/presses", responses=problem_responses(503), tags=["presses"])
+@router.post(
+    "/meetings/{meeting}/presses",
+    response_model=BatchResult,
+    responses=problem_responses(503),
+    tags=["presses"],
+)
 async def record_presses(
     meeting: str,
     batch: PressBatch,
     session: SessionDep,
     registration: RegistrationClientDep,
-    frozen: FrozenVotesDep,
-    lookups: LookupsDep,
-    counters: CountersDep,
+    path: PressPathDep,
     _: GatewayAuth,
-) -> BatchResult:
+) -> Response:
     """Store one attempt of a gateway to deliver presses; answered only after
     it is committed. ``results[i]`` answers ``presses[i]``.
 
@@ -72,34 +74,13 @@ async def record_presses(
     """
     # Before anything can wait for the meeting lock (docs/ARCHITECTURE.md).
     arrived = utcnow()
-    counters.clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
-    looked_up = lookups.recent(meeting)
-    try:
-        recorded = await presses.record_presses(
-            session,
-            meeting=meeting,
-            batch=batch,
-            arrived=arrived,
-            frozen=frozen,
-            looked_up=looked_up,
-        )
-    except presses.UnknownHandsets as unknown:
-        # Nothing was written; ask registration outside the lock, then again.
-        await session.rollback()
-        await bindings.look_up(
-            session, registration, meeting=meeting, vote=unknown.vote, handsets=unknown.handsets
-        )
-        lookups.mark(meeting, unknown.handsets)
-        recorded = await presses.record_presses(
-            session,
-            meeting=meeting,
-            batch=batch,
-            arrived=arrived,
-            frozen=frozen,
-            looked_up=looked_up | unknown.handsets,
-        )
-    counters.after_commit(session, recorded.stored)
-    return BatchResult(results=recorded.results)
+    results = await path.record(
+        session, registration, meeting=meeting, batch=batch, arrived=arrived
+    )
+    # Encoded here, not by FastAPI: a batch's answer is plain, and building and
+    # checking a model per press cost more than storing it.
+    body = [{"handset": handset, "seq": seq, "status": status} for handset, seq, status in results]
+    return Response(json.dumps({"results": body}), media_type="application/json")
 
 
 @router.post("/meetings/{meeting}/bindings", responses=problem_responses(422), tags=["presses"])
@@ -117,10 +98,10 @@ async def learn_bindings(
 
 
 @router.get("/press-counts", tags=["presses"])
-async def press_counts(counters: CountersDep, _: RecordAuth) -> PressCounts:
+async def press_counts(path: PressPathDep, _: RecordAuth) -> PressCounts:
     """What this process refused since it started, by status and reason, and
     how often a gateway's clock was more than 2 s off ours."""
-    return counters.read()
+    return path.counters.read()
 
 
 @router.get("/votes/{vote_id}/progress", responses=problem_responses(404), tags=["votes"])

@@ -12,11 +12,9 @@ from fastapi import FastAPI
 from services.ballot import bindings
 from services.ballot.api import router
 from services.ballot.api_live import router as live_router
-from services.ballot.bindings import Lookups
 from services.ballot.config import BallotSettings
 from services.ballot.events import EventBus
-from services.ballot.frozen import FrozenVotes
-from services.ballot.presses import PressCounters
+from services.ballot.presses import PressPath
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 
@@ -29,7 +27,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
-            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR) as database,
+            # No ping per request: it was a fifth of a one-press request's cost.
+            # After a database restart one batch is answered 503; the gateway
+            # retries it (and the pool is renewed).
+            database_lifespan(
+                app, service="ballot", service_dir=SERVICE_DIR, pre_ping=False
+            ) as database,
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
@@ -39,9 +42,7 @@ def create_app(
         ):
             app.state.events = EventBus()
             app.state.registration = registration
-            app.state.frozen = FrozenVotes()
-            app.state.lookups = Lookups()
-            app.state.press_counters = PressCounters()
+            app.state.presses = PressPath()
             await bindings.catch_up(database.sessionmaker, registration)
             yield
 

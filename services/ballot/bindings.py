@@ -58,15 +58,17 @@ class Lookups:
 
 async def learn(session: AsyncSession, *, meeting: str, changes: Sequence[BindingChangeIn]) -> int:
     """Store the changes we did not have; how many were new."""
-    changes = list({change.id: change for change in changes}.values())
+    changes = sorted({change.id: change for change in changes}.values(), key=lambda c: c.id)
     locked = await repository.lock_meeting(session, meeting)
     learned_at = utcnow()
+    first = locked.bindings_version + 1
     new = set(
         await repository.add_binding_changes(
             session,
             [
                 {
                     "change_id": change.id,
+                    "learned_seq": first + number,
                     "meeting": meeting,
                     "handset": change.handset,
                     "member": change.member,
@@ -74,10 +76,14 @@ async def learn(session: AsyncSession, *, meeting: str, changes: Sequence[Bindin
                     "changed_at": change.at,
                     "learned_at": learned_at,
                 }
-                for change in changes
+                for number, change in enumerate(changes)
             ],
         )
     )
+    if new:
+        # Numbers of changes already known are skipped; the version only grows.
+        locked.bindings_version += len(changes)
+        await session.flush()
     vote = await repository.open_vote(session, meeting) if new else None
     if vote is not None:
         swapped_in = [
@@ -91,7 +97,7 @@ async def learn(session: AsyncSession, *, meeting: str, changes: Sequence[Bindin
                 session, vote_id=vote.id, member=change.member, handset=change.handset
             ):
                 data = {"member": change.member, "handset": change.handset}
-                events.emit(session, locked, "handset", vote_id=vote.id, data=data)
+                await events.emit(session, locked, "handset", vote_id=vote.id, data=data)
                 log.info("ballot.binding.swapped_in", extra={"vote_id": vote.id, **data})
     if new:
         log.info("ballot.binding.learned", extra={"meeting": meeting, "changes": len(new)})

@@ -2,20 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
+# Every dependency is ``async def``: a plain ``def`` runs in a worker thread,
+# which costs more than the whole of recording one press.
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ballot.bindings import Lookups
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
-from services.ballot.frozen import FrozenVotes
-from services.ballot.presses import PressCounters
+from services.ballot.presses import PressPath
 from services.common.auth import Role, require
 from services.common.database import Database, read_only, request_session
 from services.common.http import ServiceClient
 
 
-def _registration(request: Request) -> ServiceClient:
+async def _registration(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.registration
     return client
 
@@ -33,34 +33,24 @@ async def _session(
     return session
 
 
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     """Short sessions of their own, for work that must not sit in the request's
     transaction (which on SQLite holds the write lock from its first query)."""
     database: Database = request.app.state.database
     return database.sessionmaker
 
 
-def _events(request: Request) -> EventBus:
+async def _events(request: Request) -> EventBus:
     bus: EventBus = request.app.state.events
     return bus
 
 
-def _frozen(request: Request) -> FrozenVotes:
-    frozen: FrozenVotes = request.app.state.frozen
-    return frozen
+async def _press_path(request: Request) -> PressPath:
+    path: PressPath = request.app.state.presses
+    return path
 
 
-def _lookups(request: Request) -> Lookups:
-    lookups: Lookups = request.app.state.lookups
-    return lookups
-
-
-def _counters(request: Request) -> PressCounters:
-    counters: PressCounters = request.app.state.press_counters
-    return counters
-
-
-def _settings(request: Request) -> BallotSettings:
+async def _settings(request: Request) -> BallotSettings:
     settings: BallotSettings = request.app.state.settings
     return settings
 
@@ -69,9 +59,7 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 EventBusDep = Annotated[EventBus, Depends(_events)]
 SettingsDep = Annotated[BallotSettings, Depends(_settings)]
-FrozenVotesDep = Annotated[FrozenVotes, Depends(_frozen)]
-LookupsDep = Annotated[Lookups, Depends(_lookups)]
-CountersDep = Annotated[PressCounters, Depends(_counters)]
+PressPathDep = Annotated[PressPath, Depends(_press_path)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
 GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]

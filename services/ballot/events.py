@@ -23,14 +23,14 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from services.ballot import repository
-from services.ballot.models import BallotMeeting, Event
+from services.ballot import repository, repository_presses
+from services.ballot.models import Event
 
 # Where the request's session carries this app's bus (set in deps.py).
 BUS_KEY = "ballot.events.bus"
@@ -59,19 +59,26 @@ class EventBus:
             changed.set()
 
 
-def emit(
+class Locked(Protocol):
+    """The meeting row, held locked by this transaction."""
+
+    @property
+    def code(self) -> str: ...
+
+
+async def emit(
     session: AsyncSession,
-    locked: BallotMeeting,
+    locked: Locked,
     kind: str,
     *,
     vote_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> Event:
-    """Add an event to the transaction; ``locked`` is the meeting row held locked."""
-    row = Event(meeting=locked.code, kind=kind, vote_id=vote_id, data=data or {})
-    session.add(row)
+) -> None:
+    """Write an event in the transaction; ``locked`` is the meeting row held locked."""
+    await repository_presses.add_event(
+        session, meeting=locked.code, kind=kind, vote_id=vote_id, data=data or {}
+    )
     _notify_after_commit(session, locked.code)
-    return row
 
 
 def _notify_after_commit(session: AsyncSession, meeting: str) -> None:

@@ -35,9 +35,12 @@ class BallotMeeting(Base):
     __tablename__ = "ballot_meetings"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    # Grows with every open and close, so a follower can see a change it missed.
+    # Grows with every open and close, so a follower can see a change it missed
+    # (and a process knows its copy of the vote times is current: cache.py).
     version: Mapped[int] = mapped_column(Integer, default=0)
     last_closed_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    # The binding changes learnt for the meeting so far (BindingChange.learned_seq).
+    bindings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Vote(Base):
@@ -93,16 +96,8 @@ class Press(Base):
     __tablename__ = "presses"
     __table_args__ = (
         Index("ix_presses_dedupe", "meeting", "handset", "seq"),
-        Index("ix_presses_vote", "vote_id"),
-        # Exactly one counted press per member per vote, kept by the database too.
-        Index(
-            "uq_presses_counted",
-            "vote_id",
-            "member",
-            unique=True,
-            sqlite_where=text("counted"),
-            postgresql_where=text("counted"),
-        ),
+        # A vote's presses; and the counted one of a member (CountedPress).
+        Index("ix_presses_vote", "vote_id", "handset", "seq"),
         # NOPOLL presses belong to no vote; the auditors find them by arrival.
         Index(
             "ix_presses_unplaced",
@@ -133,8 +128,24 @@ class Press(Base):
     # rules.Reason for every status but OK.
     reason: Mapped[str | None] = mapped_column(String(24))
     member: Mapped[str | None] = mapped_column(String(6))
-    # Exactly one counted press per member per vote: its latest OK press.
-    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CountedPress(Base):
+    """The press that counts, one per member of a vote: its latest OK press.
+
+    A narrow row per member, replaced in place when the member presses again
+    (one upsert per batch), rather than a flag on the wide press rows that
+    every replacement would rewrite with all their indexes.
+    """
+
+    __tablename__ = "counted_presses"
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    member: Mapped[str] = mapped_column(String(6), primary_key=True)
+    # The press: (vote_id, handset, seq) is one press of the vote.
+    handset: Mapped[str] = mapped_column(String(6))
+    seq: Mapped[int] = mapped_column(Integer)
+    heard_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
 
 
 class ElectorHandset(Base):
@@ -164,9 +175,12 @@ class BindingChange(Base):
     """
 
     __tablename__ = "binding_changes"
-    __table_args__ = (Index("ix_binding_changes_handset", "meeting", "handset", "change_id"),)
+    __table_args__ = (Index("ix_binding_changes_learned", "meeting", "learned_seq"),)
 
     change_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Per meeting, in the order we learnt them (under the meeting lock), so a
+    # process catches up on what it has not seen yet.
+    learned_seq: Mapped[int] = mapped_column(Integer)
     meeting: Mapped[str] = mapped_column(String(32))
     handset: Mapped[str] = mapped_column(String(6))
     member: Mapped[str] = mapped_column(String(6))

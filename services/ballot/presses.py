@@ -2,16 +2,18 @@
 
 One transaction with the meeting row locked, set-based:
 
-1. When each press was heard, on our clock (``rules.heard_at``), and which
-   vote was open then (``rules.place``): one query for the votes.
-2. For presses heard in the open vote, who each handset votes for: the
-   electorate frozen at the open (kept in memory, ``frozen.py``) with the
-   desk's binding changes since then (one query for the batch's handsets).
-3. Which presses repeat a stored one (``rules.repeats``): one query for the
-   batch's (handset, seq).
-4. The counted press of each member that pressed OK: one query, one UPDATE
-   for the presses no longer counted, one INSERT for the whole batch, and one
-   event per vote.
+1. The meeting row, locked (one query): its versions say whether this
+   process's copy of the vote times and binding changes is current
+   (``cache.py``; usually no query).
+2. When each press was heard, on our clock (``rules.heard_at``), and which
+   vote was open then (``rules.place``).
+3. For presses heard in the open vote, who each handset votes for: the
+   electorate frozen at the open (in memory, ``frozen.py``) with the desk's
+   binding changes since then (``rules.member_for``).
+4. One query for the stored presses the batch's may repeat
+   (``rules.repeats``) and the counted press of each member pressing.
+5. One UPDATE for presses no longer counted (if any), one INSERT for the
+   batch, one event per vote.
 
 A handset that is neither in the frozen electorate nor in any binding change
 we know of may be one the desk just bound: ``UnknownHandsets`` is raised
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +35,18 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from services.ballot import events, repository
+from services.ballot import bindings, events
+from services.ballot import repository_presses as repository
+from services.ballot.bindings import Lookups
+from services.ballot.cache import MeetingCache
 from services.ballot.frozen import FrozenVote, FrozenVotes
+from services.ballot.repository_presses import MeetingLock
 from services.ballot.rules import (
     CLOCK_OFFSET_NOTICE,
-    LATE_WINDOW,
     BindingChange,
     Placement,
     PressStatus,
     Reason,
-    VoteSpan,
     heard_at,
     member_for,
     place,
@@ -50,7 +54,8 @@ from services.ballot.rules import (
     status_in_open_vote,
     supersedes,
 )
-from services.ballot.schemas import PressBatch, PressCounts, PressResult
+from services.ballot.schemas import PressBatch, PressCounts
+from services.common.http import ServiceClient
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +79,10 @@ class _Stored:
     status: PressStatus
 
 
-@dataclass(slots=True)
-class _Counting:
-    """A member's counted press, stored (``press_id``) or new in this batch (``row``)."""
-
-    handset: str
-    seq: int
-    heard: datetime.datetime
-    press_id: int | None = None
-    row: dict[str, Any] | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    results: list[PressResult]
+    # (handset, seq, status) answering each press of the batch, in order
+    results: list[tuple[str, int, str]]
     # (status, reason) of every press stored, for the counters
     stored: list[tuple[str, str | None]]
 
@@ -132,42 +127,31 @@ class PressCounters:
         )
 
 
-async def _members(
-    session: AsyncSession,
+def _members(
     vote: FrozenVote,
     handsets: set[str],
+    changes: Mapping[str, Sequence[BindingChange]],
     *,
     looked_up: Set[str],
 ) -> dict[str, tuple[str | None, Reason | None]]:
     """handset -> (member, reason) in the open vote, for the batch's handsets."""
-    since_open = {
-        row.handset: BindingChange(row.change_id, row.member, row.bound)
-        for row in await repository.changes_of_handsets(
-            session, vote.meeting, handsets, after=vote.bindings_seen
-        )
-    }
-    unresolved = {h for h in handsets if h not in since_open and h not in vote.handsets}
-    earlier: dict[str, BindingChange] = {}
-    if unresolved:
-        earlier = {
-            row.handset: BindingChange(row.change_id, row.member, row.bound)
-            for row in await repository.changes_of_handsets(
-                session, vote.meeting, unresolved, after=0
-            )
-        }
-        unknown = unresolved - earlier.keys() - looked_up
-        if unknown:
-            raise UnknownHandsets(vote, unknown)
-    return {
-        handset: member_for(
+    found = {}
+    unknown = set()
+    for handset in handsets:
+        history = changes.get(handset, ())
+        since_open = next((c for c in reversed(history) if c.change_id > vote.bindings_seen), None)
+        if not history and handset not in vote.handsets and handset not in looked_up:
+            unknown.add(handset)
+        found[handset] = member_for(
             handset,
             frozen=vote.handsets,
             electors=vote.members,
-            since_open=since_open.get(handset),
-            latest=earlier.get(handset),
+            since_open=since_open,
+            latest=history[-1] if history else None,
         )
-        for handset in handsets
-    }
+    if unknown:
+        raise UnknownHandsets(vote, unknown)
+    return found
 
 
 async def record_presses(
@@ -177,23 +161,20 @@ async def record_presses(
     batch: PressBatch,
     arrived: datetime.datetime,
     frozen: FrozenVotes,
+    cache: MeetingCache,
     looked_up: Set[str] = frozenset(),
+    learned_here: bool = False,
 ) -> Recorded:
-    """Store a batch, each press with its status; ``looked_up``: handsets
-    registration was asked about for this batch (they may be DENY)."""
+    """Store a batch, each press with its status. ``looked_up``: handsets
+    registration was just asked about (they may be DENY); ``learned_here``:
+    this transaction stored binding changes itself."""
     presses = batch.presses
     heard = [
         heard_at(arrived=arrived, sent_at=batch.sent_at, received_at=press.received_at)
         for press in presses
     ]
-    times = [moment for moment in heard if isinstance(moment, datetime.datetime)]
-    locked = await repository.lock_meeting(session, meeting)
-    spans = [
-        VoteSpan(row.id, row.opened_at, row.closed_at)
-        for row in await repository.vote_spans(
-            session, meeting, since=min(times, default=arrived) - LATE_WINDOW
-        )
-    ]
+    lock = await repository.lock_meeting(session, meeting)
+    spans = await cache.spans(session, lock)
     placements = [
         place(moment, spans)
         if isinstance(moment, datetime.datetime)
@@ -204,20 +185,28 @@ async def record_presses(
     members: dict[str, tuple[str | None, Reason | None]] = {}
     in_open = {p.handset for p, where in zip(presses, placements, strict=True) if not where.status}
     if in_open:
-        open_id = placements[[not where.status for where in placements].index(True)].vote_id
+        open_id = next(where.vote_id for where in placements if not where.status)
         assert open_id is not None
         vote = await frozen.get(session, open_id)
-        members = await _members(session, vote, in_open, looked_up=looked_up)
+        changes = await cache.changes(session, lock, keep=not learned_here)
+        members = _members(vote, in_open, changes, looked_up=looked_up)
 
-    stored = {
-        (row.handset, row.seq): _Stored(
-            row.vote_id, row.heard_at or row.stored_at, row.key, PressStatus(row.status)
-        )
-        for row in await repository.earlier_copies(
-            session, meeting, {(p.handset, p.seq) for p in presses}
-        )
-    }
-    results: list[PressResult] = []
+    stored: dict[tuple[str, int], _Stored] = {}
+    current: dict[str, tuple[str, int, datetime.datetime]] = {}
+    for found in await repository.concerning(
+        session,
+        meeting,
+        {(p.handset, p.seq) for p in presses},
+        vote_id=vote.id if vote is not None else None,
+        members={member for member, _ in members.values() if member is not None},
+    ):
+        if found.kind == "copy":
+            stored[(found.handset, found.seq)] = _Stored(
+                found.vote_id, found.heard, found.key, PressStatus(found.status)
+            )
+        else:
+            current[found.member] = (found.handset, found.seq, found.heard)
+    results: list[tuple[str, int, str]] = []
     rows: list[dict[str, Any]] = []
     ok_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for press, where, moment in zip(presses, placements, heard, strict=True):
@@ -231,7 +220,7 @@ async def record_presses(
             heard=when,
             key=press.key,
         ):
-            results.append(PressResult(handset=press.handset, seq=press.seq, status=first.status))
+            results.append((press.handset, press.seq, first.status.value))
             continue
         member: str | None = None
         if where.status is None:
@@ -242,7 +231,6 @@ async def record_presses(
         else:
             status, reason = where.status, where.reason
         row = {
-            "meeting": meeting,
             "vote_id": where.vote_id,
             "receiver": press.receiver,
             "handset": press.handset,
@@ -256,56 +244,126 @@ async def record_presses(
             "status": status.value,
             "reason": reason.value if reason else None,
             "member": member,
-            "counted": False,
         }
         rows.append(row)
         stored[(press.handset, press.seq)] = _Stored(where.vote_id, when, press.key, status)
         if status is PressStatus.OK and member is not None:
             ok_rows[member].append(row)
-        results.append(PressResult(handset=press.handset, seq=press.seq, status=status))
+        results.append((press.handset, press.seq, status.value))
 
+    counted: set[int] = set()
     if ok_rows:
         assert vote is not None
-        await _count(session, vote.id, ok_rows)
-    await repository.add_presses(session, rows)
-    _emit(session, locked, rows, vote)
+        counted = await _count(session, vote.id, ok_rows, current)
+    await repository.add_presses(session, meeting, rows)
+    await _emit(session, lock, rows, counted, vote)
     return Recorded(results, [(row["status"], row["reason"]) for row in rows])
 
 
+@dataclass
+class PressPath:
+    """What the press path keeps per process (``app.state.presses``)."""
+
+    frozen: FrozenVotes = field(default_factory=FrozenVotes)
+    cache: MeetingCache = field(default_factory=MeetingCache)
+    lookups: Lookups = field(default_factory=Lookups)
+    counters: PressCounters = field(default_factory=PressCounters)
+
+    async def record(
+        self,
+        session: AsyncSession,
+        registration: ServiceClient,
+        *,
+        meeting: str,
+        batch: PressBatch,
+        arrived: datetime.datetime,
+    ) -> list[tuple[str, int, str]]:
+        """Record a batch that reached us at ``arrived``; (handset, seq, status) per press.
+
+        A handset nobody told us of: registration is asked (outside the
+        lock: nothing was written yet) and the batch recorded again; it
+        cannot be reached: UpstreamUnavailable (503), the gateway retries.
+        """
+        self.counters.clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
+        looked_up = self.lookups.recent(meeting)
+        try:
+            recorded = await record_presses(
+                session,
+                meeting=meeting,
+                batch=batch,
+                arrived=arrived,
+                frozen=self.frozen,
+                cache=self.cache,
+                looked_up=looked_up,
+            )
+        except UnknownHandsets as unknown:
+            await session.rollback()
+            await bindings.look_up(
+                session, registration, meeting=meeting, vote=unknown.vote, handsets=unknown.handsets
+            )
+            self.lookups.mark(meeting, unknown.handsets)
+            recorded = await record_presses(
+                session,
+                meeting=meeting,
+                batch=batch,
+                arrived=arrived,
+                frozen=self.frozen,
+                cache=self.cache,
+                looked_up=looked_up | unknown.handsets,
+                learned_here=True,
+            )
+        self.counters.after_commit(session, recorded.stored)
+        return recorded.results
+
+
 async def _count(
-    session: AsyncSession, vote_id: int, ok_rows: dict[str, list[dict[str, Any]]]
-) -> None:
-    """Mark the counted press of each member that pressed OK in this batch."""
-    counting = {
-        row.member: _Counting(row.handset, row.seq, row.heard, press_id=row.id)
-        for row in await repository.counted_of_members(session, vote_id, ok_rows)
-    }
-    replaced: list[int] = []
+    session: AsyncSession,
+    vote_id: int,
+    ok_rows: dict[str, list[dict[str, Any]]],
+    current: dict[str, tuple[str, int, datetime.datetime]],
+) -> set[int]:
+    """Make the latest OK press of each member who pressed OK in this batch
+    their counted one (``current``: the members' counted presses so far);
+    the ids (``id()``) of the new rows that now count."""
+    winners: list[dict[str, Any]] = []
     for member, new_rows in ok_rows.items():
-        current = counting.get(member)
-        was = current.press_id if current is not None else None
+        best: dict[str, Any] | None = None
+        counting = current.get(member)
         for row in new_rows:
-            if current is None or supersedes(
+            if best is not None:
+                counting = (best["handset"], best["seq"], best["heard_at"])
+            if counting is None or supersedes(
                 new_handset=row["handset"],
                 new_seq=row["seq"],
                 new_heard=row["heard_at"],
-                counted_handset=current.handset,
-                counted_seq=current.seq,
-                counted_heard=current.heard,
+                counted_handset=counting[0],
+                counted_seq=counting[1],
+                counted_heard=counting[2],
             ):
-                if current is not None and current.row is not None:
-                    current.row["counted"] = False
-                row["counted"] = True
-                current = _Counting(row["handset"], row["seq"], row["heard_at"], row=row)
-        if was is not None and current is not None and current.press_id is None:
-            replaced.append(was)
-    await repository.uncount(session, replaced)
+                best = row
+        if best is not None:
+            winners.append(best)
+    await repository.count(
+        session,
+        vote_id,
+        [
+            {
+                "member": row["member"],
+                "handset": row["handset"],
+                "seq": row["seq"],
+                "heard_at": row["heard_at"],
+            }
+            for row in winners
+        ],
+    )
+    return {id(row) for row in winners}
 
 
-def _emit(
+async def _emit(
     session: AsyncSession,
-    locked: Any,
+    lock: MeetingLock,
     rows: Sequence[dict[str, Any]],
+    counted: set[int],
     vote: FrozenVote | None,
 ) -> None:
     """One ``presses`` event per vote the batch stored presses for, as at commit.
@@ -322,10 +380,10 @@ def _emit(
             "seq": row["seq"],
             "status": row["status"],
             "reason": row["reason"],
-            "counted": row["counted"],
+            "counted": id(row) in counted,
         }
         if vote is not None and row["vote_id"] == vote.id and vote.named:
             item["key"] = row["key"]
         by_vote[row["vote_id"]].append(item)
     for vote_id, items in by_vote.items():
-        events.emit(session, locked, "presses", vote_id=vote_id, data={"presses": items})
+        await events.emit(session, lock, "presses", vote_id=vote_id, data={"presses": items})

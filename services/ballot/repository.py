@@ -7,11 +7,19 @@ many rows, and building ORM objects for them cost more than all the rest
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import Row, Table, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ballot.models import (
     BallotMeeting,
     BindingChange,
+    CountedPress,
     Elector,
     ElectorHandset,
     Event,
@@ -27,9 +36,11 @@ from services.ballot.models import (
 )
 from services.common.database import lock_or_create
 
-PRESSES = cast(Table, Press.__table__)
-CHANGES = cast(Table, BindingChange.__table__)
-ELECTORS = cast(Table, Elector.__table__)
+MEETINGS = typed(Table, BallotMeeting.__table__)
+COUNTED = typed(Table, CountedPress.__table__)
+PRESSES = typed(Table, Press.__table__)
+CHANGES = typed(Table, BindingChange.__table__)
+ELECTORS = typed(Table, Elector.__table__)
 # A result row of a Core query, read by attribute.
 AnyRow = Row[*tuple[Any, ...]]
 
@@ -89,18 +100,12 @@ async def next_position(session: AsyncSession, meeting: str) -> int:
 # --- the press path -------------------------------------------------------------------
 
 
-async def vote_spans(
-    session: AsyncSession, meeting: str, *, since: datetime.datetime
-) -> Sequence[AnyRow]:
-    """The votes of a meeting that were open at some moment after ``since``:
-    (id, opened_at, closed_at); an acclaimed vote was never open."""
+async def vote_spans(session: AsyncSession, meeting: str) -> Sequence[AnyRow]:
+    """(id, opened_at, closed_at) of every vote of the meeting that was opened
+    (an acclaimed vote never was), in the order they opened."""
     result = await session.execute(
         select(Vote.id, Vote.opened_at, Vote.closed_at)
-        .where(
-            Vote.meeting == meeting,
-            Vote.opened_at.is_not(None),
-            or_(Vote.closed_at.is_(None), Vote.closed_at > since),
-        )
+        .where(Vote.meeting == meeting, Vote.opened_at.is_not(None))
         .order_by(Vote.opened_at)
     )
     return result.all()
@@ -126,77 +131,15 @@ async def add_electors(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         await session.execute(insert(ELECTORS), rows)
 
 
-async def changes_of_handsets(
-    session: AsyncSession, meeting: str, handsets: Iterable[str], *, after: int
-) -> Sequence[AnyRow]:
-    """Binding changes of these handsets after registration's change ``after``,
-    oldest first: (change_id, handset, member, bound)."""
+async def changes_learned(session: AsyncSession, meeting: str, *, after: int) -> Sequence[AnyRow]:
+    """(change_id, handset, member, bound) of the meeting's binding changes
+    learnt after ``learned_seq`` ``after``."""
     result = await session.execute(
-        select(CHANGES.c.change_id, CHANGES.c.handset, CHANGES.c.member, CHANGES.c.bound)
-        .where(
-            CHANGES.c.meeting == meeting,
-            CHANGES.c.handset.in_(list(handsets)),
-            CHANGES.c.change_id > after,
-        )
-        .order_by(CHANGES.c.change_id)
-    )
-    return result.all()
-
-
-async def earlier_copies(
-    session: AsyncSession, meeting: str, pairs: Iterable[tuple[str, int]]
-) -> Sequence[AnyRow]:
-    """Stored presses with these (handset, seq), oldest first: what a new copy may repeat."""
-    result = await session.execute(
-        select(
-            PRESSES.c.handset,
-            PRESSES.c.seq,
-            PRESSES.c.key,
-            PRESSES.c.vote_id,
-            PRESSES.c.heard_at,
-            PRESSES.c.stored_at,
-            PRESSES.c.status,
-        )
-        .where(
-            PRESSES.c.meeting == meeting,
-            tuple_(PRESSES.c.handset, PRESSES.c.seq).in_(list(pairs)),
-        )
-        .order_by(PRESSES.c.id)
-    )
-    return result.all()
-
-
-async def counted_of_members(
-    session: AsyncSession, vote_id: int, members: Iterable[str]
-) -> Sequence[AnyRow]:
-    """The counted press of each of these members: (id, member, handset, seq, heard)."""
-    result = await session.execute(
-        select(
-            PRESSES.c.id,
-            PRESSES.c.member,
-            PRESSES.c.handset,
-            PRESSES.c.seq,
-            func.coalesce(PRESSES.c.heard_at, PRESSES.c.stored_at).label("heard"),
-        ).where(
-            PRESSES.c.vote_id == vote_id,
-            PRESSES.c.counted.is_(True),
-            PRESSES.c.member.in_(list(members)),
+        select(CHANGES.c.change_id, CHANGES.c.handset, CHANGES.c.member, CHANGES.c.bound).where(
+            CHANGES.c.meeting == meeting, CHANGES.c.learned_seq > after
         )
     )
     return result.all()
-
-
-async def uncount(session: AsyncSession, press_ids: Sequence[int]) -> None:
-    if press_ids:
-        await session.execute(
-            update(PRESSES).where(PRESSES.c.id.in_(press_ids)).values(counted=False)
-        )
-
-
-async def add_presses(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One INSERT for the whole batch (executemany, batched into multi-row VALUES)."""
-    if rows:
-        await session.execute(insert(PRESSES).returning(PRESSES.c.id), rows)
 
 
 # --- binding changes --------------------------------------------------------------------
@@ -272,32 +215,43 @@ async def voted_totals(session: AsyncSession, vote_id: int) -> tuple[int, int]:
     row = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(Elector.weight), 0))
-            .select_from(PRESSES)
+            .select_from(COUNTED)
             .join(
                 Elector,
-                and_(Elector.vote_id == PRESSES.c.vote_id, Elector.member == PRESSES.c.member),
+                and_(Elector.vote_id == COUNTED.c.vote_id, Elector.member == COUNTED.c.member),
             )
-            .where(PRESSES.c.vote_id == vote_id, PRESSES.c.counted.is_(True))
+            .where(COUNTED.c.vote_id == vote_id)
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+def _the_counted_press() -> Any:
+    return and_(
+        PRESSES.c.vote_id == COUNTED.c.vote_id,
+        PRESSES.c.handset == COUNTED.c.handset,
+        PRESSES.c.seq == COUNTED.c.seq,
+    )
 
 
 async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[AnyRow]:
     """(member, key, handset, seq, stored_at) of every counted press, by member."""
     result = await session.execute(
         select(
-            PRESSES.c.member, PRESSES.c.key, PRESSES.c.handset, PRESSES.c.seq, PRESSES.c.stored_at
+            COUNTED.c.member, PRESSES.c.key, PRESSES.c.handset, PRESSES.c.seq, PRESSES.c.stored_at
         )
-        .where(PRESSES.c.vote_id == vote_id, PRESSES.c.counted.is_(True))
-        .order_by(PRESSES.c.member)
+        .select_from(COUNTED)
+        .join(PRESSES, _the_counted_press())
+        .where(COUNTED.c.vote_id == vote_id)
+        .order_by(COUNTED.c.member)
     )
     return result.all()
 
 
 async def presses(session: AsyncSession, vote: Vote) -> Sequence[AnyRow]:
     """Every press of a vote, and the NOPOLL presses that reached us while it
-    was open (refused for when they were heard), in the order they came."""
+    was open (refused for when they were heard), in the order they came; each
+    with whether it is its member's counted press."""
     scope = [PRESSES.c.vote_id == vote.id]
     if vote.opened_at is not None:
         unplaced = [
@@ -308,7 +262,12 @@ async def presses(session: AsyncSession, vote: Vote) -> Sequence[AnyRow]:
         if vote.closed_at is not None:
             unplaced.append(PRESSES.c.stored_at < vote.closed_at)
         scope.append(and_(*unplaced))
-    result = await session.execute(select(PRESSES).where(or_(*scope)).order_by(PRESSES.c.id))
+    result = await session.execute(
+        select(PRESSES, COUNTED.c.member.is_not(None).label("counted"))
+        .outerjoin(COUNTED, and_(_the_counted_press(), COUNTED.c.member == PRESSES.c.member))
+        .where(or_(*scope))
+        .order_by(PRESSES.c.id)
+    )
     return result.all()
 
 

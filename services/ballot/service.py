@@ -77,9 +77,9 @@ def vote_read(vote: Vote) -> VoteRead:
     )
 
 
-def _emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
+async def _emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
     data = {"vote": vote_read(vote).model_dump(mode="json")}
-    events.emit(session, locked, kind, vote_id=vote.id, data=data)
+    await events.emit(session, locked, kind, vote_id=vote.id, data=data)
 
 
 async def get_vote(session: AsyncSession, vote_id: int) -> Vote:
@@ -124,7 +124,7 @@ async def add_vote(session: AsyncSession, locked: BallotMeeting, data: VoteCreat
     )
     session.add(vote)
     await session.flush()
-    _emit_vote(session, locked, "created", vote)
+    await _emit_vote(session, locked, "created", vote)
     return vote
 
 
@@ -174,7 +174,7 @@ async def open_vote(
     vote.bindings_seen = int(electorate.get("change_id") or 0)
     locked.version += 1
     await session.flush()
-    _emit_vote(session, locked, "opened", vote)
+    await _emit_vote(session, locked, "opened", vote)
     frozen.keep(
         frozen_vote(
             vote_id=vote.id,
@@ -198,7 +198,7 @@ async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
     locked.last_closed_at = now
     locked.version += 1
     await session.flush()
-    _emit_vote(session, locked, "closed", vote)
+    await _emit_vote(session, locked, "closed", vote)
     return vote
 
 
@@ -224,7 +224,7 @@ async def acclaim_vote(session: AsyncSession, *, vote_id: int, adopted: bool) ->
     vote.decided_by = "acclamation"
     vote.acclamation_adopted = adopted
     await session.flush()
-    _emit_vote(session, locked, "acclaimed", vote)
+    await _emit_vote(session, locked, "acclaimed", vote)
     return vote
 
 
@@ -238,7 +238,7 @@ async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vot
     vote.annulled_at = utcnow()
     vote.annulled_reason = reason
     await session.flush()
-    _emit_vote(session, locked, "annulled", vote)
+    await _emit_vote(session, locked, "annulled", vote)
     return vote
 
 
@@ -297,7 +297,7 @@ async def reorder(session: AsyncSession, *, meeting: str, vote_ids: list[int]) -
     for position, vote_id in zip(sorted(v.position for v in prepared), vote_ids, strict=True):
         by_id[vote_id].position = position
     await session.flush()
-    events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
+    await events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
 
 
 async def meeting_state(session: AsyncSession, *, meeting: str) -> MeetingState:
