@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format=serve.LOG_FORMAT,
     )
     # One line per HTTP request drowns what a person needs to read.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -88,3 +88,9 @@ def create_app(
         "/static/results", StaticFiles(directory=SERVICE_DIR / "static"), name="results-static"
     )
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its settings read from the environment, for uvicorn's
+    ``factory=True``: each worker process of ``alv serve --workers`` builds its own."""
+    return create_app(ResultsSettings())

@@ -21,17 +21,22 @@ def running_stack(
     tokens: dict[str, str],
     database_factory: DatabaseFactory,
     parts: tuple[str, ...] = SERVICES,
+    processes: dict[str, int] | None = None,
+    workers: dict[str, int] | None = None,
 ) -> Iterator[Stack]:
     """``parts`` started on free ports with fresh ``<name>_*_<service>`` databases,
-    so modules running their own stack never see each other's data."""
+    so modules running their own stack never see each other's data.
+    ``processes`` and ``workers`` as in ``StackConfig`` (scale-out)."""
     run = f"{name}_{secrets.token_hex(2)}"  # a module-scoped fixture may be built twice
     config = StackConfig(
         data_dir=data_dir,
         meeting=unique_meeting_code(),
         tokens=tokens,
-        ports={part: free_port() for part in SERVICE_PORTS},
         database_urls={s: database_factory.create(f"{run}_{s}") for s in SERVICES},
+        processes=processes or {},
+        workers=workers or {},
     )
+    config.ports = {each: free_port() for part in SERVICE_PORTS for each in config.names(part)}
     stack = Stack(config)
     try:
         stack.start_services(parts=parts)
