@@ -11,37 +11,25 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from services.common.errors import AlvError
+from services.common.labels import VOTE_KINDS
+from services.common.pages import templates_for
 from services.results import export, publish
 from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
 from services.results.schemas import VoteDefinition
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = templates_for(Path(__file__).parent)
 
 router = APIRouter()
-
-KINDS = {
-    "voorstel": "Voorstel",
-    "motie": "Motie",
-    "amendement": "Amendement",
-    "ordevoorstel": "Ordevoorstel",
-    "verkiezing": "Verkiezing",
-}
-
-
-def _capitalised(text: str | None) -> str:
-    return text[:1].upper() + text[1:] if text else ""
 
 
 def _heading(vote: VoteDefinition) -> str:
     """ "Motie: Armoedebeleid", but "Motie 3: armoedebeleid" as it is."""
-    kind = KINDS.get(vote.kind, vote.kind)
+    kind = VOTE_KINDS.get(vote.kind, vote.kind)
     return vote.title if vote.title.lower().startswith(kind.lower()) else f"{kind}: {vote.title}"
 
 
-templates.env.filters["capitalised"] = _capitalised
 templates.env.filters["heading"] = _heading
 
 
