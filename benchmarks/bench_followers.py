@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import secrets
 import shutil
 import tempfile
@@ -39,6 +38,8 @@ from sqlalchemy.engine import make_url
 from alv.stack import SERVICE_PORTS, SERVICES, Stack, StackConfig
 from services.common.auth import generate_tokens
 from tests.support.ports import free_port
+from tests.support.sse import server_events
+from tests.support.stacks import seat_everyone
 
 MEMBERS = "code,name,population\nGM0363,Amsterdam,918117\nGM0088,Schiermonnikoog,932\n"
 
@@ -54,16 +55,9 @@ class Follower:
     async def follow(self, client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
         async with client.stream("GET", path, headers=headers) as response:
             response.raise_for_status()
-            kind, data = "", ""
-            async for line in response.aiter_lines():
-                if line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:"):
-                    data = line[5:].strip()
-                elif not line and data:
-                    self.seen.append((time.monotonic(), kind, json.loads(data)))
-                    self.changed.set()
-                    kind, data = "", ""
+            async for event in server_events(response):
+                self.seen.append((time.monotonic(), event.event, event.data))
+                self.changed.set()
 
     async def until(
         self, check: Callable[[str, dict[str, Any]], bool], within: float = 30
@@ -89,30 +83,6 @@ def screen_of(state: str, vote_id: int) -> Callable[[str, dict[str, Any]], bool]
     return check
 
 
-async def seat(stack: Stack) -> None:
-    config = stack.config
-    admin = {"Authorization": f"Bearer {config.tokens['admin']}"}
-    desk = {"Authorization": f"Bearer {config.tokens['desk']}"}
-    meeting = config.meeting
-    async with httpx.AsyncClient(base_url=config.url("registration"), timeout=30) as reg:
-        body = {"code": meeting, "name": "ALV benchmark", "date": "2023-12-01"}
-        (await reg.post("/api/meetings", json=body, headers=admin)).raise_for_status()
-        imported = await reg.post(
-            f"/api/meetings/{meeting}/members/import",
-            content=MEMBERS.encode(),
-            headers={**admin, "Content-Type": "text/csv"},
-        )
-        imported.raise_for_status()
-        cards = (await reg.post(f"/api/meetings/{meeting}/cards", headers=admin)).json()
-        for number, card in enumerate(cards, start=1):
-            registered = await reg.post(
-                f"/api/meetings/{meeting}/registrations",
-                json={"card_code": card["code"], "handset": f"{number:06d}"},
-                headers=desk,
-            )
-            registered.raise_for_status()
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -123,7 +93,7 @@ async def bench(stack: Stack, rounds: int) -> dict[str, dict[str, float]]:
     meeting = config.meeting
     chair = {"Authorization": f"Bearer {config.tokens['chair']}"}
     auditor = {"Authorization": f"Bearer {config.tokens['auditor']}"}
-    await seat(stack)
+    await seat_everyone(stack, meeting=meeting, members_csv=MEMBERS)
     clients = {
         name: httpx.AsyncClient(base_url=config.url(name), timeout=httpx.Timeout(30, read=None))
         for name in ("ballot", "ballot-2", "results", "results-2")

@@ -35,10 +35,9 @@ import pytest
 from alv.stack import Stack
 from hardware.simulator import SimConfig, Simulator
 from tests.support.apps import bearer
-from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
 from tests.support.sse import ServerEvent, server_events
-from tests.support.stacks import running_stack
+from tests.support.stacks import running_stack, seat_everyone
 from verify.check import check_export
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
@@ -122,21 +121,6 @@ async def screens_of(stack: Stack) -> AsyncIterator[Screens]:
         await client.aclose()
 
 
-async def seat(stack: Stack) -> None:
-    tokens = stack.config.tokens
-    async with httpx.AsyncClient(base_url=stack.config.url("registration"), timeout=WITHIN) as reg:
-        cards = await make_meeting(
-            reg, admin=tokens["admin"], code=MEETING, members_csv=members_csv()
-        )
-        for number in range(1, MEMBERS + 1):
-            response = await reg.post(
-                f"/api/meetings/{MEETING}/registrations",
-                json={"card_code": cards[f"GM{number:04d}"], "handset": handset(number)},
-                headers=bearer(tokens["desk"]),
-            )
-            assert response.status_code == 201, response.text
-
-
 async def heard_by_gateways(stack: Stack) -> dict[str, set[str]]:
     """Per gateway, the handsets whose presses it forwarded (its diagnostics)."""
     heard = {}
@@ -166,7 +150,7 @@ async def hold_meeting(stack: Stack) -> dict[str, set[str]]:
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
 
-    await seat(stack)
+    await seat_everyone(stack, meeting=MEETING, members_csv=members_csv())
     sim_config = SimConfig(paced=True, stat_interval=None, seed=11)
     async with (
         Simulator(receivers=2, handsets=MEMBERS, config=sim_config, overlap=1 / 3) as sim,
