@@ -29,6 +29,7 @@ from services.ballot.schemas import (
     VoteRecord,
 )
 from services.common.errors import Invalid, problem_responses
+from services.common.metrics import followed
 
 router = APIRouter(prefix="/api")
 
@@ -111,13 +112,17 @@ async def meeting_events(
         if not last_event_id.strip().isdigit():
             raise Invalid("Last-Event-ID moet het nummer van een gebeurtenis zijn.")
         after = int(last_event_id)
-    body = events.stream(
-        sessions,
-        bus,
-        meeting=meeting,
-        after=after,
-        poll=settings.events_poll_seconds,
-        heartbeat=settings.events_heartbeat_seconds,
+    body = followed(
+        events.stream(
+            sessions,
+            bus,
+            meeting=meeting,
+            after=after,
+            poll=settings.events_poll_seconds,
+            heartbeat=settings.events_heartbeat_seconds,
+        ),
+        service="ballot",
+        stream="events",
     )
     return StreamingResponse(
         body,

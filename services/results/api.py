@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from services.common.errors import problem_responses
+from services.common.metrics import followed
 from services.results import screen, service
 from services.results.deps import BallotClientDep, OptionalLiveAuth, ScreenHubDep, SessionDep
 from services.results.schemas import CurrentRead, OutcomeRead
@@ -65,7 +66,7 @@ async def meeting_stream(meeting: str, hub: ScreenHubDep) -> StreamingResponse:
     idle stream open.
     """
     return StreamingResponse(
-        screen.stream(hub, meeting=meeting),
+        followed(screen.stream(hub, meeting=meeting), service="results", stream="screen"),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import UpstreamFailed
 from services.common.http import ServiceClient
-from services.results import repository
+from services.results import metrics, repository
 from services.results.compute import (
     canonical_json,
     chain_hash,
@@ -97,6 +97,13 @@ def _close_order(votes: Iterable[BallotVote]) -> list[BallotVote]:
     return sorted(decided, key=lambda v: (v.closed_at or epoch, v.position, v.id))
 
 
+def _live(record: BallotRecord) -> ComputedOutcome:
+    """The running tally of an open vote: computed on every ask, never stored."""
+    computed = compute(record)
+    metrics.count_live()
+    return computed
+
+
 # --- storing ------------------------------------------------------------------------
 
 
@@ -136,13 +143,17 @@ async def store_decided(
     head = await repository.lock_meeting(session, meeting)
     # Under the lock: a concurrent request may have stored some of them meanwhile.
     rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
+    stored = 0
     for record in records:
         if record.vote.id in rows or record.vote.status not in DECIDED:
             continue
         row = _link(head, record)
         session.add(row)
         rows[row.vote_id] = row
+        stored += 1
     await session.flush()
+    if stored:
+        metrics.count_stored(session, stored)
     return rows
 
 
@@ -199,7 +210,7 @@ async def _outcome_of(
             return await _outcome_of(
                 session, ballot=ballot, vote=record.vote, live_allowed=live_allowed
             )
-        return _read(compute(record), record.vote, live=True, link=None)
+        return _read(_live(record), record.vote, live=True, link=None)
     row = await repository.stored_outcome(session, vote.id)
     if row is None:
         votes = await fetch_votes(ballot, vote.meeting)
@@ -233,7 +244,7 @@ async def _running_tally(ballot: ServiceClient, vote_id: int) -> OutcomeRead | N
     if record.vote.status != "open":
         return None
     try:
-        return _read(compute(record), record.vote, live=True, link=None)
+        return _read(_live(record), record.vote, live=True, link=None)
     except OutcomeNotComputable:
         return None
 
