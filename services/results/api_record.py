@@ -10,8 +10,14 @@ from fastapi.responses import Response
 
 from services.common.errors import problem_responses
 from services.results import export, publish
-from services.results.deps import BallotClientDep, SessionDep
-from services.results.schemas_record import StemgedragRead, StemgedragVote
+from services.results.deps import BallotClientDep, SecretariatAuth, SessionDep
+from services.results.schemas_record import (
+    PublicationRead,
+    PublicationUpdate,
+    StemgedragRead,
+    StemgedragVote,
+)
+from services.results.service import publication
 
 router = APIRouter(prefix="/api", tags=["record"])
 
@@ -25,13 +31,38 @@ def json_download(document: dict[str, Any], filename: str) -> Response:
     )
 
 
+@router.get("/meetings/{meeting}/publication")
+async def read_publication(meeting: str, session: SessionDep) -> PublicationRead:
+    """Whether the stemgedrag (who voted what in named votes) is public yet."""
+    return publish.publication_read(await publication(session, meeting))
+
+
+@router.put("/meetings/{meeting}/publication", responses=problem_responses(409))
+async def update_publication(
+    meeting: str, data: PublicationUpdate, session: SessionDep, role: SecretariatAuth
+) -> PublicationRead:
+    """``after_meeting`` (default: the secretariat publishes) or ``at_once``; audited."""
+    return await publish.set_publication_mode(
+        session, meeting=meeting, mode=data.mode, actor=role.value
+    )
+
+
+@router.post("/meetings/{meeting}/publication/publish")
+async def publish_stemgedrag(
+    meeting: str, session: SessionDep, role: SecretariatAuth
+) -> PublicationRead:
+    """Publish the stemgedrag of every named vote; audited. Again: changes nothing."""
+    return await publish.publish_stemgedrag(session, meeting=meeting, actor=role.value)
+
+
 @router.get("/meetings/{meeting}/stemgedrag", responses=problem_responses(502))
 async def meeting_stemgedrag(
     meeting: str, session: SessionDep, ballot: BallotClientDep
 ) -> StemgedragRead:
     """Per decided vote what every municipality voted, with its weight.
 
-    Named votes only; a secret vote shows its totals and ``members: null``.
+    Named votes only, once published; a secret vote, and a named vote before
+    publication (``stemgedrag_withheld``), show totals and ``members: null``.
     """
     return await publish.stemgedrag(session, ballot=ballot, meeting=meeting)
 

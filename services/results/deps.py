@@ -55,4 +55,6 @@ RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]
 AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
+# The secretariat publishes the stemgedrag (today the admin role).
+SecretariatAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 CallerAuthorization = Annotated[str, Depends(_caller_authorization)]

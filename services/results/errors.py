@@ -4,7 +4,8 @@ AlvError
  └── Conflict
       ├── ProefstemmingHasNoOutcome  409  a test vote never counts
       ├── VoteNotClosed              409  prepared, or open and asked without a token
-      └── OutcomeNotComputable       409  the vote's options fit no decision rule
+      ├── OutcomeNotComputable       409  the vote's options fit no decision rule
+      └── AlreadyPublished           409  the stemgedrag is public: its mode is final
 
 A vote unknown to ballot arrives as ballot's own 404 (``vote_not_found``),
 passed on by the service client; ballot unreachable is 503
@@ -26,3 +27,7 @@ class VoteNotClosed(Conflict):
 
 class OutcomeNotComputable(Conflict):
     code = "outcome_not_computable"
+
+
+class AlreadyPublished(Conflict):
+    code = "already_published"

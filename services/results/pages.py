@@ -17,6 +17,7 @@ from services.common.errors import AlvError
 from services.results import export, publish
 from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
 from services.results.schemas import VoteDefinition
+from services.results.service import publication
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -68,12 +69,16 @@ async def _record_page(
     context: dict[str, Any] = {"meeting": info, "report": report, "error": None, "votes": []}
     status = 200
     try:
+        state = await publication(session, meeting)
         pairs = await publish.decided(session, ballot=ballot, meeting=meeting)
     except AlvError as exc:
         context["error"] = exc.detail
         status = exc.status_code
     else:
-        context["votes"] = [export.stemgedrag_vote(row, rec) for row, rec in pairs]
+        public = state.stemgedrag_public
+        context["votes"] = [
+            export.stemgedrag_vote(row, rec, stemgedrag_public=public) for row, rec in pairs
+        ]
         context["links"] = [row for row, _ in pairs]
         context["head"] = pairs[-1][0].hash if pairs else None
     return templates.TemplateResponse(request, "record.html", context, status_code=status)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.results.publication import PublicationMode
 from services.results.schemas import (
     BallotCounted,
     BallotElector,
@@ -102,14 +103,35 @@ class StemgedragVote(BaseModel):
     required: RequiredRead
     electorate: Count
     non_voters: Count
-    # Per municipality for a named vote; None for a secret vote (totals only).
+    # Per municipality for a named vote; None for a secret vote (totals only)
+    # and for a named vote whose stemgedrag is not published yet.
     members: list[MemberChoice] | None
+    # A named vote whose stemgedrag waits for publication (``/publication``).
+    stemgedrag_withheld: bool = False
     # Whether ballot's record today still hashes to the stored inputs_hash.
     inputs_verified: bool
+    opened_at: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None
+    # This vote's link in the meeting's hash chain.
+    hash: str | None = None
+
+
+class PublicationRead(BaseModel):
+    meeting: str
+    # after_meeting: the secretariat publishes the stemgedrag; at_once: public on close.
+    mode: PublicationMode
+    stemgedrag_public: bool
+    published_at: datetime.datetime | None
+    published_by: str | None
+
+
+class PublicationUpdate(BaseModel):
+    mode: PublicationMode
 
 
 class StemgedragRead(BaseModel):
     meeting: str
+    publication: PublicationRead
     votes: list[StemgedragVote]
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,11 @@ from services.results.errors import (
     VoteNotClosed,
 )
 from services.results.models import ResultsMeeting, StoredOutcome, utcnow
+from services.results.publication import (
+    PublicationMode,
+    PublicationState,
+    outcome_without_stemgedrag,
+)
 from services.results.schemas import (
     BallotProgress,
     BallotRecord,
@@ -160,6 +165,30 @@ async def store_decided(
 # --- publishing ---------------------------------------------------------------------
 
 
+async def publication(session: AsyncSession, meeting: str) -> PublicationState:
+    """Whether the meeting's stemgedrag is public yet (``publication.py``)."""
+    row = await repository.publication(session, meeting)
+    if row is None:
+        return PublicationState(meeting=meeting)
+    return PublicationState(
+        meeting=meeting,
+        mode=cast(PublicationMode, row.mode),
+        published_at=row.published_at,
+        published_by=row.published_by,
+    )
+
+
+async def as_public(
+    session: AsyncSession, meeting: str, outcomes: list[OutcomeRead]
+) -> list[OutcomeRead]:
+    """``outcomes`` as the public may see them now: no stemgedrag before publication."""
+    if not any(o.vote.named for o in outcomes):
+        return outcomes
+    if (await publication(session, meeting)).stemgedrag_public:
+        return outcomes
+    return [outcome_without_stemgedrag(o) for o in outcomes]
+
+
 def _read(
     computed: ComputedOutcome, vote: BallotVote, *, live: bool, link: ChainLink | None
 ) -> OutcomeRead:
@@ -269,12 +298,13 @@ async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str)
         progress = await fetch_progress(ballot, open_vote.id)
         setting = await repository.screen_setting(session, meeting)
         show_tally = setting is not None and setting.show_tally and not open_vote.is_test
+        tally = await _running_tally(ballot, open_vote.id) if show_tally else None
         return CurrentRead(
             **screen,
             state="open",
             vote=definition(open_vote),
             progress=_progress(progress, until=now),
-            outcome=await _running_tally(ballot, open_vote.id) if show_tally else None,
+            outcome=(await as_public(session, meeting, [tally]))[0] if tally else None,
             show_tally=show_tally,
         )
     decided = _close_order(votes)
@@ -291,10 +321,11 @@ async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str)
             outcome=None,
         )
     rows = await store_decided(session, ballot=ballot, meeting=meeting, votes=votes)
+    (shown,) = await as_public(session, meeting, [_read_stored(rows[latest.id], latest)])
     return CurrentRead(
         **screen,
         state="annulled" if latest.status == "annulled" else "closed",
         vote=definition(latest),
         progress=None,
-        outcome=_read_stored(rows[latest.id], latest),
+        outcome=shown,
     )

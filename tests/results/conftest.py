@@ -167,3 +167,13 @@ async def run_vote(
     if close:
         await act(services, vote_id, "close")
     return vote_id
+
+
+async def publish(services: Services, meeting: str) -> dict[str, Any]:
+    """The secretariat publishes the meeting's stemgedrag."""
+    response = await services.results.post(
+        f"/api/meetings/{meeting}/publication/publish", headers=services.auth("admin")
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

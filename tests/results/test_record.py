@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.results.conftest import Services, new_vote
+from tests.results.conftest import Services, new_vote, publish
 from tests.verify.exports import meeting_with_votes
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -18,6 +18,7 @@ class TestStemgedrag:
         self, services: Services, meeting_code: str
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         response = await services.results.get(f"/api/meetings/{meeting_code}/stemgedrag")
         assert response.status_code == 200, response.text
         by_id = {v["vote"]["id"]: v for v in response.json()["votes"]}
@@ -45,6 +46,7 @@ class TestStemgedrag:
         self, services: Services, meeting_code: str
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         one = await services.results.get(f"/api/votes/{votes['choice']}/stemgedrag")
         assert one.status_code == 200, one.text
         assert {m["member"]: m["key"] for m in one.json()["members"]}["GM0363"] == 2
@@ -58,6 +60,7 @@ class TestExports:
         self, services: Services, meeting_code: str
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         response = await services.results.get(f"/api/meetings/{meeting_code}/export.csv")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
@@ -91,6 +94,7 @@ class TestExports:
 class TestRecordPages:
     async def test_record_page_in_dutch(self, services: Services, meeting_code: str) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         response = await services.results.get(f"/record/{meeting_code}")
         assert response.status_code == 200
         page = response.text

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.results.conftest import Services
+from tests.results.conftest import Services, publish
 from tests.verify.exports import auditor_export, meeting_with_votes, public_export
 from verify.check import check_export, sha256
 from verify.cli import DEVIATION, OK, UNREADABLE, main, verify_file
@@ -46,11 +46,29 @@ class TestUntouchedExport:
         assert "UITSLAG: alles klopt" in output
         assert f"kop {document['chain']['head']}" in output
 
-    async def test_public_export_checks_secret_totals_only(
+    async def test_public_export_before_publication_has_no_stemgedrag(
         self, services: Services, meeting_code: str, tmp_path: Path
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
         document = await public_export(services, meeting_code)
+        assert document["stemgedrag_published"] is False
+        named = entry_of(document, votes["named"])
+        assert (named["inputs"], named["withheld"]) == (None, "stemgedrag")
+        assert not any(code in json.dumps(document) for code in ("GM0363", "GM0014", "GM0088"))
+        code, output = run_verify(document, tmp_path)
+        assert code == OK, output
+        assert (
+            f"stemming {votes['named']} 'Motie X': OK (stemgedrag nog niet gepubliceerd:"
+            " alleen de totalen en de schakel gecontroleerd)"
+        ) in output
+
+    async def test_public_export_checks_secret_totals_only(
+        self, services: Services, meeting_code: str, tmp_path: Path
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
+        document = await public_export(services, meeting_code)
+        assert document["stemgedrag_published"] is True
         secret = entry_of(document, votes["secret"])
         assert secret["inputs"] is None
         assert "GM0363" not in json.dumps(secret)
