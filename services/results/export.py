@@ -140,6 +140,7 @@ def stemgedrag_vote(
         status=vote.status,
         annulled_reason=vote.annulled_reason,
         sentence=None if annulled else computed.decision.sentence_2023,
+        decision=None if annulled else computed.decision,
         totals=[
             OptionTotal(
                 key=t.key,
@@ -160,6 +161,9 @@ def stemgedrag_vote(
         inputs_verified=inputs_hash(record) == row.inputs_hash,
         opened_at=vote.opened_at,
         closed_at=vote.closed_at,
+        amends_vote_id=vote.amends_vote_id,
+        part_of_vote_id=vote.part_of_vote_id,
+        follows_vote_id=vote.follows_vote_id,
         hash=row.hash,
     )
 

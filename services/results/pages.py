@@ -9,41 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from services.common.errors import AlvError
+from services.common.errors import AlvError, problem_responses
 from services.results import export, publish
 from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
-from services.results.schemas import VoteDefinition
+from services.results.report_pdf import render_report
 from services.results.service import publication
+from services.results.text import capitalised, heading
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 router = APIRouter()
 
-KINDS = {
-    "voorstel": "Voorstel",
-    "motie": "Motie",
-    "amendement": "Amendement",
-    "ordevoorstel": "Ordevoorstel",
-    "verkiezing": "Verkiezing",
-}
-
-
-def _capitalised(text: str | None) -> str:
-    return text[:1].upper() + text[1:] if text else ""
-
-
-def _heading(vote: VoteDefinition) -> str:
-    """ "Motie: Armoedebeleid", but "Motie 3: armoedebeleid" as it is."""
-    kind = KINDS.get(vote.kind, vote.kind)
-    return vote.title if vote.title.lower().startswith(kind.lower()) else f"{kind}: {vote.title}"
-
-
-templates.env.filters["capitalised"] = _capitalised
-templates.env.filters["heading"] = _heading
+templates.env.filters["capitalised"] = capitalised
+templates.env.filters["heading"] = heading
 
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
@@ -119,4 +102,29 @@ async def report_page(
         session=session,
         ballot=ballot,
         registration=registration,
+    )
+
+
+@router.get(
+    "/record/{meeting}/report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problem_responses(502, 503)},
+    tags=["record"],
+)
+async def report_pdf(
+    meeting: str,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+) -> Response:
+    """The report as PDF (A4) with charts, stemgedrag once published and a signature block."""
+    report = await publish.report_input(
+        session, ballot=ballot, registration=registration, meeting=meeting
+    )
+    # Seconds of CPU for a long meeting: off the event loop.
+    content = await anyio.to_thread.run_sync(render_report, report)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{meeting}-verslag.pdf"'},
     )

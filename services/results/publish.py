@@ -15,10 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.errors import AlvError
 from services.common.http import ServiceClient
 from services.results import export, repository
+from services.results.attendance import PresenceChange, attendance
+from services.results.charts import AttendancePoint
 from services.results.errors import AlreadyPublished, ProefstemmingHasNoOutcome, VoteNotClosed
 from services.results.models import utcnow
 from services.results.publication import PublicationMode, PublicationState
-from services.results.schemas_record import PublicationRead, StemgedragRead, StemgedragVote
+from services.results.report_pdf import ReportInput
+from services.results.schemas_record import (
+    PublicationRead,
+    RegistrationAuditEntry,
+    StemgedragRead,
+    StemgedragVote,
+)
 from services.results.service import (
     DECIDED,
     fetch_record,
@@ -130,6 +138,45 @@ async def publish_stemgedrag(session: AsyncSession, *, meeting: str, actor: str)
         )
         await session.flush()
     return publication_read(await publication(session, meeting))
+
+
+async def attendance_points(
+    registration: ServiceClient, meeting: str
+) -> tuple[list[AttendancePoint], str | None]:
+    """Presence through the day from registration's audit log, or why it is missing."""
+    try:
+        log = await registration.get_json(f"/api/meetings/{meeting}/audit")
+        members = await registration.get_json(f"/api/meetings/{meeting}/members")
+        changes = [
+            PresenceChange(at=entry.at, action=entry.action, member=entry.member_code)
+            for entry in (RegistrationAuditEntry.model_validate(item) for item in log)
+        ]
+        weights = {str(m["code"]): int(m.get("weight") or 0) for m in members}
+    except AlvError as exc:
+        return [], f"Aanwezigheid niet beschikbaar: {exc.detail}"
+    except (ValueError, TypeError, KeyError):
+        return [], "Aanwezigheid niet beschikbaar: de registratie gaf een onleesbaar antwoord."
+    return attendance(changes, weights), None
+
+
+async def report_input(
+    session: AsyncSession, *, ballot: ServiceClient, registration: ServiceClient, meeting: str
+) -> ReportInput:
+    """Everything the PDF report shows, as the public may see it now."""
+    info = await meeting_info(registration, meeting)
+    record = await stemgedrag(session, ballot=ballot, meeting=meeting)
+    points, note = await attendance_points(registration, meeting)
+    return ReportInput(
+        meeting_code=meeting,
+        meeting_name=info.name,
+        meeting_date=info.date,
+        votes=record.votes,
+        attendance=points,
+        attendance_note=note,
+        stemgedrag_public=record.publication.stemgedrag_public,
+        head=record.votes[-1].hash if record.votes else None,
+        made_at=utcnow(),
+    )
 
 
 @dataclass(frozen=True)

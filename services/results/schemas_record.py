@@ -18,6 +18,7 @@ from services.results.schemas import (
     BallotVote,
     BaseRead,
     Count,
+    DecisionRead,
     OptionRole,
     OutcomeRead,
     RequiredRead,
@@ -98,6 +99,7 @@ class StemgedragVote(BaseModel):
     annulled_reason: str | None
     # The sentence of the minutes; None for an annulled vote.
     sentence: str | None
+    decision: DecisionRead | None = None
     totals: list[OptionTotal]
     base: BaseRead
     required: RequiredRead
@@ -112,6 +114,10 @@ class StemgedragVote(BaseModel):
     inputs_verified: bool
     opened_at: datetime.datetime | None = None
     closed_at: datetime.datetime | None = None
+    # An amendment of, a part of, or a new vote after another vote (ballot's ids).
+    amends_vote_id: int | None = None
+    part_of_vote_id: int | None = None
+    follows_vote_id: int | None = None
     # This vote's link in the meeting's hash chain.
     hash: str | None = None
 
