@@ -39,6 +39,7 @@ def create_app(
 
     return create_service_app(
         service="ballot",
+        service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: stemmingen",
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,

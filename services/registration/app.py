@@ -37,6 +37,7 @@ def create_app(
 
     return create_service_app(
         service="registration",
+        service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: registratie",
         description="Leden en stemgewichten, stemkaarten, de stembalie.",
         settings=settings,

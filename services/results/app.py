@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
@@ -75,8 +74,9 @@ def create_app(
                 await app.state.screen_hub.aclose()
                 await events.aclose()
 
-    app = create_service_app(
+    return create_service_app(
         service="results",
+        service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: uitslagen",
         description="Uitslagen van de stemmingen, vastgelegd in een keten, en het scherm van de"
         " voorzitter.",
@@ -84,7 +84,3 @@ def create_app(
         lifespan=lifespan,
         routers=[router, record_router, audit_router, chair_router, pages_router],
     )
-    app.mount(
-        "/static/results", StaticFiles(directory=SERVICE_DIR / "static"), name="results-static"
-    )
-    return app

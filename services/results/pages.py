@@ -12,20 +12,19 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from services.common.errors import AlvError, problem_responses
+from services.common.pages import templates_for
 from services.results import export, publish
 from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
 from services.results.report_pdf import render_report
 from services.results.service import publication
-from services.results.text import capitalised, heading
+from services.results.text import heading
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = templates_for(Path(__file__).parent)
 
 router = APIRouter()
 
-templates.env.filters["capitalised"] = capitalised
 templates.env.filters["heading"] = heading
 
 

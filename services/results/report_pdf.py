@@ -47,10 +47,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from services.common.labels import capitalised
 from services.results.charts import AttendancePoint, Circle, Line, Rect, Scene, Text, short_hash
 from services.results.figures import chain_of, day_chart, result_chart
 from services.results.schemas_record import StemgedragVote
-from services.results.text import capitalised, heading
+from services.results.text import heading
 
 FONT, BOLD, MONO = "Vera", "VeraBd", "Courier"
 FRAME_WIDTH = A4[0] - 4 * cm

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
+from services.common.labels import VOTE_KINDS
 from services.results.schemas import VoteDefinition
-
-KINDS = {
-    "voorstel": "Voorstel",
-    "motie": "Motie",
-    "amendement": "Amendement",
-    "ordevoorstel": "Ordevoorstel",
-    "verkiezing": "Verkiezing",
-}
-
-
-def capitalised(text: str | None) -> str:
-    return text[:1].upper() + text[1:] if text else ""
 
 
 def heading(vote: VoteDefinition) -> str:
     """ "Motie: Armoedebeleid", but "Motie 3: armoedebeleid" as it is."""
-    kind = KINDS.get(vote.kind, vote.kind)
+    kind = VOTE_KINDS.get(vote.kind, vote.kind)
     return vote.title if vote.title.lower().startswith(kind.lower()) else f"{kind}: {vote.title}"

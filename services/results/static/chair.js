@@ -8,14 +8,8 @@
   const FALLBACK_POLL_MS = 2000; // while it is not
   const REOPEN_MS = [1000, 2000, 5000, 10000]; // after the browser gave the stream up
   const TIMEOUT_MS = 3000;
-  const KINDS = {
-    proefstemming: "Proefstemming",
-    voorstel: "Voorstel",
-    motie: "Motie",
-    amendement: "Amendement",
-    ordevoorstel: "Ordevoorstel",
-    verkiezing: "Verkiezing",
-  };
+  // The Dutch words are defined once, in Python (services/common/labels.py).
+  const KINDS = JSON.parse(document.getElementById("labels").textContent).vote_kinds;
   const SECTIONS = ["loading", "idle", "progress", "result", "annulled"];
 
   const meeting = document.body.dataset.meeting;
