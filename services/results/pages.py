@@ -12,20 +12,30 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from services.common.errors import AlvError, problem_responses
 from services.common.pages import templates_for
 from services.results import export, publish
+from services.results.charts import Scene, to_svg
 from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
+from services.results.figures import chain_of, day_chart, result_chart
+from services.results.models import utcnow
 from services.results.report_pdf import render_report
 from services.results.service import publication
-from services.results.text import heading
+from services.results.text import clock, heading
 
 templates = templates_for(Path(__file__).parent)
 
 router = APIRouter()
 
 templates.env.filters["heading"] = heading
+templates.env.filters["clock"] = clock
+
+
+def _svg(scene: Scene | None) -> Markup | None:
+    """A picture inline in the page: ``to_svg`` escapes every text it draws."""
+    return None if scene is None else Markup(to_svg(scene))
 
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
@@ -58,9 +68,13 @@ async def _record_page(
         status = exc.status_code
     else:
         public = state.stemgedrag_public
-        context["votes"] = [
-            export.stemgedrag_vote(row, rec, stemgedrag_public=public) for row, rec in pairs
-        ]
+        votes = [export.stemgedrag_vote(row, rec, stemgedrag_public=public) for row, rec in pairs]
+        points, note = await publish.attendance_points(registration, meeting)
+        context["votes"] = votes
+        context["charts"] = {v.vote.id: _svg(result_chart(v)) for v in votes}
+        context["attendance_svg"] = _svg(day_chart(points, votes, now=utcnow()))
+        context["attendance_note"] = note
+        context["chain_svg"] = _svg(chain_of(votes))
         context["links"] = [row for row, _ in pairs]
         context["head"] = pairs[-1][0].hash if pairs else None
     return templates.TemplateResponse(request, "record.html", context, status_code=status)

@@ -51,7 +51,7 @@ from services.common.labels import capitalised
 from services.results.charts import AttendancePoint, Circle, Line, Rect, Scene, Text, short_hash
 from services.results.figures import chain_of, day_chart, result_chart
 from services.results.schemas_record import StemgedragVote
-from services.results.text import heading
+from services.results.text import clock, heading
 
 FONT, BOLD, MONO = "Vera", "VeraBd", "Courier"
 FRAME_WIDTH = A4[0] - 4 * cm
@@ -180,10 +180,6 @@ def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _time(moment: datetime.datetime | None) -> str:
-    return moment.astimezone().strftime("%H:%M:%S") if moment else "–"
-
-
 def _grid(rows: list[list[str]], widths: list[float], *, header: bool = True) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
@@ -236,7 +232,7 @@ def _vote(v: StemgedragVote, titles: dict[int, str]) -> list[Flowable]:
     times = (
         "bij acclamatie, zonder stemming"
         if v.vote.decided_by == "acclamation"
-        else f"geopend {_time(v.opened_at)} · gesloten {_time(v.closed_at)}"
+        else f"geopend {clock(v.opened_at)} · gesloten {clock(v.closed_at)}"
     )
     parts: list[Flowable] = [
         _p(f"{v.sequence}. {heading(v.vote)}", H2),
