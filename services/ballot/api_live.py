@@ -86,6 +86,15 @@ async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list
     return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
 
 
+@router.get("/meetings/{meeting}/members/{member}/presses", tags=["record"])
+async def member_presses(
+    meeting: str, member: str, session: SessionDep, _: RecordAuth
+) -> list[PressRead]:
+    """Every press stored for one member in every vote of the meeting (the receipt check)."""
+    found = await repository.member_presses(session, meeting, member)
+    return [PressRead.model_validate(p) for p in found]
+
+
 @router.get(
     "/meetings/{meeting}/events",
     response_class=StreamingResponse,

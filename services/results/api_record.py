@@ -9,11 +9,20 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.common.errors import problem_responses
-from services.results import export, publish
-from services.results.deps import BallotClientDep, SecretariatAuth, SessionDep
+from services.results import export, publish, receipt
+from services.results.deps import (
+    BallotClientDep,
+    ClientDep,
+    RegistrationClientDep,
+    SecretariatAuth,
+    SessionDep,
+    ThrottleDep,
+)
 from services.results.schemas_record import (
     PublicationRead,
     PublicationUpdate,
+    ReceiptRead,
+    ReceiptRequest,
     StemgedragRead,
     StemgedragVote,
 )
@@ -103,4 +112,29 @@ async def export_csv(meeting: str, session: SessionDep, ballot: BallotClientDep)
         export.export_csv(record.votes).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{meeting}-stemgedrag.csv"'},
+    )
+
+
+@router.post("/meetings/{meeting}/receipt", responses=problem_responses(404, 422, 429, 502))
+async def vote_receipt(
+    meeting: str,
+    data: ReceiptRequest,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    throttle: ThrottleDep,
+    client: ClientDep,
+) -> ReceiptRead:
+    """With its own stemkaart code, a municipality sees every press recorded for it
+    and which one counted; the choice only for named votes.
+
+    404 ``card_not_valid`` for a wrong or revoked card alike; 429
+    ``too_many_attempts`` (with ``retry_after`` seconds) after repeated wrong codes.
+    """
+    return await receipt.receipt(
+        ballot=ballot,
+        registration=registration,
+        throttle=throttle,
+        client=client,
+        meeting=meeting,
+        card_code=data.card_code,
     )

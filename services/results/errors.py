@@ -1,6 +1,7 @@
 """Domain errors of the results service (all under ``AlvError``).
 
 AlvError
+ ├── TooManyAttempts                 429  receipt check: wrong card codes, wait
  └── Conflict
       ├── ProefstemmingHasNoOutcome  409  a test vote never counts
       ├── VoteNotClosed              409  prepared, or open and asked without a token
@@ -14,7 +15,7 @@ passed on by the service client; ballot unreachable is 503
 
 from __future__ import annotations
 
-from services.common.errors import Conflict
+from services.common.errors import AlvError, Conflict
 
 
 class ProefstemmingHasNoOutcome(Conflict):
@@ -31,3 +32,8 @@ class OutcomeNotComputable(Conflict):
 
 class AlreadyPublished(Conflict):
     code = "already_published"
+
+
+class TooManyAttempts(AlvError):
+    status_code = 429
+    code = "too_many_attempts"

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from services.common.errors import AlvError, problem_responses
+from services.common.errors import AlvError, Invalid, problem_responses
 from services.common.pages import templates_for
-from services.results import export, publish
+from services.results import export, publish, receipt
 from services.results.charts import Scene, to_svg
-from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
+from services.results.deps import (
+    BallotClientDep,
+    ClientDep,
+    RegistrationClientDep,
+    SessionDep,
+    ThrottleDep,
+)
 from services.results.figures import chain_of, day_chart, result_chart
 from services.results.models import utcnow
 from services.results.report_pdf import render_report
@@ -141,3 +148,56 @@ async def report_pdf(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{meeting}-verslag.pdf"'},
     )
+
+
+RECEIPT_FORM_BYTES = 1024  # one card code and its field name, with room to spare
+
+
+async def _card_code(request: Request) -> str:
+    """The card code from the page's form (urlencoded), bounded before it is parsed."""
+    body = await request.body()
+    if len(body) > RECEIPT_FORM_BYTES:
+        raise Invalid("Dit is geen stemkaartcode: veel te lang.")
+    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=4)
+    code = (fields.get("card_code") or [""])[0].strip()
+    if not code:
+        raise Invalid("Vul de code van de stemkaart in.")
+    return code
+
+
+@router.get("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])
+async def receipt_page(
+    meeting: str, request: Request, registration: RegistrationClientDep
+) -> HTMLResponse:
+    """The receipt check: a form for the stemkaart's code."""
+    info = await publish.meeting_info(registration, meeting)
+    context = {"meeting": info, "receipt": None, "error": None}
+    return templates.TemplateResponse(request, "receipt.html", context)
+
+
+@router.post("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])
+async def receipt_check(
+    meeting: str,
+    request: Request,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    throttle: ThrottleDep,
+    client: ClientDep,
+) -> HTMLResponse:
+    """Every press recorded for the card's municipality; errors in Dutch on the page."""
+    info = await publish.meeting_info(registration, meeting)
+    context: dict[str, Any] = {"meeting": info, "receipt": None, "error": None}
+    status = 200
+    try:
+        context["receipt"] = await receipt.receipt(
+            ballot=ballot,
+            registration=registration,
+            throttle=throttle,
+            client=client,
+            meeting=meeting,
+            card_code=await _card_code(request),
+        )
+    except AlvError as exc:
+        context["error"] = exc.detail
+        status = exc.status_code
+    return templates.TemplateResponse(request, "receipt.html", context, status_code=status)

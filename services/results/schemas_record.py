@@ -188,6 +188,40 @@ class TimelineRead(BaseModel):
     notes: list[str]
 
 
+# --- the receipt check -------------------------------------------------------------
+
+
+class ReceiptRequest(BaseModel):
+    card_code: str = Field(min_length=1, max_length=200)
+
+
+class ReceiptPress(BaseModel):
+    stored_at: datetime.datetime
+    handset: str
+    answer: str  # what ballot answered, in Dutch ("geteld", "te laat", ...)
+    counted: bool
+    # The option chosen, for a named vote only; None for a secret vote, always.
+    choice: str | None
+
+
+class ReceiptVote(BaseModel):
+    vote_id: int
+    title: str
+    kind: str
+    named: bool
+    status: VoteStatus
+    # Whether one of the presses counted (the last accepted one does).
+    counted: bool
+    presses: list[ReceiptPress]
+
+
+class ReceiptRead(BaseModel):
+    meeting: str
+    member: str
+    name: str
+    votes: list[ReceiptVote]
+
+
 # --- the chair -----------------------------------------------------------------------
 
 
