@@ -131,13 +131,19 @@ def metrics_router() -> APIRouter:
     )
     async def metrics() -> Response:
         """Prometheus text format: this process, or all workers (``PROMETHEUS_MULTIPROC_DIR``)."""
-        registry = REGISTRY
-        if os.environ.get(MULTIPROC_ENV):
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def exposition() -> bytes:
+    """The metrics in the text format: of this process, or added up over every
+    process that shares ``PROMETHEUS_MULTIPROC_DIR``."""
+    registry = REGISTRY
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry)
 
 
 def prepare_multiprocess_dir() -> None:

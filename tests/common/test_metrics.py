@@ -6,7 +6,11 @@ counters are read as the difference a vote makes, per ``service`` label.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import httpx
@@ -14,10 +18,16 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from services.common.metrics import SSE_FOLLOWERS, followed
+from services.common.metrics import MULTIPROC_ENV, SSE_FOLLOWERS, followed
 from services.common.settings import TokenSettings
-from services.results.config import ResultsSettings
-from tests.results.conftest import HAND_COMPUTED, Services, linked_services, run_vote, seat
+from tests.results.conftest import (
+    HAND_COMPUTED,
+    Services,
+    linked_services,
+    run_vote,
+    seat,
+    settings_reaching_ballot,
+)
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import server_events, take_until
 
@@ -54,13 +64,7 @@ async def served(
         tokens,
         token_values,
         serve=serve_on_port,
-        settings=lambda ballot: ResultsSettings(
-            database_url=database_urls["results"],
-            tokens=tokens,
-            ballot_url=str(ballot.base_url),
-            registration_url="http://registration",
-            stream_linger_seconds=0.0,
-        ),
+        settings=settings_reaching_ballot(database_urls, tokens),
         ballot_transport=httpx.AsyncHTTPTransport(),
     ) as services:
         yield services
@@ -155,3 +159,34 @@ async def test_a_follower_leaves_the_count_when_its_stream_ends() -> None:
     assert gauge._value.get() == 1
     await stream.aclose()  # what the server does when the browser goes away
     assert gauge._value.get() == 0
+
+
+def test_workers_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
+    """Two worker processes count; a third serves /metrics with both counts added."""
+    env = {**os.environ, MULTIPROC_ENV: str(tmp_path / "metrics")}
+    prepare = "from services.common.metrics import prepare_multiprocess_dir as p; p()"
+    work = (
+        "from services.common.metrics import REQUEST_SECONDS, SSE_FOLLOWERS\n"
+        "REQUEST_SECONDS.labels('ballot', 'POST', '/p', '200').observe(0.01)\n"
+        "SSE_FOLLOWERS.labels('ballot', 'events').inc()\n"
+    )
+    stopped = work + "from services.common.metrics import process_stopped\nprocess_stopped()\n"
+    show = (
+        "import sys; from services.common.metrics import exposition as e;"
+        " sys.stdout.write(e().decode())"
+    )
+    for code in (prepare, work, stopped):
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-c", show],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout
+    samples = [s for f in text_string_to_metric_families(shown) for s in f.samples]
+    assert value(samples, "alv_http_request_duration_seconds_count", route="/p") == 2
+    # A worker that stopped (its lifespan ends with process_stopped) follows no stream;
+    # the first never said it stopped, so its follower still counts.
+    assert value(samples, "alv_sse_followers", stream="events") == 1

@@ -50,6 +50,19 @@ def results_settings(database_urls: dict[str, str], tokens: TokenSettings) -> Re
 Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
+def settings_reaching_ballot(
+    database_urls: dict[str, str], tokens: TokenSettings
+) -> Callable[[httpx.AsyncClient], ResultsSettings]:
+    """Results' settings pointing at ballot served on a socket, the screen not lingering."""
+    return lambda ballot: ResultsSettings(
+        database_url=database_urls["results"],
+        tokens=tokens,
+        ballot_url=str(ballot.base_url),
+        registration_url="http://registration",
+        stream_linger_seconds=0.0,
+    )
+
+
 @asynccontextmanager
 async def linked_services(
     database_urls: dict[str, str],
