@@ -8,19 +8,17 @@ followers; the parent process only binds the socket and watches the workers.
 from __future__ import annotations
 
 import argparse
-import copy
 import importlib
 import logging
 from pathlib import Path
 from typing import Any
 
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
+from services.common import logs, metrics
 from services.common.settings import ServiceSettings
 
 SERVICES = ("registration", "ballot", "results")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 
 
@@ -30,21 +28,6 @@ def settings_for(service: str, **overrides: Any) -> ServiceSettings:
     config = importlib.import_module(f"services.{service}.config")
     settings: ServiceSettings = getattr(config, f"{service.capitalize()}Settings")(**overrides)
     return settings
-
-
-def log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging plus ours (``alv``'s format on the root logger, httpx
-    quiet): a worker process starts afresh and keeps nothing configured here."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["alv"] = {"format": LOG_FORMAT}
-    config["handlers"]["alv"] = {
-        "class": "logging.StreamHandler",
-        "formatter": "alv",
-        "stream": "ext://sys.stderr",
-    }
-    config["root"] = {"handlers": ["alv"], "level": level.upper()}
-    config["loggers"]["httpx"] = {"level": "WARNING"}
-    return config
 
 
 def upgrade(service: str, settings: ServiceSettings) -> None:
@@ -64,15 +47,19 @@ def serve(args: argparse.Namespace) -> int:
         # Once, before the workers all start: they then find the database at
         # head (PostgreSQL would serialise them anyway; SQLite would not).
         upgrade(service, settings)
-    level = logging.getLevelName(logging.getLogger().level).lower()
+    level = logging.DEBUG if args.verbose else logging.INFO
+    # Several workers share PROMETHEUS_MULTIPROC_DIR; values of an earlier run must go.
+    metrics.prepare_multiprocess_dir()
     uvicorn.run(
         f"services.{service}.app:app_from_environment",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=args.workers,
-        log_level=level,
-        log_config=log_config(level),
+        # Ours, not uvicorn's: its access and error lines in our format too,
+        # applied again in every worker process.
+        log_config=logs.dict_config(args.log_format, level=level),
+        log_level=logging.getLevelName(level).lower(),
         timeout_graceful_shutdown=5,
     )
     return 0

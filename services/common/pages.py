@@ -46,10 +46,6 @@ HTMX_CONFIG = {
 }
 
 
-def _capitalised(text: str | None) -> str:
-    return text[:1].upper() + text[1:] if text else ""
-
-
 @functools.cache
 def templates_for(service_dir: Path | None = None) -> Jinja2Templates:
     """The templates of a service (searched first) and the common ones, set up once."""
@@ -61,7 +57,7 @@ def templates_for(service_dir: Path | None = None) -> Jinja2Templates:
         autoescape=select_autoescape(["html", "svg"]),
     )
     environment.filters.update(
-        capitalised=_capitalised,
+        capitalised=labels.capitalised,
         number=labels.dutch_number,
         dutch_date=labels.dutch_date,
         label=labels.label,

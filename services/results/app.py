@@ -19,6 +19,7 @@ from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
 from services.results.screen import CHANNEL, ScreenHub, StreamTiming
+from services.results.throttle import MemoryThrottle
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -78,7 +79,7 @@ def create_app(
                 await hub.aclose()
                 await events.aclose()
 
-    return create_service_app(
+    app = create_service_app(
         service="results",
         service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: uitslagen",
@@ -88,6 +89,9 @@ def create_app(
         lifespan=lifespan,
         routers=[router, record_router, audit_router, chair_router, pages_router],
     )
+    # Wrong stemkaart codes at the receipt check, per client (throttle.py).
+    app.state.receipt_throttle = MemoryThrottle()
+    return app
 
 
 def app_from_environment() -> FastAPI:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -66,3 +67,6 @@ def test_alv_run_brings_up_services_and_a_connected_receiver(tmp_path: Path) -> 
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert process.returncode == 0
+    # The services' and the gateway's log lines keep their fields.
+    gateway_log = (tmp_path / "logs" / "gateway.log").read_text()
+    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=R01", gateway_log), gateway_log

@@ -17,7 +17,6 @@ import pytest
 from services.common.database import is_sqlite
 from services.common.settings import TokenSettings
 from services.results.app import create_app as create_results
-from services.results.config import ResultsSettings
 from services.results.screen import ScreenHub
 from tests.results.conftest import (
     HAND_COMPUTED,
@@ -28,6 +27,7 @@ from tests.results.conftest import (
     new_vote,
     results_settings,
     seat,
+    settings_reaching_ballot,
 )
 from tests.support.apps import serve_in_process
 from tests.support.served_in_loop import serve_on_port
@@ -81,14 +81,7 @@ async def serving(
         tokens,
         token_values,
         serve=serve_on_port,
-        settings=lambda ballot: ResultsSettings(
-            database_url=database_urls["results"],
-            tokens=tokens,
-            ballot_url=str(ballot.base_url),
-            registration_url="http://registration",
-            stream_linger_seconds=0.0,
-            **screen_settings,
-        ),
+        settings=settings_reaching_ballot(database_urls, tokens, **screen_settings),
         ballot_transport=line,
     ) as services:
         yield Served(services, line)
