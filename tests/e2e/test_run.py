@@ -69,4 +69,8 @@ def test_alv_run_brings_up_services_and_a_connected_receiver(tmp_path: Path) -> 
     assert process.returncode == 0
     # The services' and the gateway's log lines keep their fields.
     gateway_log = (tmp_path / "logs" / "gateway.log").read_text()
-    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=R01", gateway_log), gateway_log
+    # ``connected`` names the receiver only if its HELLO came first (a race); ``hello`` always.
+    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=", gateway_log), gateway_log
+    assert re.search(
+        r"INFO gateway\.receiver\.hello rx=R01 firmware=2\.1 channel=[0-9]+", gateway_log
+    )
