@@ -30,12 +30,12 @@ from services.ballot.schemas import (
     MeetingState,
     NotVoted,
     PressBatch,
-    PressCounts,
     PressRead,
     Progress,
     VoteRecord,
 )
 from services.common.errors import Invalid, problem_responses
+from services.common.metrics import followed
 
 router = APIRouter(prefix="/api")
 
@@ -97,13 +97,6 @@ async def learn_bindings(
     return BindingsLearned(learned=learned)
 
 
-@router.get("/press-counts", tags=["presses"])
-async def press_counts(path: PressPathDep, _: RecordAuth) -> PressCounts:
-    """What this process refused since it started, by status and reason, and
-    how often a gateway's clock was more than 2 s off ours."""
-    return path.counters.read()
-
-
 @router.get("/votes/{vote_id}/progress", responses=problem_responses(404), tags=["votes"])
 async def vote_progress(vote_id: int, session: SessionDep) -> Progress:
     return await record.progress(session, vote_id=vote_id)
@@ -133,6 +126,14 @@ async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list
     return await record.presses(session, vote_id=vote_id)
 
 
+@router.get("/meetings/{meeting}/members/{member}/presses", tags=["record"])
+async def member_presses(
+    meeting: str, member: str, session: SessionDep, _: RecordAuth
+) -> list[PressRead]:
+    """Every press stored for one member in every vote of the meeting (the receipt check)."""
+    return await record.member_presses(session, meeting=meeting, member=member)
+
+
 @router.get(
     "/meetings/{meeting}/events",
     response_class=StreamingResponse,
@@ -159,13 +160,17 @@ async def meeting_events(
         if not last_event_id.strip().isdigit():
             raise Invalid("Last-Event-ID moet het nummer van een gebeurtenis zijn.")
         after = int(last_event_id)
-    body = events.stream(
-        sessions,
-        bus,
-        meeting=meeting,
-        after=after,
-        poll=settings.events_poll_seconds,
-        heartbeat=settings.events_heartbeat_seconds,
+    body = followed(
+        events.stream(
+            sessions,
+            bus,
+            meeting=meeting,
+            after=after,
+            poll=settings.events_poll_seconds,
+            heartbeat=settings.events_heartbeat_seconds,
+        ),
+        service="ballot",
+        stream="events",
     )
     return StreamingResponse(
         body,

@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import Counter, defaultdict
+import time
+from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-from services.ballot import bindings, events
+from services.ballot import bindings, events, metrics
 from services.ballot import repository_presses as repository
 from services.ballot.bindings import Lookups
 from services.ballot.cache import MeetingCache
@@ -54,7 +53,7 @@ from services.ballot.rules import (
     status_in_open_vote,
     supersedes,
 )
-from services.ballot.schemas import PressBatch, PressCounts
+from services.ballot.schemas import PressBatch
 from services.common.http import ServiceClient
 
 log = logging.getLogger(__name__)
@@ -85,46 +84,6 @@ class Recorded:
     results: list[tuple[str, int, str]]
     # (status, reason) of every press stored, for the counters
     stored: list[tuple[str, str | None]]
-
-
-@dataclass
-class PressCounters:
-    """What this process stored other than OK, and how far gateway clocks were
-    off: plain counters, read by ``GET /api/press-counts`` (and metrics)."""
-
-    refused: Counter[str] = field(default_factory=Counter)
-    clock_offset_notices: int = 0
-    largest_clock_offset: float = 0.0
-
-    def clock_offset(
-        self, *, meeting: str, sent_at: datetime.datetime, arrived: datetime.datetime
-    ) -> None:
-        """Note a gateway clock far from ours; it is never used to place a press."""
-        offset = arrived - sent_at
-        if abs(offset) <= CLOCK_OFFSET_NOTICE:
-            return
-        seconds = offset.total_seconds()
-        self.clock_offset_notices += 1
-        self.largest_clock_offset = max(self.largest_clock_offset, abs(seconds))
-        log.warning("ballot.press.clock_offset", extra={"meeting": meeting, "seconds": seconds})
-
-    def after_commit(self, session: AsyncSession, stored: Sequence[tuple[str, str | None]]) -> None:
-        """Count the refusals stored once the transaction holding them commits."""
-        refused = Counter(f"{status}/{reason}" for status, reason in stored if reason)
-        if not refused:
-            return
-
-        def count(_: Session) -> None:
-            self.refused.update(refused)
-
-        event.listen(session.sync_session, "after_commit", count, once=True)
-
-    def read(self) -> PressCounts:
-        return PressCounts(
-            refused=dict(sorted(self.refused.items())),
-            clock_offset_notices=self.clock_offset_notices,
-            largest_clock_offset_seconds=self.largest_clock_offset,
-        )
 
 
 def _members(
@@ -267,7 +226,6 @@ class PressPath:
     frozen: FrozenVotes = field(default_factory=FrozenVotes)
     cache: MeetingCache = field(default_factory=MeetingCache)
     lookups: Lookups = field(default_factory=Lookups)
-    counters: PressCounters = field(default_factory=PressCounters)
 
     async def record(
         self,
@@ -284,7 +242,8 @@ class PressPath:
         lock: nothing was written yet) and the batch recorded again; it
         cannot be reached: UpstreamUnavailable (503), the gateway retries.
         """
-        self.counters.clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
+        started = time.perf_counter()
+        _note_clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
         looked_up = self.lookups.recent(meeting)
         try:
             recorded = await record_presses(
@@ -312,8 +271,26 @@ class PressPath:
                 looked_up=looked_up | unknown.handsets,
                 learned_here=True,
             )
-        self.counters.after_commit(session, recorded.stored)
+        metrics.count_batch(
+            session,
+            started=started,
+            stored=recorded.stored,
+            repeats=len(recorded.results) - len(recorded.stored),
+        )
         return recorded.results
+
+
+def _note_clock_offset(
+    *, meeting: str, sent_at: datetime.datetime, arrived: datetime.datetime
+) -> None:
+    """Log and count a gateway clock far from ours; it never places a press."""
+    offset = arrived - sent_at
+    if abs(offset) > CLOCK_OFFSET_NOTICE:
+        metrics.CLOCK_OFFSETS.inc()
+        log.warning(
+            "ballot.press.clock_offset",
+            extra={"meeting": meeting, "seconds": round(offset.total_seconds(), 3)},
+        )
 
 
 async def _count(

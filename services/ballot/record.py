@@ -48,6 +48,12 @@ async def presses(session: AsyncSession, *, vote_id: int) -> list[PressRead]:
     ]
 
 
+async def member_presses(session: AsyncSession, *, meeting: str, member: str) -> list[PressRead]:
+    """Every press stored for one member in the meeting (the receipt check)."""
+    rows = await repository.member_presses(session, meeting, member)
+    return [PressRead.model_validate(row._mapping) for row in rows]
+
+
 async def record(session: AsyncSession, *, vote_id: int) -> VoteRecord:
     vote = await get_vote(session, vote_id)
     return VoteRecord(

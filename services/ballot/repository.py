@@ -248,6 +248,13 @@ async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[AnyRo
     return result.all()
 
 
+def _with_counted() -> Any:
+    """Presses, each with whether it is its member's counted press."""
+    return select(PRESSES, COUNTED.c.member.is_not(None).label("counted")).outerjoin(
+        COUNTED, and_(_the_counted_press(), COUNTED.c.member == PRESSES.c.member)
+    )
+
+
 async def presses(session: AsyncSession, vote: Vote) -> Sequence[AnyRow]:
     """Every press of a vote, and the NOPOLL presses that reached us while it
     was open (refused for when they were heard), in the order they came; each
@@ -262,10 +269,15 @@ async def presses(session: AsyncSession, vote: Vote) -> Sequence[AnyRow]:
         if vote.closed_at is not None:
             unplaced.append(PRESSES.c.stored_at < vote.closed_at)
         scope.append(and_(*unplaced))
+    result = await session.execute(_with_counted().where(or_(*scope)).order_by(PRESSES.c.id))
+    return result.all()
+
+
+async def member_presses(session: AsyncSession, meeting: str, member: str) -> Sequence[AnyRow]:
+    """Every press stored for ``member`` in the meeting, oldest first (the receipt check)."""
     result = await session.execute(
-        select(PRESSES, COUNTED.c.member.is_not(None).label("counted"))
-        .outerjoin(COUNTED, and_(_the_counted_press(), COUNTED.c.member == PRESSES.c.member))
-        .where(or_(*scope))
+        _with_counted()
+        .where(PRESSES.c.meeting == meeting, PRESSES.c.member == member)
         .order_by(PRESSES.c.id)
     )
     return result.all()

@@ -288,16 +288,6 @@ class BindingsLearned(BaseModel):
     learned: int
 
 
-class PressCounts(BaseModel):
-    """What this process refused and noticed since it started (for metrics)."""
-
-    # "STATUS/reason" -> presses stored with it
-    refused: dict[str, int]
-    # batches whose gateway clock was off by more than rules.CLOCK_OFFSET_NOTICE
-    clock_offset_notices: int
-    largest_clock_offset_seconds: float
-
-
 class Progress(BaseModel):
     vote_id: int
     status: VoteStatus

@@ -21,9 +21,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.common.pages import problem_html, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ _TITLES = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -138,35 +141,46 @@ def _validation_detail(exc: RequestValidationError) -> str:
     return "Ongeldige invoer: " + "; ".join(parts)
 
 
+def problem_for(request: Request, status: int, code: str, detail: str, **extra: Any) -> Response:
+    """The problem as the caller reads it: JSON for programs, Dutch HTML for the pages."""
+    if wants_html(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        title = _TITLES.get(status, "Error")
+        return problem_html(request, status=status, title=title, detail=detail, headers=headers)
+    return problem(status, code, detail, **extra)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AlvError)
-    async def _alv_error(_: Request, exc: AlvError) -> JSONResponse:
-        return problem(exc.status_code, exc.code, exc.detail, **exc.extra)
+    async def _alv_error(request: Request, exc: AlvError) -> Response:
+        return problem_for(request, exc.status_code, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
         ]
-        return problem(422, "invalid", _validation_detail(exc), errors=errors)
+        return problem_for(request, 422, "invalid", _validation_detail(exc), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "Fout in het verzoek."
         if exc.status_code == 404:
             detail = "Deze pagina of dit adres bestaat niet."
         elif exc.status_code == 405:
             detail = "Deze methode is hier niet toegestaan."
-        return problem(exc.status_code, "http_error", detail)
+        return problem_for(request, exc.status_code, "http_error", detail)
 
     @app.exception_handler(OperationalError)
-    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+    async def _database_down(request: Request, exc: OperationalError) -> Response:
         # A database that is unreachable or locked is a temporary condition:
         # the caller (a gateway, a desk) retries; nothing was stored.
         log.error("database.unavailable", exc_info=exc)
-        return problem(503, "database_unavailable", "De database is tijdelijk niet bereikbaar.")
+        detail = "De database is tijdelijk niet bereikbaar."
+        return problem_for(request, 503, "database_unavailable", detail)
 
     @app.exception_handler(DBAPIError)
-    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
         log.error("database.error", exc_info=exc)
-        return problem(503, "database_error", "De database gaf een fout; niets is opgeslagen.")
+        detail = "De database gaf een fout; niets is opgeslagen."
+        return problem_for(request, 503, "database_error", detail)

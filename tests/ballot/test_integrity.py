@@ -100,6 +100,25 @@ class TestWhenAPressWasMade:
         assert await send(services, meeting_code, held) == ["OK"]
         assert await counted(services, vote_id) == {"GM0363": 3}
 
+    async def test_every_refusal_is_counted_by_status_and_reason(
+        self, services: Services, meeting_code: str, vote_id: int
+    ) -> None:
+        def refused(text: str, status: str, reason: str) -> float:
+            label = f'ballot_press_refusals_total{{reason="{reason}",status="{status}"}}'
+            return sum(
+                float(line.split()[-1]) for line in text.splitlines() if line.startswith(label)
+            )
+
+        before = (await services.ballot.get("/metrics")).text
+        early = press("000363", 1, 1, received_at=utcnow() - HOUR)
+        assert await send(services, meeting_code, early, press("000088", 1, 9)) == [
+            "NOPOLL",
+            "BADKEY",
+        ]
+        after = (await services.ballot.get("/metrics")).text
+        for status, reason in (("NOPOLL", "heard_before_open"), ("BADKEY", "bad_key")):
+            assert refused(after, status, reason) - refused(before, status, reason) == 1
+
     async def test_times_are_required_and_strict(
         self, services: Services, meeting_code: str, vote_id: int
     ) -> None:

@@ -33,7 +33,7 @@ from alv.stack import Stack
 from hardware.simulator import PressResult, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
-from tests.support.builders import make_meeting
+from tests.support.builders import make_meeting, numbered_members_csv
 from tests.support.databases import DatabaseFactory
 from tests.support.sse import server_events
 from tests.support.stacks import running_stack
@@ -65,12 +65,6 @@ def hall_stack(
 def member_of(handset: str) -> str:
     """Seating rule of these tests: handset 000042 is held by GM0042."""
     return f"GM{int(handset):04d}"
-
-
-def members_csv(count: int) -> str:
-    # Populations spread over the weight classes of article 10 (1 up to 75 votes).
-    rows = [f"GM{n:04d},Gemeente {n},{1_000 + (n * 7_919) % 900_000}" for n in range(1, count + 1)]
-    return "code,name,population\n" + "\n".join(rows) + "\n"
 
 
 @dataclass
@@ -133,7 +127,10 @@ def hall_meeting(hall_stack: Stack) -> str:
 async def seat_cards(url: str, tokens: dict[str, str], meeting: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=url, timeout=WITHIN) as registration:
         cards = await make_meeting(
-            registration, admin=tokens["admin"], code=meeting, members_csv=members_csv(HALL_SIZE)
+            registration,
+            admin=tokens["admin"],
+            code=meeting,
+            members_csv=numbered_members_csv(HALL_SIZE),
         )
     assert len(cards) == HALL_SIZE
     return cards
