@@ -8,13 +8,14 @@ slows a run down but does not decide whether a CPU goal is met.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,10 +86,24 @@ class Figures:
         print(f"  {name:<52} {shown:>10} {unit:<10} {goal:<14} {verdict}", flush=True)
 
 
-def emit(figures: list[Figures], path: str | None) -> None:
-    """Write the figures as JSON for ``python -m benchmarks`` (when asked to)."""
-    if path:
-        Path(path).write_text(json.dumps([f.as_json() for fs in figures for f in fs.items]))
+def command_line(
+    bench: str,
+    run: Callable[[str, argparse.Namespace], Coroutine[Any, Any, Figures]],
+    argv: list[str] | None = None,
+    **options: dict[str, Any],
+) -> None:
+    """``python -m benchmarks.<bench> [--database ...] [--json FILE] [options]``:
+    ``run(database, args)`` per database; with ``--json`` the figures are
+    also written for ``python -m benchmarks``."""
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{bench}")
+    parser.add_argument("--database", choices=DATABASES, action="append")
+    parser.add_argument("--json", help="also write the figures to this file")
+    for flag, settings in options.items():
+        parser.add_argument(f"--{flag}", **settings)
+    args = parser.parse_args(argv)
+    figures = [asyncio.run(run(kind, args)) for kind in args.database or DATABASES]
+    if args.json:
+        Path(args.json).write_text(json.dumps([f.as_json() for fs in figures for f in fs.items]))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -11,6 +11,7 @@ latency of scan + bind as the desk page sees it.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import secrets
 import statistics
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import DATABASES, Figures, databases, emit, percentile, service_stack
+from benchmarks.common import Figures, command_line, databases, percentile, service_stack
 
 REFERENCE = (
     Path(__file__).resolve().parent.parent
@@ -67,11 +68,13 @@ def bench(url: str, tokens: dict[str, str], members: int) -> tuple[list[float], 
     return scans, binds
 
 
-def run_bench(kind: str, members: int) -> Figures:
+async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
     figures = Figures("desk", kind)
     print(f"desk on {kind}:", flush=True)
     with databases(kind) as db, service_stack(db, ("registration",)) as stack:
-        scans, binds = bench(stack.config.url("registration"), stack.config.tokens, members)
+        scans, binds = await asyncio.to_thread(
+            bench, stack.config.url("registration"), stack.config.tokens, args.members
+        )
     both = [(scan + bind) * 1000 for scan, bind in zip(scans, binds, strict=True)]
     figures.add("card scan + handset bind p50", statistics.median(both), "ms")
     figures.add("card scan + handset bind p99", percentile(both, 0.99), "ms")
@@ -79,12 +82,12 @@ def run_bench(kind: str, members: int) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.desk")
-    parser.add_argument("--database", choices=DATABASES, action="append")
-    parser.add_argument("--members", type=int, default=342, help="how many of the 342 register")
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    emit([run_bench(kind, args.members) for kind in args.database or DATABASES], args.json)
+    command_line(
+        "desk",
+        run_bench,
+        argv,
+        members={"type": int, "default": 342, "help": "how many of the 342 register"},
+    )
 
 
 if __name__ == "__main__":

@@ -18,57 +18,31 @@ both); 4,000 handsets within 5 s over 8 receivers (500 each).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import dataclasses
 import os
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import httpx
 
 from alv.stack import Stack
 from benchmarks.common import (
     CODE_VARIABLE,
-    DATABASES,
     Databases,
     FakeRegistration,
     Figures,
     at_most,
     bearer,
+    command_line,
     databases,
     electorate,
-    emit,
     percentile,
     service_stack,
 )
 from hardware.simulator import PressResult, SimConfig, Simulator
-from tests.support.ports import free_port
+from tests.support.stacks import gateways
 
 KEYS = {1: 0.6, 2: 0.3, 3: 0.1}
 RETRANSMIT_MS = 300.0
-
-
-@contextlib.asynccontextmanager
-async def gateways(stack: Stack, sim: Simulator, count: int) -> AsyncIterator[list[Stack]]:
-    """``count`` gateway processes sharing the receivers out between them."""
-    started = []
-    try:
-        for number in range(count):
-            config = dataclasses.replace(
-                stack.config,
-                ports={**stack.config.ports, "gateway": free_port()},
-                serial_ports=[r.port for r in sim.receivers[number::count]],
-            )
-            each = Stack(config)
-            started.append(each)
-            with contextlib.chdir(os.environ.get(CODE_VARIABLE) or os.getcwd()):
-                await asyncio.to_thread(each.start_hardware)
-        yield started
-    finally:
-        for each in started:
-            await asyncio.to_thread(each.stop)
 
 
 async def one_burst(
@@ -91,7 +65,12 @@ async def one_burst(
         Simulator(
             receivers=receivers, handsets=handsets, first_handset=0, config=config, overlap=overlap
         ) as sim,
-        gateways(stack, sim, gateway_count),
+        gateways(
+            stack,
+            [r.port for r in sim.receivers],
+            count=gateway_count,
+            cwd=os.environ.get(CODE_VARIABLE),
+        ),
         httpx.AsyncClient(base_url=stack.config.url("ballot"), timeout=120) as ballot,
     ):
         created = await ballot.post(
@@ -150,7 +129,7 @@ def report(
     )
 
 
-async def run_bench(kind: str, quick: bool) -> Figures:
+async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
     figures = Figures("hall", kind)
     print(f"hall on {kind}:", flush=True)
     registration = FakeRegistration()
@@ -166,7 +145,7 @@ async def run_bench(kind: str, quick: bool) -> Figures:
                     stack, registration, handsets=342, receivers=2, within=1.0, gateway_count=2
                 )
                 report(figures, "342 in 1 s, two gateways", results, counted, p99_goal=50)
-                size = 1_000 if quick else 4_000
+                size = 1_000 if args.quick else 4_000
                 results, counted = await one_burst(
                     stack, registration, handsets=size, receivers=8, within=5.0
                 )
@@ -181,13 +160,11 @@ async def run_bench(kind: str, quick: bool) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.hall")
-    parser.add_argument("--database", choices=DATABASES, action="append")
-    parser.add_argument("--quick", action="store_true", help="1,000 handsets instead of 4,000")
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    emit(
-        [asyncio.run(run_bench(kind, args.quick)) for kind in args.database or DATABASES], args.json
+    command_line(
+        "hall",
+        run_bench,
+        argv,
+        quick={"action": "store_true", "help": "1,000 handsets instead of 4,000"},
     )
 
 

@@ -12,21 +12,19 @@ chair's close request to the stored outcome being answered by results'
 from __future__ import annotations
 
 import argparse
-import asyncio
 import secrets
 import time
 
 import httpx
 
 from benchmarks.common import (
-    DATABASES,
     FakeRegistration,
     Figures,
     at_most,
     bearer,
+    command_line,
     databases,
     electorate,
-    emit,
     service_stack,
 )
 from benchmarks.presses import batch_body
@@ -72,7 +70,7 @@ async def one_vote(
     return presses_in, stored
 
 
-async def run_bench(kind: str, sizes: list[int]) -> Figures:
+async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
     figures = Figures("results", kind)
     print(f"results on {kind}:", flush=True)
     registration = FakeRegistration()
@@ -85,7 +83,7 @@ async def run_bench(kind: str, sizes: list[int]) -> Figures:
                     httpx.AsyncClient(base_url=stack.config.url("ballot"), timeout=3600) as ballot,
                     httpx.AsyncClient(base_url=stack.config.url("results"), timeout=600) as results,
                 ):
-                    for size in sizes:
+                    for size in args.sizes:
                         presses_in, stored = await one_vote(
                             ballot, results, registration, stack.config.tokens, size
                         )
@@ -106,13 +104,11 @@ async def run_bench(kind: str, sizes: list[int]) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.results")
-    parser.add_argument("--database", choices=DATABASES, action="append")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[342, 10_000, 100_000])
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    emit(
-        [asyncio.run(run_bench(kind, args.sizes)) for kind in args.database or DATABASES], args.json
+    command_line(
+        "results",
+        run_bench,
+        argv,
+        sizes={"type": int, "nargs": "+", "default": [342, 10_000, 100_000]},
     )
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import time
@@ -31,15 +30,16 @@ import httpx
 from alv.stack import Stack
 from benchmarks.common import (
     CODE_VARIABLE,
-    DATABASES,
     Figures,
     at_most,
+    command_line,
     databases,
-    emit,
     percentile,
     service_stack,
 )
 from hardware.simulator import SimConfig, Simulator
+from tests.support.builders import numbered_members_csv
+from tests.support.stacks import gateways, seat_everyone
 
 KEYS = {1: 0.6, 2: 0.3, 3: 0.1}
 
@@ -86,54 +86,18 @@ def voted(current: dict[str, Any]) -> int:
     return int(progress["voted"]["members"]) if progress and current["state"] == "open" else -1
 
 
-def members_csv(count: int) -> str:
-    rows = [f"GM{n:04d},Gemeente {n},{1_000 + (n * 7_919) % 900_000}" for n in range(1, count + 1)]
-    return "code,name,population\n" + "\n".join(rows) + "\n"
-
-
-async def seat(stack: Stack, meeting: str, handsets: int) -> None:
-    tokens = stack.config.tokens
-    admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    desk = {"Authorization": f"Bearer {tokens['desk']}"}
-    async with httpx.AsyncClient(base_url=stack.config.url("registration"), timeout=60) as reg:
-        created = await reg.post(
-            "/api/meetings",
-            json={"code": meeting, "name": "ALV benchmark", "date": "2023-12-01"},
-            headers=admin,
-        )
-        created.raise_for_status()
-        imported = await reg.post(
-            f"/api/meetings/{meeting}/members/import",
-            content=members_csv(handsets).encode(),
-            headers={**admin, "Content-Type": "text/csv"},
-        )
-        imported.raise_for_status()
-        cards = await reg.post(f"/api/meetings/{meeting}/cards", headers=admin)
-        cards.raise_for_status()
-        codes = {card["member"]: card["code"] for card in cards.json()}
-        for n in range(1, handsets + 1):
-            registered = await reg.post(
-                f"/api/meetings/{meeting}/registrations",
-                json={"card_code": codes[f"GM{n:04d}"], "handset": f"{n:06d}"},
-                headers=desk,
-            )
-            registered.raise_for_status()
-
-
 async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool) -> dict[str, Any]:
     config = stack.config
     meeting = config.meeting
     chair = {"Authorization": f"Bearer {config.tokens['chair']}"}
-    await seat(stack, meeting, handsets)
+    await seat_everyone(stack, meeting=meeting, members_csv=numbered_members_csv(handsets))
     sim_config = SimConfig(paced=True, stat_interval=None, seed=342)
     async with (
         Simulator(receivers=2, handsets=handsets, config=sim_config, overlap=0.2) as sim,
         httpx.AsyncClient(base_url=config.url("ballot"), timeout=60) as ballot,
         httpx.AsyncClient(base_url=config.url("results"), timeout=60) as results,
+        gateways(stack, [r.port for r in sim.receivers], cwd=os.environ.get(CODE_VARIABLE)),
     ):
-        config.serial_ports = [receiver.port for receiver in sim.receivers]
-        with contextlib.chdir(os.environ.get(CODE_VARIABLE) or os.getcwd()):
-            await asyncio.to_thread(stack.start_hardware)
         if show_tally:
             shown = await results.put(
                 f"/api/chair/meetings/{meeting}/screen", json={"show_tally": True}, headers=chair
@@ -192,7 +156,6 @@ async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool)
         finally:
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
-            await asyncio.to_thread(stack.stop, "gateway")
     handset_ack = [p.time_to_ack for p in acked if p.time_to_ack is not None]
     return {
         "handsets": handsets,
@@ -214,7 +177,7 @@ async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool)
     }
 
 
-async def run_bench(kind: str) -> Figures:
+async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
     figures = Figures("screen", kind)
     print(f"screen on {kind}:", flush=True)
     with (
@@ -239,11 +202,7 @@ async def run_bench(kind: str) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.screen")
-    parser.add_argument("--database", choices=DATABASES, action="append")
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    emit([asyncio.run(run_bench(kind)) for kind in args.database or DATABASES], args.json)
+    command_line("screen", run_bench, argv)
 
 
 if __name__ == "__main__":

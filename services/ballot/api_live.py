@@ -114,9 +114,16 @@ async def missing(vote_id: int, session: SessionDep, _: MissingAuth) -> NotVoted
     return await record.not_voted(session, vote_id=vote_id, test_only=True)
 
 
-@router.get("/votes/{vote_id}/record", responses=problem_responses(404), tags=["record"])
-async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> VoteRecord:
-    return await record.record(session, vote_id=vote_id)
+@router.get(
+    "/votes/{vote_id}/record",
+    response_model=VoteRecord,
+    responses=problem_responses(404),
+    tags=["record"],
+)
+async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> Response:
+    """The vote, its frozen electorate and the counted presses: what results computes from."""
+    body = json.dumps(await record.record(session, vote_id=vote_id), separators=(",", ":"))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/votes/{vote_id}/presses", responses=problem_responses(404), tags=["record"])

@@ -91,10 +91,12 @@ async def emit(
     await repository_presses.add_event(
         session, meeting=locked.code, kind=kind, vote_id=vote_id, data=data or {}
     )
-    _notify_after_commit(session, locked.code)
+    announce(session, locked.code)
 
 
-def _notify_after_commit(session: AsyncSession, meeting: str) -> None:
+def announce(session: AsyncSession, meeting: str) -> None:
+    """Wake the meeting's streams (of every process) once this transaction,
+    which wrote events of the meeting, commits."""
     notify_on_commit(session, CHANNEL, meeting)  # the other processes
     bus = session.info.get(BUS_KEY)
     if not isinstance(bus, EventBus) or meeting in session.info.setdefault(_HOOKED_KEY, set()):

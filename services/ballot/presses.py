@@ -25,6 +25,7 @@ batch (the gateway retries), never a wrong DENY.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import time
 from collections import defaultdict
@@ -39,7 +40,6 @@ from services.ballot import repository_presses as repository
 from services.ballot.bindings import Lookups
 from services.ballot.cache import MeetingCache
 from services.ballot.frozen import FrozenVote, FrozenVotes
-from services.ballot.repository_presses import MeetingLock
 from services.ballot.rules import (
     CLOCK_OFFSET_NOTICE,
     BindingChange,
@@ -210,12 +210,18 @@ async def record_presses(
             ok_rows[member].append(row)
         results.append((press.handset, press.seq, status.value))
 
-    counted: set[int] = set()
-    if ok_rows:
-        assert vote is not None
-        counted = await _count(session, vote.id, ok_rows, current)
-    await repository.add_presses(session, meeting, rows)
-    await _emit(session, lock, rows, counted, vote)
+    winners = _winners(ok_rows, current)
+    announced = _announced(rows, {id(row) for row in winners}, vote)
+    await repository.store(
+        session,
+        meeting=meeting,
+        vote_id=vote.id if vote is not None else None,
+        rows=rows,
+        counted=[{n: row[n] for n in ("member", "handset", "seq", "heard_at")} for row in winners],
+        events=announced,
+    )
+    if announced:
+        events.announce(session, lock.code)
     return Recorded(results, [(row["status"], row["reason"]) for row in rows])
 
 
@@ -245,32 +251,24 @@ class PressPath:
         started = time.perf_counter()
         _note_clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
         looked_up = self.lookups.recent(meeting)
+        record = functools.partial(
+            record_presses,
+            session,
+            meeting=meeting,
+            batch=batch,
+            arrived=arrived,
+            frozen=self.frozen,
+            cache=self.cache,
+        )
         try:
-            recorded = await record_presses(
-                session,
-                meeting=meeting,
-                batch=batch,
-                arrived=arrived,
-                frozen=self.frozen,
-                cache=self.cache,
-                looked_up=looked_up,
-            )
+            recorded = await record(looked_up=looked_up)
         except UnknownHandsets as unknown:
             await session.rollback()
             await bindings.look_up(
                 session, registration, meeting=meeting, vote=unknown.vote, handsets=unknown.handsets
             )
             self.lookups.mark(meeting, unknown.handsets)
-            recorded = await record_presses(
-                session,
-                meeting=meeting,
-                batch=batch,
-                arrived=arrived,
-                frozen=self.frozen,
-                cache=self.cache,
-                looked_up=looked_up | unknown.handsets,
-                learned_here=True,
-            )
+            recorded = await record(looked_up=looked_up | unknown.handsets, learned_here=True)
         metrics.count_batch(
             session,
             started=started,
@@ -293,15 +291,13 @@ def _note_clock_offset(
         )
 
 
-async def _count(
-    session: AsyncSession,
-    vote_id: int,
+def _winners(
     ok_rows: dict[str, list[dict[str, Any]]],
     current: dict[str, tuple[str, int, datetime.datetime]],
-) -> set[int]:
-    """Make the latest OK press of each member who pressed OK in this batch
-    their counted one (``current``: the members' counted presses so far);
-    the ids (``id()``) of the new rows that now count."""
+) -> list[dict[str, Any]]:
+    """The new rows that become their member's counted press: the latest OK
+    press of each member who pressed OK in this batch, if it supersedes the
+    member's counted press so far (``current``)."""
     winners: list[dict[str, Any]] = []
     for member, new_rows in ok_rows.items():
         best: dict[str, Any] | None = None
@@ -320,33 +316,15 @@ async def _count(
                 best = row
         if best is not None:
             winners.append(best)
-    await repository.count(
-        session,
-        vote_id,
-        [
-            {
-                "member": row["member"],
-                "handset": row["handset"],
-                "seq": row["seq"],
-                "heard_at": row["heard_at"],
-            }
-            for row in winners
-        ],
-    )
-    return {id(row) for row in winners}
+    return winners
 
 
-async def _emit(
-    session: AsyncSession,
-    lock: MeetingLock,
-    rows: Sequence[dict[str, Any]],
-    counted: set[int],
-    vote: FrozenVote | None,
-) -> None:
-    """One ``presses`` event per vote the batch stored presses for, as at commit.
-
-    A secret vote never shows who pressed what, not even live.
-    """
+def _announced(
+    rows: Sequence[dict[str, Any]], counted: set[int], vote: FrozenVote | None
+) -> list[tuple[int, dict[str, Any]]]:
+    """One ``presses`` event per vote the batch stored presses for, as at
+    commit: (vote id, data). A secret vote never shows who pressed what, not
+    even live."""
     by_vote: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["vote_id"] is None:
@@ -362,5 +340,4 @@ async def _emit(
         if vote is not None and row["vote_id"] == vote.id and vote.named:
             item["key"] = row["key"]
         by_vote[row["vote_id"]].append(item)
-    for vote_id, items in by_vote.items():
-        await events.emit(session, lock, "presses", vote_id=vote_id, data={"presses": items})
+    return [(vote_id, {"presses": items}) for vote_id, items in by_vote.items()]

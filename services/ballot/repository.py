@@ -16,7 +16,6 @@ from sqlalchemy import (
     Table,
     and_,
     func,
-    insert,
     or_,
     select,
 )
@@ -41,6 +40,7 @@ COUNTED = typed(Table, CountedPress.__table__)
 PRESSES = typed(Table, Press.__table__)
 CHANGES = typed(Table, BindingChange.__table__)
 ELECTORS = typed(Table, Elector.__table__)
+EVENTS = typed(Table, Event.__table__)
 # A result row of a Core query, read by attribute.
 AnyRow = Row[*tuple[Any, ...]]
 
@@ -124,11 +124,6 @@ async def elector_handsets_at_open(session: AsyncSession, vote_id: int) -> Seque
         select(Elector.handset, Elector.member).where(Elector.vote_id == vote_id)
     )
     return result.all()
-
-
-async def add_electors(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(ELECTORS), rows)
 
 
 async def changes_learned(session: AsyncSession, meeting: str, *, after: int) -> Sequence[AnyRow]:

@@ -19,14 +19,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from typing import cast as typed
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     DateTime,
     Integer,
     String,
-    Table,
     and_,
     bindparam,
     cast,
@@ -42,14 +41,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot.models import BallotMeeting, CountedPress, Event, Press
-from services.ballot.repository import AnyRow
+from services.ballot.models import BallotMeeting
+from services.ballot.repository import COUNTED, ELECTORS, EVENTS, MEETINGS, PRESSES, AnyRow
 from services.common.database import lock_or_create
 
-MEETINGS = typed(Table, BallotMeeting.__table__)
-PRESSES = typed(Table, Press.__table__)
-COUNTED = typed(Table, CountedPress.__table__)
-EVENTS = typed(Table, Event.__table__)
 TIME = DateTime(timezone=True)
 
 
@@ -226,34 +221,13 @@ async def concerning(
 
 COUNTED_COLUMNS: dict[str, Any] = {"member": String, "handset": String, "seq": Integer}
 COUNTED_COLUMNS["heard_at"] = TIME
-_COUNT_PG_INSERT = pg_insert(COUNTED).from_select(
-    ["vote_id", *COUNTED_COLUMNS],
-    select(
-        bindparam("vote_id", type_=Integer), *(_array(n, k) for n, k in COUNTED_COLUMNS.items())
-    ),
-)
 # What a new counted press replaces (not the key: the row is updated in place).
 _REPLACED = ("handset", "seq", "heard_at")
-_COUNT_PG = _COUNT_PG_INSERT.on_conflict_do_update(
-    index_elements=["vote_id", "member"],
-    set_={name: _COUNT_PG_INSERT.excluded[name] for name in _REPLACED},
-)
 _COUNT_SQLITE_INSERT = sqlite_insert(COUNTED)
 _COUNT_SQLITE = _COUNT_SQLITE_INSERT.on_conflict_do_update(
     index_elements=["vote_id", "member"],
     set_={name: _COUNT_SQLITE_INSERT.excluded[name] for name in _REPLACED},
 )
-
-
-async def count(session: AsyncSession, vote_id: int, rows: list[dict[str, Any]]) -> None:
-    """Make these presses (member, handset, seq, heard_at) their members' counted ones."""
-    if not rows:
-        return
-    if _postgres(session):
-        params = {n: _array_value(k, [row[n] for row in rows]) for n, k in COUNTED_COLUMNS.items()}
-        await session.execute(_COUNT_PG, {"vote_id": vote_id, **params})
-        return
-    await session.execute(_COUNT_SQLITE, [{"vote_id": vote_id, **row} for row in rows])
 
 
 # --- storing the batch -------------------------------------------------------------------------
@@ -274,26 +248,105 @@ PRESS_COLUMNS: dict[str, Any] = {
     "reason": String,
     "member": String,
 }
-_ADD_PG = insert(PRESSES).from_select(
-    ["meeting", *PRESS_COLUMNS],
-    select(bindparam("meeting", type_=String), *(_array(n, k) for n, k in PRESS_COLUMNS.items())),
-)
 _ADD_SQLITE = insert(PRESSES)
 
 
-async def add_presses(session: AsyncSession, meeting: str, rows: list[dict[str, Any]]) -> None:
-    """The whole batch in one statement: on PostgreSQL ``INSERT ... SELECT
-    unnest(...)``, one array per column; on SQLite one executemany."""
+ELECTOR_COLUMNS: dict[str, Any] = {
+    "member": String,
+    "name": String,
+    "weight": Integer,
+    "handset": String,
+}
+_ADD_ELECTORS_PG = insert(ELECTORS).from_select(
+    ["vote_id", *ELECTOR_COLUMNS],
+    select(
+        bindparam("vote_id", type_=Integer), *(_array(n, k) for n, k in ELECTOR_COLUMNS.items())
+    ),
+)
+
+
+async def add_electors(session: AsyncSession, vote_id: int, rows: list[dict[str, Any]]) -> None:
+    """A vote's frozen electorate, in one statement (100,000 electors open a vote too)."""
     if not rows:
         return
     if _postgres(session):
-        params = {n: _array_value(k, [row[n] for row in rows]) for n, k in PRESS_COLUMNS.items()}
-        await session.execute(_ADD_PG, {"meeting": meeting, **params})
+        params = {n: [row[n] for row in rows] for n in ELECTOR_COLUMNS}
+        await session.execute(_ADD_ELECTORS_PG, {"vote_id": vote_id, **params})
         return
-    await session.execute(_ADD_SQLITE, [{"meeting": meeting, **row} for row in rows])
+    await session.execute(insert(ELECTORS), [{"vote_id": vote_id, **row} for row in rows])
 
 
 _ADD_EVENT = insert(EVENTS)
+
+
+def _store_pg() -> Any:
+    """The counted presses, the batch and its events in one statement
+    (data-modifying CTEs): one round trip instead of three."""
+    counted = pg_insert(COUNTED).from_select(
+        ["vote_id", *COUNTED_COLUMNS],
+        select(
+            bindparam("c_vote_id", type_=Integer),
+            *(_array(f"c_{n}", k) for n, k in COUNTED_COLUMNS.items()),
+        ),
+    )
+    counted = counted.on_conflict_do_update(
+        index_elements=["vote_id", "member"],
+        set_={name: counted.excluded[name] for name in _REPLACED},
+    )
+    stored = insert(PRESSES).from_select(
+        ["meeting", *PRESS_COLUMNS],
+        select(
+            bindparam("p_meeting", type_=String),
+            *(_array(f"p_{n}", k) for n, k in PRESS_COLUMNS.items()),
+        ),
+    )
+    announced = insert(EVENTS).from_select(
+        ["meeting", "kind", "vote_id", "data", "created_at"],
+        select(
+            bindparam("e_meeting", type_=String),
+            bindparam("e_kind", type_=String),
+            _array("e_vote_id", Integer),
+            cast(_array("e_data", String), JSON),
+            bindparam("e_at", type_=TIME),
+        ),
+    )
+    return announced.add_cte(counted.cte("counted"), stored.cte("stored"))
+
+
+_STORE_PG = _store_pg()
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    meeting: str,
+    vote_id: int | None,
+    rows: list[dict[str, Any]],
+    counted: list[dict[str, Any]],
+    events: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """A batch's presses, the presses that now count in ``vote_id`` and the
+    batch's ``presses`` events (vote id, data): one statement on PostgreSQL."""
+    if not _postgres(session):
+        if counted:
+            await session.execute(_COUNT_SQLITE, [{"vote_id": vote_id, **row} for row in counted])
+        if rows:
+            await session.execute(_ADD_SQLITE, [{"meeting": meeting, **row} for row in rows])
+        for event_vote, data in events:
+            await add_event(session, meeting=meeting, kind="presses", vote_id=event_vote, data=data)
+        return
+    params: dict[str, Any] = {
+        "c_vote_id": vote_id,
+        **{f"c_{n}": _array_value(k, [r[n] for r in counted]) for n, k in COUNTED_COLUMNS.items()},
+        "p_meeting": meeting,
+        **{f"p_{n}": _array_value(k, [r[n] for r in rows]) for n, k in PRESS_COLUMNS.items()},
+        "e_meeting": meeting,
+        "e_kind": "presses",
+        "e_vote_id": [event_vote for event_vote, _ in events],
+        "e_data": [json.dumps(data) for _, data in events],
+        "e_at": datetime.datetime.now(datetime.UTC),
+    }
+    await session.execute(_STORE_PG, params)
 
 
 async def add_event(

@@ -187,17 +187,21 @@ class PressIn(BaseModel):
     key: StrictInt = Field(ge=0, le=9)
     rssi: StrictInt = Field(ge=-120, le=0)
     battery: StrictInt = Field(ge=0, le=100)
-    # The gateway's clock when it first heard the press, computed when this
-    # attempt was sent (sent_at minus how long it has held the press).
-    received_at: WireTime
+    received_at: WireTime = Field(
+        description="The gateway's clock when it first heard the press, computed as this"
+        " attempt is sent: sent_at minus how long the gateway has held the press (measured"
+        " on its monotonic clock). Only sent_at - received_at is used."
+    )
 
 
 class PressBatch(BaseModel):
     """One attempt of a gateway to deliver presses (docs/ARCHITECTURE.md)."""
 
-    # The gateway's clock when it sent this attempt; with received_at it says
-    # how long each press was held, whatever the gateway's clock is set to.
-    sent_at: WireTime
+    sent_at: WireTime = Field(
+        description="The gateway's clock when it sent this attempt (every retry anew)."
+        " With received_at it says how long each press was held, whatever the gateway's"
+        " clock is set to; a press with received_at more than 1 s after sent_at is NOPOLL."
+    )
     presses: list[PressIn] = Field(max_length=1000)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot import events, repository
+from services.ballot import events, repository, repository_presses
 from services.ballot.agenda import Agenda
 from services.ballot.errors import (
     AlreadyHeldAgain,
@@ -155,11 +155,11 @@ async def open_vote(
         raise AnotherVoteOpen(
             f"Stemming {current.id} ('{current.title}') is nog open. Sluit die eerst."
         )
-    await repository.add_electors(
+    await repository_presses.add_electors(
         session,
+        vote.id,
         [
             {
-                "vote_id": vote.id,
                 "member": member["code"],
                 "name": member["name"],
                 "weight": member["weight"],

@@ -187,6 +187,7 @@ class TestAcrossProcesses:
             # wakes this stream this fast.
             opened = await take_until(events, upto("opened"), within=3)
             await send(other, meeting_code, press("000088", 1, 2))
-            [pressed] = await take_until(events, upto("press"), within=3)
+            [pressed] = await take_until(events, upto("presses"), within=3)
         assert [e.event for e in opened] == ["created", "opened"]
-        assert (pressed.data["vote_id"], pressed.data["member"]) == (vote_id, "GM0088")
+        [stored] = pressed.data["presses"]
+        assert (pressed.data["vote_id"], stored["member"]) == (vote_id, "GM0088")

@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +35,12 @@ from hardware.simulator import PressResult, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.builders import numbered_members_csv
-from tests.support.databases import DatabaseFactory
 from tests.support.pgcluster import postgres_bin, postgres_cluster
 from tests.support.ports import free_port
 from tests.support.proxy import tcp_line
 from tests.support.sse import server_events
-from tests.support.stacks import running_stack, seat_everyone
+from tests.support.stacks import gateways as stack_gateways
+from tests.support.stacks import seat_everyone
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
 
@@ -49,22 +49,6 @@ KEYS = {1: 0.5, 2: 0.3, 3: 0.2}
 # Generous: two cores shared with other test runs.
 WITHIN = 60.0
 Ident = tuple[str, int]
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory,
-    token_values: dict[str, str],
-    database_factory: DatabaseFactory,
-) -> Iterator[Stack]:
-    with running_stack(
-        name="faults",
-        data_dir=tmp_path_factory.mktemp("faults"),
-        tokens=token_values,
-        database_factory=database_factory,
-        parts=("registration", "ballot"),
-    ) as running:
-        yield running
 
 
 class Ballot:
@@ -162,25 +146,13 @@ def simulator(*, receivers: int = 2, overlap: float = 0.2, seed: int) -> Simulat
 async def gateways(
     stack: Stack, sim: Simulator, *, count: int = 1, **env: str
 ) -> AsyncIterator[list[Stack]]:
-    """``count`` gateway processes for the meeting, the receivers shared out."""
-    started = []
-    try:
-        for number in range(count):
-            config = dataclasses.replace(
-                stack.config,
-                ports={**stack.config.ports, "gateway": free_port()},
-                serial_ports=[r.port for r in sim.receivers[number::count]],
-                extra_env=env,
-            )
-            each = Stack(config)
-            started.append(each)
-            await anyio.to_thread.run_sync(each.start_hardware)
+    """``count`` gateway processes for the meeting, the receivers shared out;
+    once every receiver heard the vote state."""
+    ports = [r.port for r in sim.receivers]
+    async with stack_gateways(stack, ports, count=count, env=env) as started:
         for receiver in sim.receivers:
             await receiver.wait_for_poll("CLOSED", 0, within=WITHIN)
         yield started
-    finally:
-        for each in started:
-            await anyio.to_thread.run_sync(each.stop)
 
 
 @asynccontextmanager
@@ -199,6 +171,23 @@ async def opened(ballot: Ballot, sim: Simulator, title: str) -> int:
     return vote_id
 
 
+async def burst_with(sim: Simulator, fault: Callable[[], Awaitable[None]]) -> list[PressResult]:
+    """Every handset presses once within 4 s; ``fault`` strikes once 20 are
+    acknowledged. The presses once the burst is over (acknowledged or given up)."""
+    results: list[PressResult] = []
+
+    async def burst() -> None:
+        results.extend(await sim.burst(KEYS, within_s=4.0))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(burst)
+        await sim.receivers[0].wait_for(
+            lambda: sum(r.acked for r in sim.results) >= 20, within=WITHIN
+        )
+        await fault()
+    return results
+
+
 async def test_presses_held_across_a_vote_change_count_in_their_own_vote(stack: Stack) -> None:
     sim = simulator(seed=4)
     ballot_port = stack.config.ports["ballot"]
@@ -209,20 +198,14 @@ async def test_presses_held_across_a_vote_change_count_in_their_own_vote(stack: 
         gateways(stack, sim, GATEWAY_BALLOT_URL=line.url),
     ):
         first = await opened(ballot, sim, "Voorstel A")
-        results: list[PressResult] = []
 
-        async def burst() -> None:
-            results.extend(await sim.burst(KEYS, within_s=4.0))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(burst)
-            await sim.receivers[0].wait_for(
-                lambda: sum(r.acked for r in sim.results) >= 20, within=WITHIN
-            )
+        async def fault() -> None:
             await line.cut()  # the gateway cannot reach ballot from now on
             # ... and ballot itself goes down and comes back meanwhile.
             await anyio.to_thread.run_sync(stack.stop, "ballot")
             await anyio.to_thread.run_sync(stack.restart, "ballot", "serve", "ballot")
+
+        results = await burst_with(sim, fault)
         acked_before_cut = [r for r in results if r.acked]
         held = [r for r in results if not r.acked]
         assert held, "every press was acknowledged before the cut"
@@ -362,18 +345,12 @@ async def test_a_postgresql_restart_mid_burst(postgres_stack: tuple[Stack, Any])
     sim = simulator(seed=8)
     async with hall(stack) as ballot, sim, gateways(stack, sim):
         vote_id = await opened(ballot, sim, "Voorstel tijdens herstart")
-        results: list[PressResult] = []
 
-        async def burst() -> None:
-            results.extend(await sim.burst(KEYS, within_s=4.0))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(burst)
-            await sim.receivers[0].wait_for(
-                lambda: sum(r.acked for r in sim.results) >= 20, within=WITHIN
-            )
+        async def fault() -> None:
             # Immediate: no shutdown checkpoint; recovery at the start, as after a crash.
             await anyio.to_thread.run_sync(cluster.restart)
+
+        results = await burst_with(sim, fault)
         await ballot.wait_stored(vote_id, {(r.handset, r.seq) for r in results})
         await ballot.close(vote_id)
         verdict = await judge(ballot, {vote_id: results})
