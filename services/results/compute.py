@@ -23,8 +23,8 @@ import json
 from fractions import Fraction
 from typing import Any, cast, get_args
 
-from services.results import decision
-from services.results.decision import Base, MajorityRule, Outcome, VoteKind, decide, explain
+from services.domain import decision
+from services.domain.decision import Base, MajorityRule, Outcome, VoteKind, decide, explain
 from services.results.errors import OutcomeNotComputable
 from services.results.schemas import (
     BallotRecord,

@@ -46,7 +46,7 @@ from fractions import Fraction
 from math import ceil, floor
 from typing import Literal, get_args
 
-from services.results.decision import MajorityRule, Outcome, Tally, VoteKind
+from services.domain.decision import MajorityRule, Outcome, Tally, VoteKind
 
 Kind = Literal["voorstel", "motie", "amendement", "ordevoorstel", "verkiezing"]
 Style = Literal["2023", "2022"]

@@ -25,6 +25,11 @@ Decisions taken where the statutes and DOMAIN.md are silent:
   choice vote two options could both win), "more than 1" is impossible.
   Comparisons are made on whole weights (``weight * d > n * base``), never on a
   rounded percentage.
+* **Offered rules.** ``MAJORITY_RULES`` is the catalogue a vote may use: more
+  than half (the default), more than or at least two thirds, more than or at
+  least three quarters. ``offered_rule`` is how ballot checks a vote against it,
+  so every rule ballot accepts is one this module decides; results still
+  decides any valid ``MajorityRule`` (votes stored before the catalogue).
 * **Nothing cast.** When the base weight is 0 (nobody voted, or under the
   default base everybody abstained) nothing is adopted, nobody wins, no runoff
   is proposed and every share is ``None``: a share of nothing is undefined, it
@@ -123,16 +128,56 @@ class MajorityRule:
 
     def describe(self) -> str:
         """The rule in words, as the chair and the minutes say it."""
-        words = {
-            Fraction(1, 2): "de helft",
-            Fraction(2, 3): "twee derden",
-            Fraction(3, 4): "drie kwart",
-        }
-        amount = words.get(self.threshold, f"{self.numerator}/{self.denominator}")
-        return f"{self._comparison()} {amount}"
+        return rule_words(self.numerator, self.denominator, inclusive=self.inclusive)
 
-    def _comparison(self) -> str:
-        return "ten minste" if self.inclusive else "meer dan"
+    @property
+    def notation(self) -> str:
+        """As an agenda file writes it: ``1/2``, ``>=2/3``."""
+        return f"{'>=' if self.inclusive else ''}{self.numerator}/{self.denominator}"
+
+
+def rule_words(numerator: int, denominator: int, *, inclusive: bool) -> str:
+    """Any terms in words, also terms that are no rule ("ten minste de helft")."""
+    words = {
+        Fraction(1, 2): "de helft",
+        Fraction(2, 3): "twee derden",
+        Fraction(3, 4): "drie kwart",
+    }
+    amount = f"{numerator}/{denominator}"
+    if denominator > 0:
+        amount = words.get(Fraction(numerator, denominator), amount)
+    return f"{'ten minste' if inclusive else 'meer dan'} {amount}"
+
+
+# The rules a vote may be put under: what an agenda editor offers, and all that
+# ballot accepts. Add one here and it is offered, accepted and decided at once.
+MAJORITY_RULES: tuple[MajorityRule, ...] = (
+    MajorityRule(1, 2),
+    MajorityRule(2, 3),
+    MajorityRule(2, 3, inclusive=True),
+    MajorityRule(3, 4),
+    MajorityRule(3, 4, inclusive=True),
+)
+
+
+class UnknownMajority(ValueError):
+    """Terms that are not in ``MAJORITY_RULES``; the message is Dutch, for the user."""
+
+
+def offered_rule(numerator: int, denominator: int, *, inclusive: bool) -> MajorityRule:
+    """The offered rule with exactly these terms, or ``UnknownMajority`` saying which are."""
+    for rule in MAJORITY_RULES:
+        if (rule.numerator, rule.denominator, rule.inclusive) == (
+            numerator,
+            denominator,
+            inclusive,
+        ):
+            return rule
+    offered = ", ".join(f"{rule.describe()} ({rule.notation})" for rule in MAJORITY_RULES)
+    raise UnknownMajority(
+        f"'{rule_words(numerator, denominator, inclusive=inclusive)}' is geen meerderheid"
+        f" die het systeem kan beslissen; kies uit: {offered}"
+    )
 
 
 @dataclass(frozen=True)
