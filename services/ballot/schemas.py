@@ -6,9 +6,11 @@ import datetime
 import enum
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from services.ballot.rules import PressStatus
+from services.domain.decision import UnknownMajority, offered_rule
 
 HANDSET = r"^\d{6}$"
 RECEIVER = r"^[A-Z0-9]{1,8}$"
@@ -52,17 +54,31 @@ FOR_AGAINST_ABSTAIN = [
 ANY_KEY = [Option(key=k, label=f"toets {k}", role=OptionRole.CHOICE) for k in range(10)]
 
 
-class Majority(BaseModel):
-    """More than (or, inclusive, at least) numerator/denominator of the votes cast."""
+class MajorityRead(BaseModel):
+    """More than (or, inclusive, at least) numerator/denominator of the votes cast.
 
-    numerator: int = Field(default=1, ge=1)
-    denominator: int = Field(default=2, ge=1)
-    inclusive: bool = False
+    As stored: a vote stored before ballot checked the rule is read as it is.
+    """
+
+    numerator: int
+    denominator: int
+    inclusive: bool
+
+
+class Majority(MajorityRead):
+    """One of the rules the decision module offers (``MAJORITY_RULES``), so
+    every vote ballot accepts is one results can decide."""
+
+    numerator: StrictInt = Field(default=1, ge=1, le=100)
+    denominator: StrictInt = Field(default=2, ge=1, le=100)
+    inclusive: StrictBool = False
 
     @model_validator(mode="after")
-    def _proper_fraction(self) -> Self:
-        if self.numerator >= self.denominator:
-            raise ValueError("de vereiste meerderheid moet kleiner zijn dan 1")
+    def _offered(self) -> Self:
+        try:
+            offered_rule(self.numerator, self.denominator, inclusive=self.inclusive)
+        except UnknownMajority as exc:
+            raise PydanticCustomError("majority", str(exc)) from exc
         return self
 
 
@@ -103,7 +119,7 @@ class VoteRead(BaseModel):
     title: str
     agenda_item: str | None
     options: list[Option]
-    majority: Majority
+    majority: MajorityRead
     abstentions_cast: bool
     named: bool
     status: VoteStatus
@@ -126,6 +142,8 @@ class VoteAgain(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     # E.g. a second round between the best two candidates.
     options: list[Option] | None = None
+    # E.g. a vote stored under a rule no longer offered.
+    majority: Majority | None = None
 
 
 class VoteOrder(BaseModel):

@@ -30,7 +30,7 @@ from services.ballot.errors import (
 from services.ballot.models import BallotMeeting, Elector, Vote, utcnow
 from services.ballot.schemas import (
     AgendaReport,
-    Majority,
+    MajorityRead,
     MeetingState,
     Option,
     OptionRole,
@@ -54,7 +54,7 @@ def vote_read(vote: Vote) -> VoteRead:
         title=vote.title,
         agenda_item=vote.agenda_item,
         options=[Option.model_validate(option) for option in vote.options],
-        majority=Majority(
+        majority=MajorityRead(
             numerator=vote.majority_numerator,
             denominator=vote.majority_denominator,
             inclusive=vote.majority_inclusive,
@@ -246,7 +246,7 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             title=data.title or source.title,
             agenda_item=source.agenda_item,
             options=data.options or source.options,
-            majority=source.majority,
+            majority=data.majority or source.majority.model_dump(),
             abstentions_cast=source.abstentions_cast,
             named=source.named,
             amends_vote_id=source.amends_vote_id,
@@ -254,7 +254,9 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             follows_vote_id=vote.id,
         )
     except ValidationError as exc:
-        raise Invalid(f"Deze opties passen niet bij de stemming: {exc.errors()[0]['msg']}") from exc
+        raise Invalid(
+            f"Zo kan stemming {vote_id} niet opnieuw worden gehouden: {exc.errors()[0]['msg']}"
+        ) from exc
     return await add_vote(session, locked, copy)
 
 
