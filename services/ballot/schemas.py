@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 from pydantic_core import PydanticCustomError
 
 from services.ballot.rules import PressStatus
-from services.domain.decision import UnknownMajority, offered_rule
+from services.domain.decision import (
+    ROLE_NAMES,
+    UnfitOptions,
+    UnknownMajority,
+    check_options,
+    offered_rule,
+)
 
 HANDSET = r"^\d{6}$"
 RECEIVER = r"^[A-Z0-9]{1,8}$"
@@ -106,6 +112,10 @@ class VoteCreate(BaseModel):
         keys = [option.key for option in self.options]
         if len(set(keys)) != len(keys) or not keys:
             raise ValueError("elke optie heeft een eigen toets nodig")
+        try:
+            check_options(self.kind.value, [ROLE_NAMES[o.role.value] for o in self.options])
+        except UnfitOptions as exc:
+            raise PydanticCustomError("options", str(exc)) from exc
         return self
 
 

@@ -25,6 +25,9 @@ Decisions taken where the statutes and DOMAIN.md are silent:
   choice vote two options could both win), "more than 1" is impossible.
   Comparisons are made on whole weights (``weight * d > n * base``), never on a
   rounded percentage.
+* **Options per kind.** ``AGENDA_KINDS`` says which decision a voorstel, motie,
+  amendement, ordevoorstel or verkiezing takes; ``check_options`` is how ballot
+  refuses options that would not fit it.
 * **Offered rules.** ``MAJORITY_RULES`` is the catalogue a vote may use: more
   than half (the default), more than or at least two thirds, more than or at
   least three quarters. ``offered_rule`` is how ballot checks a vote against it,
@@ -59,6 +62,15 @@ class OptionRole(Enum):
     AGAINST = "tegen"
     ABSTAIN = "onthouding"
     CHOICE = "keuze"
+
+
+# The roles by the names the services' APIs use for them.
+ROLE_NAMES: dict[str, OptionRole] = {
+    "for": OptionRole.FOR,
+    "against": OptionRole.AGAINST,
+    "abstain": OptionRole.ABSTAIN,
+    "choice": OptionRole.CHOICE,
+}
 
 
 class Base(Enum):
@@ -235,20 +247,54 @@ class Outcome:
         return found
 
 
-def _vote_kind(options: Sequence[Option]) -> VoteKind:
-    roles = [o.role for o in options]
-    if len({o.key for o in options}) != len(options):
-        raise ValueError("option keys must be unique")
+def kind_of(roles: Sequence[OptionRole]) -> VoteKind | None:
+    """voor/tegen, a choice, or None for options that fit neither."""
     n_choice = roles.count(OptionRole.CHOICE)
     n_for, n_against = roles.count(OptionRole.FOR), roles.count(OptionRole.AGAINST)
     if n_choice == 0 and n_for == 1 and n_against == 1:
         return VoteKind.FOR_AGAINST
     if n_choice >= 2 and n_for == 0 and n_against == 0:
         return VoteKind.CHOICE
-    raise ValueError(
-        "options must be exactly one FOR and one AGAINST, or at least two CHOICE "
-        "options (either with any number of ABSTAIN options)"
-    )
+    return None
+
+
+# The decision each kind of agenda item takes; a proefstemming takes none.
+AGENDA_KINDS: dict[str, VoteKind] = {
+    "voorstel": VoteKind.FOR_AGAINST,
+    "motie": VoteKind.FOR_AGAINST,
+    "amendement": VoteKind.FOR_AGAINST,
+    "ordevoorstel": VoteKind.CHOICE,
+    "verkiezing": VoteKind.CHOICE,
+}
+_OPTIONS_NEEDED = {
+    VoteKind.FOR_AGAINST: "precies één optie voor en één optie tegen",
+    VoteKind.CHOICE: "ten minste twee keuzeopties en geen voor of tegen",
+}
+
+
+class UnfitOptions(ValueError):
+    """Options that do not fit the kind of vote; the message is Dutch, for the user."""
+
+
+def check_options(kind: str, roles: Sequence[OptionRole]) -> None:
+    """Refuse options this module could not decide for a ``kind`` of ``AGENDA_KINDS``."""
+    expected = AGENDA_KINDS.get(kind)
+    if expected is not None and kind_of(roles) is not expected:
+        raise UnfitOptions(
+            f"een {kind} heeft {_OPTIONS_NEEDED[expected]} nodig (onthouding mag erbij)"
+        )
+
+
+def _vote_kind(options: Sequence[Option]) -> VoteKind:
+    if len({o.key for o in options}) != len(options):
+        raise ValueError("option keys must be unique")
+    kind = kind_of([o.role for o in options])
+    if kind is None:
+        raise ValueError(
+            "options must be exactly one FOR and one AGAINST, or at least two CHOICE "
+            "options (either with any number of ABSTAIN options)"
+        )
+    return kind
 
 
 def _in_base(role: OptionRole, base: Base) -> bool:

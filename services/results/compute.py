@@ -46,13 +46,8 @@ from services.results.wording import (
     outcome_sentence,
 )
 
-_ROLES: dict[OptionRole, decision.OptionRole] = {
-    "for": decision.OptionRole.FOR,
-    "against": decision.OptionRole.AGAINST,
-    "abstain": decision.OptionRole.ABSTAIN,
-    "choice": decision.OptionRole.CHOICE,
-}
-_ROLE_NAMES = {role: name for name, role in _ROLES.items()}
+_ROLES = decision.ROLE_NAMES
+_ROLE_NAMES = {role: cast(OptionRole, name) for name, role in _ROLES.items()}
 _HALF = MajorityRule.more_than_half()
 
 

@@ -10,17 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.domain.decision import (
+    AGENDA_KINDS,
     MAJORITY_RULES,
     Base,
     MajorityRule,
     Option,
     OptionRole,
     Outcome,
+    UnfitOptions,
     UnknownMajority,
     VoteKind,
     Voter,
+    check_options,
     decide,
     explain,
+    kind_of,
     offered_rule,
 )
 
@@ -687,3 +691,36 @@ class TestOfferedRules:
             offered_rule(numerator, denominator, inclusive=inclusive)
         assert str(refused.value).startswith(f"'{words}' is geen meerderheid")
         assert "kies uit: meer dan de helft (1/2), meer dan twee derden (2/3)" in str(refused.value)
+
+
+class TestOptionsPerKind:
+    F, A, N, C = OptionRole.FOR, OptionRole.AGAINST, OptionRole.ABSTAIN, OptionRole.CHOICE
+
+    @pytest.mark.parametrize(
+        ("roles", "kind"),
+        [
+            ((F, A), VoteKind.FOR_AGAINST),
+            ((F, A, N, N), VoteKind.FOR_AGAINST),
+            ((C, C), VoteKind.CHOICE),
+            ((C, C, C, N), VoteKind.CHOICE),
+            ((F,), None),
+            ((F, F, A), None),
+            ((C,), None),
+            ((C, C, F), None),
+            ((N, N), None),
+            ((), None),
+        ],
+    )
+    def test_kind_of(self, roles: tuple[OptionRole, ...], kind: VoteKind | None) -> None:
+        assert kind_of(list(roles)) is kind
+
+    def test_every_agenda_kind_is_checked(self) -> None:
+        for kind, decided in AGENDA_KINDS.items():
+            fitting = [self.F, self.A] if decided is VoteKind.FOR_AGAINST else [self.C, self.C]
+            other = [self.C, self.C] if decided is VoteKind.FOR_AGAINST else [self.F, self.A]
+            check_options(kind, fitting)
+            with pytest.raises(UnfitOptions, match=f"^een {kind} heeft "):
+                check_options(kind, other)
+
+    def test_a_proefstemming_takes_any_keys(self) -> None:
+        check_options("proefstemming", [self.C] * 10)

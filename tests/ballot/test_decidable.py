@@ -1,4 +1,5 @@
-"""Ballot accepts exactly the majorities the decision module offers (and decides)."""
+"""Ballot accepts only votes the decision module decides: offered majorities,
+options that fit the kind of vote."""
 
 from __future__ import annotations
 
@@ -118,6 +119,63 @@ class TestBallotChecksTheRule:
         assert [v["title"] for v in report["created"]] == ["Goed"]
         assert [(s["row"], s["title"]) for s in report["skipped"]] == [(3, "Half")]
         assert "ten minste de helft" in report["skipped"][0]["reason"]
+
+
+ONE_FOR = [{"key": 1, "label": "voor", "role": "for"}]
+TWO_CANDIDATES = [
+    {"key": 1, "label": "Jansen", "role": "choice"},
+    {"key": 2, "label": "De Vries", "role": "choice"},
+]
+FOR_AGAINST = [
+    {"key": 1, "label": "voor", "role": "for"},
+    {"key": 2, "label": "tegen", "role": "against"},
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.db
+class TestOptionsFitTheKind:
+    @pytest.mark.parametrize(
+        ("kind", "options", "needed"),
+        [
+            ("voorstel", ONE_FOR, "precies één optie voor en één optie tegen"),
+            ("motie", TWO_CANDIDATES, "precies één optie voor en één optie tegen"),
+            ("verkiezing", FOR_AGAINST, "ten minste twee keuzeopties"),
+            ("ordevoorstel", TWO_CANDIDATES[:1], "ten minste twee keuzeopties"),
+        ],
+    )
+    async def test_options_results_cannot_decide_are_refused(
+        self,
+        services: Services,
+        meeting_code: str,
+        kind: str,
+        options: list[dict[str, Any]],
+        needed: str,
+    ) -> None:
+        response = await services.ballot.post(
+            f"/api/meetings/{meeting_code}/votes",
+            json={"kind": kind, "title": "X", "options": options},
+            headers=services.auth("chair"),
+        )
+        assert response.status_code == 422, response.text
+        assert f"een {kind} heeft {needed}" in response.json()["detail"]
+
+    async def test_a_second_round_needs_two_candidates(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code, BINDINGS)
+        vote_id = await open_new_vote(
+            services, meeting_code, kind="verkiezing", options=TWO_CANDIDATES
+        )
+        await act(services, vote_id, "close")
+        response = await act(services, vote_id, "again", options=TWO_CANDIDATES[:1])
+        assert response.status_code == 422, response.text
+        assert "ten minste twee keuzeopties" in response.json()["detail"]
+
+    def test_an_agenda_row_with_candidates_for_a_voorstel_is_skipped(self) -> None:
+        agenda = read_csv("soort;titel;opties\nvoorstel;X;1=ja|2=nee\nmotie;Y;\n")
+        assert [vote.title for _, vote in agenda.votes] == ["Y"]
+        assert "een voorstel heeft precies één optie voor" in agenda.skipped[0].reason
 
 
 @pytest.mark.anyio
