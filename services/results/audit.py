@@ -27,7 +27,6 @@ from services.common.errors import AlvError, UpstreamFailed
 from services.common.http import ServiceClient
 from services.results import repository
 from services.results.compute import full_explanation, inputs_hash
-from services.results.errors import OutcomeNotComputable
 from services.results.schemas import BallotCounted, BallotElector, BallotVote, OutcomeRead
 from services.results.schemas_record import (
     AuditPress,
@@ -68,11 +67,8 @@ async def audit_vote(
     computed_hash: str | None = None
     verified: bool | None = None
     if not vote.is_test and vote.status != "prepared":
-        try:
-            result = await outcome(session, ballot=ballot, vote_id=vote_id, live_allowed=True)
-            explanation = full_explanation(record)
-        except OutcomeNotComputable as exc:
-            explanation = [exc.detail]
+        result = await outcome(session, ballot=ballot, vote_id=vote_id, live_allowed=True)
+        explanation = full_explanation(record)
         computed_hash = inputs_hash(record)
         row = await repository.stored_outcome(session, vote_id)
         verified = None if row is None else row.inputs_hash == computed_hash

@@ -3,8 +3,10 @@
 AlvError
  └── Conflict
       ├── ProefstemmingHasNoOutcome  409  a test vote never counts
-      ├── VoteNotClosed              409  prepared, or open and asked without a token
-      └── OutcomeNotComputable       409  the vote's options fit no decision rule
+      └── VoteNotClosed              409  prepared, or open and asked without a token
+
+A vote whose outcome cannot be computed is no error: its outcome says so
+(``not_computable``), so it never blocks the rest of its meeting.
 
 A vote unknown to ballot arrives as ballot's own 404 (``vote_not_found``),
 passed on by the service client; ballot unreachable is 503
@@ -22,7 +24,3 @@ class ProefstemmingHasNoOutcome(Conflict):
 
 class VoteNotClosed(Conflict):
     code = "vote_not_closed"
-
-
-class OutcomeNotComputable(Conflict):
-    code = "outcome_not_computable"

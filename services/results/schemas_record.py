@@ -95,8 +95,10 @@ class StemgedragVote(BaseModel):
     vote: VoteDefinition
     status: VoteStatus
     annulled_reason: str | None
-    # The sentence of the minutes; None for an annulled vote.
+    # The sentence of the minutes; None for an annulled vote and when not computable.
     sentence: str | None
+    # "uitslag niet te berekenen": why; else None.
+    not_computable: str | None = None
     totals: list[OptionTotal]
     base: BaseRead
     required: RequiredRead

@@ -37,11 +37,7 @@ from services.results.compute import (
     inputs_hash,
     sha256_hex,
 )
-from services.results.errors import (
-    OutcomeNotComputable,
-    ProefstemmingHasNoOutcome,
-    VoteNotClosed,
-)
+from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed
 from services.results.models import ResultsMeeting, StoredOutcome, utcnow
 from services.results.schemas import (
     BallotProgress,
@@ -166,6 +162,7 @@ def _read(
         decision=None if vote.status == "annulled" else computed.decision,
         explanation=computed.explanation,
         record=link,
+        not_computable=computed.not_computable,
     )
 
 
@@ -232,10 +229,7 @@ async def _running_tally(ballot: ServiceClient, vote_id: int) -> OutcomeRead | N
     record = await fetch_record(ballot, vote_id)
     if record.vote.status != "open":
         return None
-    try:
-        return _read(compute(record), record.vote, live=True, link=None)
-    except OutcomeNotComputable:
-        return None
+    return _read(compute(record), record.vote, live=True, link=None)
 
 
 def _progress(progress: BallotProgress, *, until: datetime.datetime) -> ProgressRead:

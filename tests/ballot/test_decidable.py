@@ -189,7 +189,7 @@ class TestAVoteStoredBeforeTheCheck:
         await seat(services, meeting, BINDINGS)
         vote_id = await open_new_vote(services, meeting)
         await act(services, vote_id, "close")
-        await store_majority(database_urls["ballot"], vote_id, **AT_LEAST_HALF)
+        store_majority(database_urls["ballot"], vote_id, **AT_LEAST_HALF)
         return vote_id
 
     async def test_it_is_still_read_as_stored(

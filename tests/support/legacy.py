@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import create_engine, update
 
 from services.ballot.models import Vote
-from services.common.database import Database
+from services.common.database import sync_url
 
 
-async def store_majority(
+def store_majority(
     ballot_database_url: str, vote_id: int, *, numerator: int, denominator: int, inclusive: bool
 ) -> None:
     """Write a vote's majority straight into ballot's table, unchecked, as
-    ballot did before it checked majorities against the offered rules."""
-    database = Database(ballot_database_url)
+    ballot did before it checked majorities against the offered rules.
+
+    Synchronous (a short write while the services are idle), so browser tests
+    can call it as well as async ones.
+    """
+    engine = create_engine(sync_url(ballot_database_url))
     try:
-        async with database.sessionmaker() as session:
-            await session.execute(
+        with engine.begin() as connection:
+            connection.execute(
                 update(Vote)
                 .where(Vote.id == vote_id)
                 .values(
@@ -25,6 +29,5 @@ async def store_majority(
                     majority_inclusive=inclusive,
                 )
             )
-            await session.commit()
     finally:
-        await database.dispose()
+        engine.dispose()
