@@ -7,6 +7,7 @@ the export. Whole weights and fractions only; never a float.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -129,9 +130,17 @@ def recompute(inputs: dict[str, Any], problems: list[str], *, decided: bool = Tr
 # --- percentages -----------------------------------------------------------------------
 
 
+# As the services write it: "100%", "0%" or two decimals with a comma, in
+# ASCII digits (Fraction() would also read "٩٨" or "1e2").
+_PERCENTAGE = re.compile(r"(100|0)%|([0-9]{1,3}),([0-9]{2})%")
+
+
 def _parse_percentage(text: str) -> Fraction:
-    number = text.removesuffix("%").replace(",", ".")
-    return Fraction(number) / 100
+    found = _PERCENTAGE.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    whole, hundredths = (found[1], "00") if found[1] else (found[2], found[3])
+    return Fraction(int(whole) * 100 + int(hundredths), 10_000)
 
 
 def _met(share: Fraction, rule: tuple[Fraction, bool]) -> bool:

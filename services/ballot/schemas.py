@@ -46,7 +46,7 @@ class VoteStatus(enum.StrEnum):
 
 
 class Option(BaseModel):
-    key: int = Field(ge=0, le=9)
+    key: StrictInt = Field(ge=0, le=9)
     label: str = Field(min_length=1, max_length=200)
     role: OptionRole
 
@@ -93,13 +93,13 @@ class VoteCreate(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     agenda_item: str | None = Field(default=None, max_length=100)
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, max_length=10)
     majority: Majority = Field(default_factory=Majority)
-    abstentions_cast: bool = False
-    named: bool = True
-    amends_vote_id: int | None = None
-    part_of_vote_id: int | None = None
-    follows_vote_id: int | None = None
+    abstentions_cast: StrictBool = False
+    named: StrictBool = True
+    amends_vote_id: StrictInt | None = None
+    part_of_vote_id: StrictInt | None = None
+    follows_vote_id: StrictInt | None = None
 
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Self:
@@ -151,7 +151,7 @@ class VoteAgain(BaseModel):
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     # E.g. a second round between the best two candidates.
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, max_length=10)
     # E.g. a vote stored under a rule no longer offered.
     majority: Majority | None = None
 
@@ -159,7 +159,7 @@ class VoteAgain(BaseModel):
 class VoteOrder(BaseModel):
     """The prepared votes of a meeting in their new order (all of them, once each)."""
 
-    vote_ids: list[int]
+    vote_ids: list[StrictInt] = Field(max_length=1000)
 
 
 class SkippedRow(BaseModel):
@@ -179,7 +179,7 @@ class AgendaReport(BaseModel):
 class Acclamation(BaseModel):
     """The chair's record that an item was decided without a vote."""
 
-    adopted: bool = True
+    adopted: StrictBool = True
 
 
 class Annulment(BaseModel):

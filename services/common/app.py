@@ -14,8 +14,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from services.common.database import Database
-from services.common.errors import install_error_handlers, problem, problem_responses
+from services.common.errors import (
+    DatabaseUnavailable,
+    error_response,
+    install_error_handlers,
+    problem_responses,
+)
+from services.common.limits import BodySizeLimit
 from services.common.migrations import upgrade
+from services.common.openapi import install_problem_openapi
 from services.common.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -40,14 +47,14 @@ async def database_lifespan(
 def _health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", responses=problem_responses(503))
+    @router.get("/healthz", responses=problem_responses(DatabaseUnavailable))
     async def healthz(request: Request) -> Any:
         database: Database = request.app.state.database
         try:
             async with database.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:  # any failure to reach the database means unhealthy
-            return problem(503, "database_unavailable", "De database is niet bereikbaar.")
+            return error_response(DatabaseUnavailable("De database is niet bereikbaar."))
         return JSONResponse({"status": "ok", "service": service})
 
     return router
@@ -67,11 +74,12 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        responses=problem_responses(401, 403, 422, 503),
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(_health_router(service))
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodySizeLimit, service=app)
+    install_problem_openapi(app)
     return app

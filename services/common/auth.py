@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import Forbidden, Unauthorized, raises
 from services.common.settings import TokenSettings
 
 
@@ -43,6 +43,7 @@ def generate_tokens() -> dict[str, str]:
 def require(*roles: Role) -> Callable[[Request], Awaitable[Role]]:
     admitted = frozenset(roles) | {Role.ADMIN}
 
+    @raises(Unauthorized, Forbidden)
     async def dependency(request: Request) -> Role:
         header = request.headers.get("authorization", "")
         scheme, _, presented = header.partition(" ")

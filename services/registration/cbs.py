@@ -18,11 +18,13 @@ as 0. Values in, rows out: no database.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from services.registration.imports import MemberRow, ParsedMembers, Skipped, UnreadableFile
+from services.registration.weights import MAX_POPULATION, population_bound
 
 POPULATION_MEASURE = "M000352"
 # The totals over sex, age and marital status; the full table has breakdowns.
@@ -68,7 +70,9 @@ def _figure(observation: Mapping[str, Any]) -> int | None:
     value = observation.get("Value")
     if observation.get("ValueAttribute") not in (None, "None") or value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value != int(value):
         return None
     return int(value) if value >= 0 else None
 
@@ -110,6 +114,9 @@ def parse_cbs_population(
         population = reference.get(code)
         if not name:
             skipped.append(Skipped(line, f"{code}: geen naam in RegioSCodes"))
+        elif population is not None and population > MAX_POPULATION:
+            reason = f"inwonertal {population} is groter dan {population_bound()}"
+            skipped.append(Skipped(line, f"{code} {name}: {reason}"))
         elif code not in members:
             reason = (
                 f"bestaat niet meer in {reference_date.year + 1}"

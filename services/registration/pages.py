@@ -14,9 +14,11 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.registration import service
 from services.registration.deps import SessionDep
+from services.registration.errors import MeetingNotFound
 
 PACKAGE = Path(__file__).parent
 STATIC = {"desk.js": "text/javascript", "desk.css": "text/css"}
@@ -34,8 +36,10 @@ async def desk_static(name: str) -> FileResponse:
     return FileResponse(PACKAGE / "static" / name, media_type=STATIC[name])
 
 
-@router.get("/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(404))
-async def desk_page(meeting: str, session: SessionDep) -> HTMLResponse:
+@router.get(
+    "/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(MeetingNotFound)
+)
+async def desk_page(meeting: MeetingCode, session: SessionDep) -> HTMLResponse:
     found = await service.get_meeting(session, meeting)
     html = _templates.get_template("desk.html").render(meeting=found)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

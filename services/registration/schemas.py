@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-MEETING_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
+from services.common.bounds import MEETING_CODE, MEMBER_CODE, IsoDate
+from services.registration.weights import MAX_POPULATION
+
+MemberCodeField = Annotated[str, Field(pattern=MEMBER_CODE, examples=["GM0363"])]
 
 
 class MeetingCreate(BaseModel):
     code: str = Field(pattern=MEETING_CODE, examples=["alv-2023-12"])
     name: str = Field(min_length=1, max_length=200, examples=["ALV 1 december 2023"])
-    date: datetime.date
+    date: IsoDate
 
 
 class MeetingRead(BaseModel):
@@ -61,7 +64,7 @@ class CbsImport(BaseModel):
 
 
 class PopulationSupply(BaseModel):
-    population: int = Field(ge=0, le=100_000_000, examples=[70_000])
+    population: StrictInt = Field(ge=0, le=MAX_POPULATION, examples=[70_000])
     source: str = Field(
         min_length=3,
         max_length=300,
@@ -80,7 +83,9 @@ class ContactImportReport(BaseModel):
 class CardRead(BaseModel):
     member: str
     name: str
-    weight: int
+    # None when a later import left the member without a figure: the card
+    # stays, but is neither rendered nor sent until staff supply one.
+    weight: int | None
     version: int
     code: str
 
@@ -103,10 +108,10 @@ class RegistrationCreate(BaseModel):
 class RegistrationWithoutCard(BaseModel):
     """A forgotten card: the officer checked who it is and says so by name."""
 
-    member: str = Field(min_length=1, max_length=6, examples=["GM0363"])
+    member: MemberCodeField
     handset: str = Field(min_length=1, max_length=40)
     officer: str = Field(max_length=100, examples=["J. de Vries"])
-    confirmed: bool
+    confirmed: StrictBool
 
 
 class HandsetSwap(BaseModel):
@@ -168,10 +173,12 @@ class MailLogEntry(BaseModel):
 
 
 class SendRequest(BaseModel):
-    members: list[str] | None = Field(
-        default=None, description="only these members (CBS codes); all when left out"
+    members: list[MemberCodeField] | None = Field(
+        default=None,
+        max_length=1000,
+        description="only these members (CBS codes); all when left out",
     )
-    only_failed: bool = Field(
+    only_failed: StrictBool = Field(
         default=False, description="only members whose latest attempt was not sent"
     )
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.results import screen, service
 from services.results.deps import BallotClientDep, OptionalLiveAuth, ScreenHubDep, SessionDep
+from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed, VoteNotFound
 from services.results.schemas import CurrentRead, OutcomeRead
 
 router = APIRouter(prefix="/api")
 
 
 @router.get(
-    "/votes/{vote_id}/outcome", responses=problem_responses(404, 409, 502), tags=["outcomes"]
+    "/votes/{vote_id}/outcome",
+    responses=problem_responses(VoteNotFound, ProefstemmingHasNoOutcome, VoteNotClosed),
+    tags=["outcomes"],
 )
 async def vote_outcome(
     vote_id: int, session: SessionDep, ballot: BallotClientDep, role: OptionalLiveAuth
@@ -33,17 +37,17 @@ async def vote_outcome(
     )
 
 
-@router.get("/meetings/{meeting}/outcomes", responses=problem_responses(502), tags=["outcomes"])
+@router.get("/meetings/{meeting}/outcomes", tags=["outcomes"])
 async def meeting_outcomes(
-    meeting: str, session: SessionDep, ballot: BallotClientDep
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
 ) -> list[OutcomeRead]:
     """Every closed or annulled vote of the meeting except proefstemmingen, in close order."""
     return await service.meeting_outcomes(session, ballot=ballot, meeting=meeting)
 
 
-@router.get("/meetings/{meeting}/current", responses=problem_responses(502), tags=["chair"])
+@router.get("/meetings/{meeting}/current", tags=["chair"])
 async def meeting_current(
-    meeting: str, session: SessionDep, ballot: BallotClientDep
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
 ) -> CurrentRead:
     """What the chair's screen shows now (see ``CurrentRead``)."""
     return await service.current(session, ballot=ballot, meeting=meeting)
@@ -55,7 +59,7 @@ async def meeting_current(
     responses={200: {"content": {"text/event-stream": {}}}},
     tags=["chair"],
 )
-async def meeting_stream(meeting: str, hub: ScreenHubDep) -> StreamingResponse:
+async def meeting_stream(meeting: MeetingCode, hub: ScreenHubDep) -> StreamingResponse:
     """Server-sent events for the chair's screen (public, like ``/current``).
 
     Event ``current`` carries the JSON of ``/current``: at once, and again

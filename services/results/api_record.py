@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.results import export, publish
 from services.results.deps import BallotClientDep, SessionDep
+from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed, VoteNotFound
 from services.results.schemas_record import StemgedragRead, StemgedragVote
 
 router = APIRouter(prefix="/api", tags=["record"])
@@ -25,9 +27,9 @@ def json_download(document: dict[str, Any], filename: str) -> Response:
     )
 
 
-@router.get("/meetings/{meeting}/stemgedrag", responses=problem_responses(502))
+@router.get("/meetings/{meeting}/stemgedrag")
 async def meeting_stemgedrag(
-    meeting: str, session: SessionDep, ballot: BallotClientDep
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
 ) -> StemgedragRead:
     """Per decided vote what every municipality voted, with its weight.
 
@@ -36,7 +38,10 @@ async def meeting_stemgedrag(
     return await publish.stemgedrag(session, ballot=ballot, meeting=meeting)
 
 
-@router.get("/votes/{vote_id}/stemgedrag", responses=problem_responses(404, 409, 502))
+@router.get(
+    "/votes/{vote_id}/stemgedrag",
+    responses=problem_responses(VoteNotFound, ProefstemmingHasNoOutcome, VoteNotClosed),
+)
 async def vote_stemgedrag(
     vote_id: int, session: SessionDep, ballot: BallotClientDep
 ) -> StemgedragVote:
@@ -46,9 +51,11 @@ async def vote_stemgedrag(
 @router.get(
     "/meetings/{meeting}/export.json",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}, **problem_responses(502)},
+    responses={200: {"content": {"application/json": {}}}},
 )
-async def export_json(meeting: str, session: SessionDep, ballot: BallotClientDep) -> Response:
+async def export_json(
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
+) -> Response:
     """The public export: every decided vote with its raw data and chain fields.
 
     Secret votes carry their totals only (``inputs: null``); the auditors'
@@ -63,9 +70,11 @@ async def export_json(meeting: str, session: SessionDep, ballot: BallotClientDep
 @router.get(
     "/meetings/{meeting}/export.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(502)},
+    responses={200: {"content": {"text/csv": {}}}},
 )
-async def export_csv(meeting: str, session: SessionDep, ballot: BallotClientDep) -> Response:
+async def export_csv(
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
+) -> Response:
     """Totals per option of every decided vote, and the stemgedrag of named votes."""
     record = await publish.stemgedrag(session, ballot=ballot, meeting=meeting)
     return Response(

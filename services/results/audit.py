@@ -24,7 +24,7 @@ import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import AlvError, UpstreamFailed
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.results import repository
 from services.results.compute import full_explanation, inputs_hash
 from services.results.schemas import BallotCounted, BallotElector, BallotVote, OutcomeRead
@@ -38,7 +38,13 @@ from services.results.schemas_record import (
     TimelineEntry,
     TimelineRead,
 )
-from services.results.service import fetch_record, outcome, parse_ballot, store_decided
+from services.results.service import (
+    fetch_record,
+    outcome,
+    parse_ballot,
+    store_decided,
+    vote_path,
+)
 
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
@@ -50,7 +56,7 @@ def _verdict(press: BallotPress) -> PressVerdict:
 
 
 async def fetch_presses(ballot: ServiceClient, vote_id: int) -> list[BallotPress]:
-    body = await ballot.get_json(f"/api/votes/{vote_id}/presses")
+    body = await ballot.get_json(vote_path(vote_id, "/presses"))
     if not isinstance(body, list):
         raise UpstreamFailed("De stemmingen-dienst gaf geen lijst van stemmen.")
     return [parse_ballot(BallotPress, item) for item in body]
@@ -133,7 +139,7 @@ async def timeline(
     entries: list[tuple[datetime.datetime, int, TimelineEntry]] = []
     notes: list[str] = []
     try:
-        body = await registration.get_json(f"/api/meetings/{meeting}/audit")
+        body = await registration.get_json(url_path("/api/meetings/{}/audit", meeting))
         for item in body if isinstance(body, list) else []:
             audit = RegistrationAuditEntry.model_validate(item)
             entry = TimelineEntry(
@@ -150,7 +156,7 @@ async def timeline(
     except ValueError:
         notes.append("Registratie: het auditlog was niet te lezen.")
 
-    body = await ballot.get_json(f"/api/meetings/{meeting}/votes")
+    body = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting))
     items = body if isinstance(body, list) else []
     votes = [parse_ballot(BallotVote, item) for item in items]
     unknown_annulment = False

@@ -7,12 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
 from services.common.database import request_session
-from services.common.http import ServiceClient
+from services.common.errors import Forbidden, Unauthorized, raises
+from services.common.http import ServiceClient, upstream
 from services.results.screen import ScreenHub
 
 _live_auth = require(Role.CHAIR, Role.AUDITOR)
 
 
+@upstream
 def _ballot(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.ballot
     return client
@@ -23,11 +25,13 @@ def _screen_hub(request: Request) -> ScreenHub:
     return hub
 
 
+@upstream
 def _registration(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.registration
     return client
 
 
+@raises(Unauthorized, Forbidden)
 async def _optional_live_auth(request: Request) -> Role | None:
     """The caller's role if it sent a token (checked as usual), else None.
 

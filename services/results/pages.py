@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.common.errors import AlvError
+from services.common.bounds import MeetingCode
+from services.common.errors import AlvError, UpstreamFailed, UpstreamUnavailable, problem_responses
 from services.results import export, publish
 from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
 from services.results.schemas import VoteDefinition
@@ -21,6 +22,17 @@ from services.results.schemas import VoteDefinition
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 router = APIRouter()
+
+
+def _shown_on_the_page(*errors: type[AlvError]) -> dict[int | str, dict[str, Any]]:
+    """Errors the record pages show as a page (with their status), not as problem JSON."""
+    responses = problem_responses(*errors)
+    for response in responses.values():
+        response["content"]["text/html"] = {"schema": {"type": "string"}}
+    return responses
+
+
+RECORD_PAGE_ERRORS = _shown_on_the_page(UpstreamFailed, UpstreamUnavailable)
 
 KINDS = {
     "voorstel": "Voorstel",
@@ -46,12 +58,12 @@ templates.env.filters["heading"] = _heading
 
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
-async def chair_screen(meeting: str, request: Request) -> HTMLResponse:
+async def chair_screen(meeting: MeetingCode, request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "chair.html", {"meeting": meeting})
 
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
-async def chair_control(meeting: str, request: Request) -> HTMLResponse:
+async def chair_control(meeting: MeetingCode, request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "control.html", {"meeting": meeting})
 
 
@@ -79,9 +91,14 @@ async def _record_page(
     return templates.TemplateResponse(request, "record.html", context, status_code=status)
 
 
-@router.get("/record/{meeting}", response_class=HTMLResponse, tags=["record"])
+@router.get(
+    "/record/{meeting}",
+    response_class=HTMLResponse,
+    responses=RECORD_PAGE_ERRORS,
+    tags=["record"],
+)
 async def record_page(
-    meeting: str,
+    meeting: MeetingCode,
     request: Request,
     session: SessionDep,
     ballot: BallotClientDep,
@@ -98,9 +115,14 @@ async def record_page(
     )
 
 
-@router.get("/record/{meeting}/report", response_class=HTMLResponse, tags=["record"])
+@router.get(
+    "/record/{meeting}/report",
+    response_class=HTMLResponse,
+    responses=RECORD_PAGE_ERRORS,
+    tags=["record"],
+)
 async def report_page(
-    meeting: str,
+    meeting: MeetingCode,
     request: Request,
     session: SessionDep,
     ballot: BallotClientDep,

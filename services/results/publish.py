@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import AlvError
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.results import export
 from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed
 from services.results.models import utcnow
@@ -78,7 +78,7 @@ class MeetingInfo:
 async def meeting_info(registration: ServiceClient, meeting: str) -> MeetingInfo:
     """The meeting's name and date from registration; the code alone if it cannot say."""
     try:
-        body = await registration.get_json(f"/api/meetings/{meeting}")
+        body = await registration.get_json(url_path("/api/meetings/{}", meeting))
     except AlvError:
         return MeetingInfo(code=meeting, name=meeting, date=None)
     name = body.get("name") if isinstance(body, dict) else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from services.results.schemas import (
     BallotCounted,
@@ -172,11 +172,11 @@ class ScreenRead(BaseModel):
 
 
 class ScreenUpdate(BaseModel):
-    show_tally: bool
+    show_tally: StrictBool
 
 
 class AcclaimRequest(BaseModel):
-    adopted: bool
+    adopted: StrictBool
 
 
 class AnnulRequest(BaseModel):
