@@ -144,6 +144,13 @@ def _csv_vote(cells: dict[str, str]) -> dict[str, Any]:
 
 
 def read_csv(text: str) -> Agenda:
+    try:
+        return _read_csv(text)
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB
+        raise UnreadableAgenda(f"Geen geldige CSV: {exc}.") from exc
+
+
+def _read_csv(text: str) -> Agenda:
     lines = text.splitlines()
     if not lines:
         raise UnreadableAgenda("Het bestand is leeg.")

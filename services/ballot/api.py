@@ -29,7 +29,7 @@ from services.ballot.schemas import (
     VoteOrder,
     VoteRead,
 )
-from services.common.bounds import MeetingCode
+from services.common.bounds import MeetingCode, upload_text
 from services.common.errors import RequestInvalid, problem_responses
 from services.common.limits import CSV_UPLOAD_LIMIT
 
@@ -68,11 +68,11 @@ async def import_agenda(
 ) -> AgendaReport:
     """Prepare votes from an agenda file (JSON or CSV, by Content-Type); see agenda.py."""
     # The raw body: FastAPI would parse a JSON body itself and refuse it whole.
-    text = (await request.body()).decode("utf-8-sig", errors="replace")
     is_json = "json" in request.headers.get("content-type", "")
     try:
+        text = upload_text(await request.body())
         read = agenda.read_json(text) if is_json else agenda.read_csv(text)
-    except agenda.UnreadableAgenda as exc:
+    except ValueError as exc:  # UnreadableAgenda too
         raise BadAgenda(f"Dit agendabestand is niet te lezen: {exc}") from exc
     return await service.import_agenda(session, meeting=meeting, agenda=read)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 from pydantic_core import PydanticCustomError
 
 from services.ballot.rules import PressStatus
+from services.common.bounds import Text
 from services.domain.decision import (
     ROLE_NAMES,
     UnfitOptions,
@@ -47,7 +48,7 @@ class VoteStatus(enum.StrEnum):
 
 class Option(BaseModel):
     key: StrictInt = Field(ge=0, le=9)
-    label: str = Field(min_length=1, max_length=200)
+    label: Text = Field(min_length=1, max_length=200)
     role: OptionRole
 
 
@@ -90,8 +91,8 @@ class Majority(MajorityRead):
 
 class VoteCreate(BaseModel):
     kind: VoteKind
-    title: str = Field(min_length=1, max_length=300)
-    agenda_item: str | None = Field(default=None, max_length=100)
+    title: Text = Field(min_length=1, max_length=300)
+    agenda_item: Text | None = Field(default=None, max_length=100)
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
     options: list[Option] | None = Field(default=None, max_length=10)
     majority: Majority = Field(default_factory=Majority)
@@ -149,7 +150,7 @@ class VoteRead(BaseModel):
 class VoteAgain(BaseModel):
     """Hold a vote again as a new prepared vote; omitted fields are copied."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Text | None = Field(default=None, min_length=1, max_length=300)
     # E.g. a second round between the best two candidates.
     options: list[Option] | None = Field(default=None, max_length=10)
     # E.g. a vote stored under a rule no longer offered.
@@ -183,7 +184,7 @@ class Acclamation(BaseModel):
 
 
 class Annulment(BaseModel):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = Field(min_length=3, max_length=1000)
 
 
 class PressIn(BaseModel):

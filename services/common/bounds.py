@@ -25,7 +25,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 MAX_ROW_ID = 2**31 - 1
 MEETING_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
@@ -50,6 +50,37 @@ MemberCode = Annotated[
 def is_row_id(value: int) -> bool:
     """Whether ``value`` can be the id of a row at all (see the module docstring)."""
     return 0 < value <= MAX_ROW_ID
+
+
+def is_storable(text: str) -> bool:
+    """Whether every database we run on can store ``text``: PostgreSQL refuses
+    NUL in text, and UTF-8 has no lone surrogates (JSON can write "\\ud800")."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(text: str) -> str:
+    if not is_storable(text):
+        raise ValueError("tekst met een NUL-teken of een losse surrogaat kan niet worden bewaard")
+    return text
+
+
+# Free text from a caller (titles, names, reasons): refused here, with a 422,
+# rather than by the database, with a 503.
+Text = Annotated[str, AfterValidator(_storable)]
+
+
+def upload_text(body: bytes) -> str:
+    """An uploaded file as text (UTF-8, a byte-order mark ignored); ``ValueError``
+    for a file with NUL bytes, which no CSV or JSON of ours has."""
+    if b"\x00" in body:
+        raise ValueError("het bestand bevat NUL-tekens: is het wel tekst (CSV of JSON)?")
+    return body.decode("utf-8-sig", errors="replace")
 
 
 _ISO_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

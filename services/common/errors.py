@@ -2,6 +2,7 @@
 
     AlvError                      (status_code, code, Dutch detail)     400 bad_request
      ├── BadContentLength    400   a Content-Length that is no number
+     ├── UnreadableBody      400   a body that cannot be decoded at all
      ├── NotFound            404
      ├── Conflict            409
      ├── RequestTooLarge     413   a body over the route's limit (limits.py)
@@ -94,6 +95,12 @@ class BadContentLength(AlvError):
     """The Content-Length header is not a whole number of bytes."""
 
     code = "bad_content_length"
+
+
+class UnreadableBody(AlvError):
+    """The body cannot be read at all (not UTF-8, not JSON where JSON is asked)."""
+
+    code = "unreadable_body"
 
 
 class NotFound(AlvError):
@@ -276,6 +283,10 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "Fout in het verzoek."
         if exc.status_code == 413:  # FastAPI's own body limit, behind ours (limits.py)
             return error_response(RequestTooLarge("Het verzoek is te groot voor dit adres."))
+        if exc.status_code == 400:  # FastAPI could not decode the body
+            return error_response(
+                UnreadableBody("Het verzoek is niet te lezen: geen geldige tekst.")
+            )
         if exc.status_code == 404:
             detail = "Deze pagina of dit adres bestaat niet."
         elif exc.status_code == 405:

@@ -8,6 +8,8 @@ What follows from how it is built is added here, so it cannot be forgotten:
   that uses it, however deep;
 * a route with parameters or a body can answer 422 ``invalid`` (FastAPI's own
   422 schema, which our problem JSON does not follow, is replaced);
+* a route whose dependency asks for a token (``asks_token``) states so as
+  ``security`` (bearer; optional where a token is only checked when sent);
 * a route with a body can answer 413 ``request_too_large`` and 400
   ``bad_content_length``, and its operation states its limit in bytes as
   ``x-max-body-bytes`` (limits.py).
@@ -19,7 +21,7 @@ with ``anyOf``, so a client can tell which codes to expect.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,14 +33,38 @@ from services.common.errors import (
     RAISES,
     AlvError,
     BadContentLength,
+    Dependency,
     ProblemResponse,
     RequestInvalid,
     RequestTooLarge,
+    UnreadableBody,
     problem_responses,
 )
 from services.common.limits import api_routes, limit_of
 
 MAX_BODY_KEY = "x-max-body-bytes"
+BEARER = "__alv_bearer__"
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
+
+
+def asks_token(*, optional: bool = False) -> Callable[[Dependency], Dependency]:
+    """Mark a dependency that reads the bearer token (``optional``: only when sent)."""
+
+    def mark(dependency: Dependency) -> Dependency:
+        setattr(dependency, BEARER, "optional" if optional else "required")
+        return dependency
+
+    return mark
+
+
+def _security(route: RouteContext) -> list[dict[str, list[str]]] | None:
+    found = {getattr(d.call, BEARER, None) for d in _dependants(route.dependant)}
+    if "required" in found:
+        return [{"bearer": []}]
+    if "optional" in found:
+        return [{"bearer": []}, {}]
+    return None
+
 
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 
@@ -118,12 +144,16 @@ def install_problem_openapi(app: FastAPI) -> None:
             for method in route.methods or ():
                 operation = path[method.lower()]
                 errors = [*_declared(route), *derived_errors(route)]
+                security = _security(route)
+                if security is not None:
+                    operation["security"] = security
                 if "requestBody" in operation:
                     operation[MAX_BODY_KEY] = limit_of(route)
-                    errors += [RequestTooLarge, BadContentLength]
+                    errors += [RequestTooLarge, BadContentLength, UnreadableBody]
                 _document_errors(operation, errors)
                 used += errors
-        components = document.setdefault("components", {}).setdefault("schemas", {})
+        document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        components = document["components"].setdefault("schemas", {})
         for name in _FASTAPI_VALIDATION:
             components.pop(name, None)
         components.update(_schemas(used))

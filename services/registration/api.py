@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import ValidationError
 
-from services.common.bounds import MeetingCode, MemberCode
+from services.common.bounds import MeetingCode, MemberCode, Text, upload_text
 from services.common.errors import problem_responses
 from services.common.limits import CSV_UPLOAD_LIMIT, MEMBER_IMPORT_LIMIT
 from services.registration import repository, service
@@ -37,7 +37,7 @@ CSV_BODY = {
     "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
 }
 # Where a file came from, for the audit log: "upload", a file name, a URL.
-Source = Annotated[str, Query(min_length=1, max_length=300)]
+Source = Annotated[Text, Query(min_length=1, max_length=300)]
 
 
 @router.post(
@@ -57,7 +57,10 @@ async def read_meeting(meeting: MeetingCode, session: SessionDep) -> MeetingRead
 
 
 def _text(body: bytes) -> str:
-    return body.decode("utf-8-sig", errors="replace")
+    try:
+        return upload_text(body)
+    except ValueError as exc:
+        raise BadImport(f"Het bestand is niet te lezen: {exc}.") from exc
 
 
 @router.post(

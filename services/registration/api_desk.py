@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from services.common.bounds import MeetingCode, MemberCode
+from services.common.bounds import MeetingCode, MemberCode, Text
 from services.common.errors import problem_responses
 from services.registration import desk, service
 from services.registration.deps import (
@@ -150,7 +150,7 @@ async def search_members(
     meeting: MeetingCode,
     session: SessionDep,
     _: DeskAuth,
-    q: str = Query(min_length=2, max_length=100, description="part of the municipality's name"),
+    q: Text = Query(min_length=2, max_length=100, description="part of the municipality's name"),
 ) -> list[MemberStatus]:
     found = await service.get_meeting(session, meeting)
     return await desk.search(session, meeting=found, query=q)

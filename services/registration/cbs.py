@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.common.bounds import is_storable
 from services.registration.imports import MemberRow, ParsedMembers, Skipped, UnreadableFile
 from services.registration.weights import MAX_POPULATION, population_bound
 
@@ -30,6 +32,7 @@ POPULATION_MEASURE = "M000352"
 # The totals over sex, age and marital status; the full table has breakdowns.
 TOTALS = {"Geslacht": "T001038", "Leeftijd": "10000", "BurgerlijkeStaat": "T001019"}
 _NAME_SUFFIX = " (gemeente)"  # CBS's disambiguation from the province of the same name
+_REGION = re.compile(r"GM[0-9]{4}")  # CBS's identifier of a municipality
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def _is_total_population(observation: Mapping[str, Any]) -> bool:
 
 def _name(titles: Mapping[str, str], code: str) -> str:
     title = titles.get(code, "").strip()
-    return title.removesuffix(_NAME_SUFFIX)
+    # A name no database can store is no name: the region is skipped, as without one.
+    return title.removesuffix(_NAME_SUFFIX) if is_storable(title) else ""
 
 
 def _figure(observation: Mapping[str, Any]) -> int | None:
@@ -93,8 +97,8 @@ def parse_cbs_population(
     for observation in _values(observations, "Observations"):
         region = str(observation.get("RegioS", ""))
         if (
-            region.startswith("GM")
-            and observation.get("Perioden") in figures
+            _REGION.fullmatch(region)
+            and str(observation.get("Perioden")) in figures
             and _is_total_population(observation)
         ):
             figures[str(observation["Perioden"])][region] = _figure(observation)

@@ -14,6 +14,8 @@ import csv
 import datetime
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from services.common.bounds import MEMBER_CODE
@@ -92,7 +94,20 @@ def _reader(text: str, required: tuple[str, ...]) -> csv.DictReader[str]:
     return reader
 
 
+@contextmanager
+def _csv_read() -> Iterator[None]:
+    try:
+        yield
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB
+        raise UnreadableFile(f"geen geldige CSV ({exc})") from exc
+
+
 def parse_members_csv(text: str) -> ParsedMembers:
+    with _csv_read():
+        return _parse_members(text)
+
+
+def _parse_members(text: str) -> ParsedMembers:
     reader = _reader(text, REQUIRED_COLUMNS)
     rows: list[MemberRow] = []
     skipped: list[Skipped] = []
@@ -142,6 +157,11 @@ class ParsedContacts:
 
 def parse_contacts_csv(text: str) -> ParsedContacts:
     """Per municipality the gemeentesecretaris: ``code,name,email``."""
+    with _csv_read():
+        return _parse_contacts(text)
+
+
+def _parse_contacts(text: str) -> ParsedContacts:
     reader = _reader(text, CONTACT_COLUMNS)
     rows: list[ContactRow] = []
     skipped: list[Skipped] = []

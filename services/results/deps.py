@@ -9,6 +9,7 @@ from services.common.auth import Role, require
 from services.common.database import request_session
 from services.common.errors import Forbidden, Unauthorized, raises
 from services.common.http import ServiceClient, upstream
+from services.common.openapi import asks_token
 from services.results.screen import ScreenHub
 
 _live_auth = require(Role.CHAIR, Role.AUDITOR)
@@ -32,6 +33,7 @@ def _registration(request: Request) -> ServiceClient:
 
 
 @raises(Unauthorized, Forbidden)
+@asks_token(optional=True)
 async def _optional_live_auth(request: Request) -> Role | None:
     """The caller's role if it sent a token (checked as usual), else None.
 

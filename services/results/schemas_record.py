@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
+from services.common.bounds import Text
 from services.results.schemas import (
     BallotCounted,
     BallotElector,
@@ -180,4 +181,4 @@ class AcclaimRequest(BaseModel):
 
 
 class AnnulRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = Field(min_length=3, max_length=1000)

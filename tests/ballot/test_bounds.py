@@ -200,3 +200,34 @@ class TestPresent:
         vote_id = await new_vote(services, meeting_code, named=False, abstentions_cast=True)
         assert (await act(services, vote_id, "open")).status_code == 200
         assert (await act(services, vote_id, "close")).status_code == 200
+
+
+class TestStorableText:
+    """Found by the schemathesis suite on PostgreSQL: NUL in a text was a 503."""
+
+    @pytest.mark.parametrize("escaped", ["Motie\\u0000", "Motie \\ud800"])
+    async def test_text_no_database_can_store_is_refused(
+        self, services: Services, meeting_code: str, escaped: str
+    ) -> None:
+        body = f'{{"kind": "motie", "title": "{escaped}"}}'
+        response = await services.ballot.post(
+            f"/api/meetings/{meeting_code}/votes",
+            content=body.encode(),
+            headers={**services.auth("chair"), "Content-Type": "application/json"},
+        )
+        assert_problem(response, 422, "invalid")
+
+    @pytest.mark.parametrize(
+        "body",
+        [b"soort;titel\nmotie;M\x00\n", b"soort;titel\nmotie;" + b"x" * 200_000 + b"\n"],
+        ids=["nul", "huge-field"],
+    )
+    async def test_an_agenda_file_that_is_no_csv_is_refused(
+        self, services: Services, meeting_code: str, body: bytes
+    ) -> None:
+        response = await services.ballot.post(
+            f"/api/meetings/{meeting_code}/votes/import",
+            content=body,
+            headers={**services.auth("chair"), "Content-Type": "text/csv"},
+        )
+        assert_problem(response, 422, "bad_agenda")

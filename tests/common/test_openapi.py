@@ -120,3 +120,15 @@ def test_meeting_codes_have_one_pattern_everywhere(docs: dict[str, dict[str, Any
         if parameter["name"] == "meeting"
     }
     assert patterns == {"^[a-z0-9][a-z0-9-]{1,31}$"}
+
+
+def test_a_token_is_stated_as_bearer_security(docs: dict[str, dict[str, Any]]) -> None:
+    for document in docs.values():
+        assert document["components"]["securitySchemes"] == {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
+    ballot = docs["ballot"]["paths"]
+    assert ballot["/api/votes/{vote_id}/close"]["post"]["security"] == [{"bearer": []}]
+    assert "security" not in ballot["/api/votes/{vote_id}"]["get"]
+    outcome = docs["results"]["paths"]["/api/votes/{vote_id}/outcome"]["get"]
+    assert outcome["security"] == [{"bearer": []}, {}]

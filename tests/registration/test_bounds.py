@@ -183,8 +183,8 @@ class TestDigits:
 
 
 class TestStrictTypes:
-    @pytest.mark.parametrize("date", [0, 20231201, True])
-    async def test_a_meeting_date_is_a_date(
+    @pytest.mark.parametrize("date", [0, 20231201, True, "0001-01-01", "2100-01-01", "1999-12-31"])
+    async def test_a_meeting_date_is_a_date_of_this_system(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], date: Any
     ) -> None:
         response = await registration.post(
@@ -285,3 +285,60 @@ class TestAFigureRemovedAfterTheCards:
             headers=bearer(admin),
         )
         assert_problem(reissue, 409, "population_missing")
+
+
+class TestStorableText:
+    """Found by the schemathesis suite on PostgreSQL: NUL in a text was a 503."""
+
+    async def test_a_source_with_nul_is_refused(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await registration.put(
+            f"/api/meetings/{meeting}/members/GM0363/population",
+            json={"population": 14090, "source": "CBS\u0000"},
+            headers=bearer(token_values["admin"]),
+        )
+        assert_problem(response, 422, "invalid")
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"code,name,population\nGM0363,Amster\x00dam,918117\n",
+            b"code,name,population\nGM0363," + b"x" * 200_000 + b",918117\n",
+        ],
+        ids=["nul", "huge-field"],
+    )
+    async def test_a_csv_that_is_no_csv_is_refused(
+        self,
+        registration: httpx.AsyncClient,
+        token_values: dict[str, str],
+        meeting: str,
+        body: bytes,
+    ) -> None:
+        for path in ("members/import", "contacts/import"):
+            response = await registration.post(
+                f"/api/meetings/{meeting}/{path}",
+                content=body,
+                headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            )
+            assert_problem(response, 422, "bad_import")
+
+    async def test_a_cbs_document_of_odd_shapes_is_read_or_refused(
+        self,
+        registration: httpx.AsyncClient,
+        token_values: dict[str, str],
+        meeting: str,
+        cbs_documents: dict[str, Any],
+    ) -> None:
+        documents = copy.deepcopy(cbs_documents)
+        documents["observations"]["value"][:0] = [
+            {"RegioS": "GM0363", "Perioden": ["2022JJ00"], "Measure": "M000352", "Value": 1},
+            {"RegioS": "GM0363xx", "Perioden": "2022JJ00", "Measure": "M000352", "Value": 1},
+        ]
+        documents["regions"]["value"].append({"Identifier": "GM0363xx", "Title": "Nep\u0000"})
+        response = await registration.post(
+            f"/api/meetings/{meeting}/members/import",
+            json=documents,
+            headers=bearer(token_values["admin"]),
+        )
+        assert response.status_code in (200, 422), response.text
