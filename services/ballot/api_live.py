@@ -30,9 +30,10 @@ from services.ballot.schemas import (
     Progress,
     VoteRecord,
 )
-from services.common.bounds import MAX_ROW_ID, MeetingCode
+from services.common.bounds import MAX_ROW_ID, MeetingCode, MemberCode
 from services.common.errors import RequestInvalid, problem_responses
 from services.common.limits import PRESS_BATCH_LIMIT
+from services.common.metrics import followed
 
 router = APIRouter(prefix="/api")
 _EVENT_ID = re.compile(r"[0-9]{1,10}")
@@ -98,6 +99,15 @@ async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list
     return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
 
 
+@router.get("/meetings/{meeting}/members/{member}/presses", tags=["record"])
+async def member_presses(
+    meeting: MeetingCode, member: MemberCode, session: SessionDep, _: RecordAuth
+) -> list[PressRead]:
+    """Every press stored for one member in every vote of the meeting (the receipt check)."""
+    found = await repository.member_presses(session, meeting, member)
+    return [PressRead.model_validate(p) for p in found]
+
+
 @router.get(
     "/meetings/{meeting}/events",
     response_class=StreamingResponse,
@@ -127,13 +137,17 @@ async def meeting_events(
             error = {"loc": ["header", "last-event-id"], "msg": message}
             raise RequestInvalid(message, errors=[error])
         after = int(found.group())
-    body = events.stream(
-        sessions,
-        bus,
-        meeting=meeting,
-        after=after,
-        poll=settings.events_poll_seconds,
-        heartbeat=settings.events_heartbeat_seconds,
+    body = followed(
+        events.stream(
+            sessions,
+            bus,
+            meeting=meeting,
+            after=after,
+            poll=settings.events_poll_seconds,
+            heartbeat=settings.events_heartbeat_seconds,
+        ),
+        service="ballot",
+        stream="events",
     )
     return StreamingResponse(
         body,

@@ -1,5 +1,6 @@
 """What every service application has: settings on the state, the error
-handlers, ``/healthz``, and a database built and migrated in the lifespan."""
+handlers, ``/healthz``, ``/metrics``, and a database built and migrated in
+the lifespan."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from services.common.database import Database
@@ -21,8 +23,10 @@ from services.common.errors import (
     problem_responses,
 )
 from services.common.limits import BodySizeLimit
+from services.common.metrics import RequestMetrics, metrics_router, process_stopped
 from services.common.migrations import upgrade
 from services.common.openapi import install_problem_openapi
+from services.common.pages import mount_static
 from services.common.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -42,6 +46,7 @@ async def database_lifespan(
         yield database
     finally:
         await database.dispose()
+        process_stopped()
 
 
 def _health_router(service: str) -> APIRouter:
@@ -63,13 +68,16 @@ def _health_router(service: str) -> APIRouter:
 def create_service_app(
     *,
     service: str,
+    service_dir: Path,
     title: str,
     description: str,
     settings: ServiceSettings,
     lifespan: Lifespan,
     routers: Sequence[APIRouter],
 ) -> FastAPI:
-    app = FastAPI(
+    # /docs and /redoc with their scripts served by the service itself: a
+    # meeting hall is often offline, and the default pages load from a CDN.
+    app = FastAPIOffline(
         title=title,
         description=description,
         version="0.1.0",
@@ -78,8 +86,12 @@ def create_service_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(_health_router(service))
+    app.include_router(metrics_router())
+    # Inside the metrics, so a request refused for its size is counted too.
+    app.add_middleware(BodySizeLimit, service=app)
+    app.add_middleware(RequestMetrics, service=service)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, service=app)
+    mount_static(app, service=service, service_dir=service_dir)
     install_problem_openapi(app)
     return app

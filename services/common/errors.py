@@ -34,9 +34,11 @@ from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.common.pages import problem_html, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ TITLES = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -266,42 +269,67 @@ def _validation_detail(exc: RequestValidationError) -> str:
     return "Ongeldige invoer: " + "; ".join(parts)
 
 
+def problem_for(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The problem as the caller reads it: JSON for programs, Dutch HTML for the pages."""
+    if wants_html(request):
+        sent = dict(headers or {})
+        if status == 401:
+            sent.setdefault("WWW-Authenticate", "Bearer")
+        title = TITLES.get(status, "Error")
+        return problem_html(
+            request, status=status, title=title, detail=detail, headers=sent or None
+        )
+    return problem(status, code, detail, headers=headers, **extra)
+
+
+def error_for(request: Request, error: AlvError) -> Response:
+    return problem_for(request, error.status_code, error.code, error.detail, **error.extra)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AlvError)
-    async def _alv_error(_: Request, exc: AlvError) -> JSONResponse:
-        return error_response(exc)
+    async def _alv_error(request: Request, exc: AlvError) -> Response:
+        return error_for(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
         ]
-        return error_response(RequestInvalid(_validation_detail(exc), errors=errors))
+        return error_for(request, RequestInvalid(_validation_detail(exc), errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "Fout in het verzoek."
         if exc.status_code == 413:  # FastAPI's own body limit, behind ours (limits.py)
-            return error_response(RequestTooLarge("Het verzoek is te groot voor dit adres."))
+            return error_for(request, RequestTooLarge("Het verzoek is te groot voor dit adres."))
         if exc.status_code == 400:  # FastAPI could not decode the body
-            return error_response(
-                UnreadableBody("Het verzoek is niet te lezen: geen geldige tekst.")
-            )
+            unreadable = UnreadableBody("Het verzoek is niet te lezen: geen geldige tekst.")
+            return error_for(request, unreadable)
         if exc.status_code == 404:
             detail = "Deze pagina of dit adres bestaat niet."
         elif exc.status_code == 405:
             detail = "Deze methode is hier niet toegestaan."
         # Starlette names the allowed methods of a 405 in ``Allow`` (RFC 9110).
-        return problem(exc.status_code, "http_error", detail, headers=exc.headers)
+        return problem_for(request, exc.status_code, "http_error", detail, headers=exc.headers)
 
     @app.exception_handler(OperationalError)
-    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+    async def _database_down(request: Request, exc: OperationalError) -> Response:
         # A database that is unreachable or locked is a temporary condition:
         # the caller (a gateway, a desk) retries; nothing was stored.
         log.error("database.unavailable", exc_info=exc)
-        return error_response(DatabaseUnavailable("De database is tijdelijk niet bereikbaar."))
+        unavailable = DatabaseUnavailable("De database is tijdelijk niet bereikbaar.")
+        return error_for(request, unavailable)
 
     @app.exception_handler(DBAPIError)
-    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
         log.error("database.error", exc_info=exc)
-        return error_response(DatabaseError("De database gaf een fout; niets is opgeslagen."))
+        return error_for(request, DatabaseError("De database gaf een fout; niets is opgeslagen."))

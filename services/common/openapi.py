@@ -10,6 +10,8 @@ What follows from how it is built is added here, so it cannot be forgotten:
   422 schema, which our problem JSON does not follow, is replaced);
 * a route whose dependency asks for a token (``asks_token``) states so as
   ``security`` (bearer; optional where a token is only checked when sent);
+* a page (a path outside ``/api/``) answers its errors as an HTML page to a
+  browser (``pages.wants_html``), so ``text/html`` is listed beside problem JSON;
 * a route with a body can answer 413 ``request_too_large`` and 400
   ``bad_content_length``, and its operation states its limit in bytes as
   ``x-max-body-bytes`` (limits.py).
@@ -104,7 +106,9 @@ def _declared(route: RouteContext) -> list[type[AlvError]]:
     ]
 
 
-def _document_errors(operation: dict[str, Any], errors: list[type[AlvError]]) -> None:
+def _document_errors(
+    operation: dict[str, Any], errors: list[type[AlvError]], *, page: bool
+) -> None:
     responses = operation.setdefault("responses", {})
     validation = responses.get("422", {}).get("content", {}).get("application/json", {})
     if "HTTPValidationError" in str(validation.get("schema", "")):
@@ -112,6 +116,8 @@ def _document_errors(operation: dict[str, Any], errors: list[type[AlvError]]) ->
     for status, response in problem_responses(*errors).items():
         # Keep what a route declared besides problem JSON (a page shows some errors).
         content = {**responses.get(str(status), {}).get("content", {}), **response["content"]}
+        if page:  # a browser asking for HTML gets the error as a page (pages.wants_html)
+            content["text/html"] = {"schema": {"type": "string"}}
         responses[str(status)] = {**response, "content": content}
 
 
@@ -150,7 +156,8 @@ def install_problem_openapi(app: FastAPI) -> None:
                 if "requestBody" in operation:
                     operation[MAX_BODY_KEY] = limit_of(route)
                     errors += [RequestTooLarge, BadContentLength, UnreadableBody]
-                _document_errors(operation, errors)
+                page = not route.path_format.startswith("/api/")
+                _document_errors(operation, errors, page=page)
                 used += errors
         document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
         components = document["components"].setdefault("schemas", {})

@@ -37,9 +37,16 @@ def create_app(
 
     return create_service_app(
         service="registration",
+        service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: registratie",
         description="Leden en stemgewichten, stemkaarten, de stembalie.",
         settings=settings,
         lifespan=lifespan,
         routers=[api.router, api_cards.router, api_desk.router, pages.router],
     )
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its settings read from the environment, for uvicorn's
+    ``factory=True``: each worker process of ``alv serve --workers`` builds its own."""
+    return create_app(RegistrationSettings())

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from services.registration.render import CardFace, dutch_date
+from services.common.labels import dutch_date
+from services.registration.render import CardFace
 
 BODY = """Geachte {contact},
 

@@ -1,4 +1,4 @@
-"""The stembalie page: one HTML page plus its script and style, no CDN.
+"""The stembalie page: rendered in the common layout, with its script and style.
 
 The page itself holds no data and needs no token; it asks the desk officer for
 the desk token once and keeps it in ``sessionStorage`` (gone when the tab
@@ -10,36 +10,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 
 from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
+from services.common.pages import templates_for
 from services.registration import service
 from services.registration.deps import SessionDep
 from services.registration.errors import MeetingNotFound
 
-PACKAGE = Path(__file__).parent
-STATIC = {"desk.js": "text/javascript", "desk.css": "text/css"}
-_templates = Environment(
-    loader=FileSystemLoader(PACKAGE / "templates"), autoescape=select_autoescape(["html"])
-)
+templates = templates_for(Path(__file__).parent)
 
 router = APIRouter(tags=["pages"])
-
-
-@router.get("/desk/static/{name}", include_in_schema=False)
-async def desk_static(name: str) -> FileResponse:
-    if name not in STATIC:
-        raise HTTPException(status_code=404)
-    return FileResponse(PACKAGE / "static" / name, media_type=STATIC[name])
 
 
 @router.get(
     "/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(MeetingNotFound)
 )
-async def desk_page(meeting: MeetingCode, session: SessionDep) -> HTMLResponse:
+async def desk_page(meeting: MeetingCode, request: Request, session: SessionDep) -> HTMLResponse:
     found = await service.get_meeting(session, meeting)
-    html = _templates.get_template("desk.html").render(meeting=found)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    return templates.TemplateResponse(
+        request, "desk.html", {"meeting": found}, headers={"Cache-Control": "no-store"}
+    )

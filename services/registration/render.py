@@ -23,13 +23,10 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from services.common.labels import dutch_date
+
 DPI = 300
 MODULE_MM = 0.254  # 3 pixels at 300 dpi
-_WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-_MONTHS = [
-    *("januari", "februari", "maart", "april", "mei", "juni"),
-    *("juli", "augustus", "september", "oktober", "november", "december"),
-]
 
 INSTRUCTIONS = (
     "Neem deze stemkaart mee naar de algemene ledenvergadering: geprint of op uw telefoon. "
@@ -51,10 +48,6 @@ class CardFace:
     weight: int
     code: str
     version: int
-
-
-def dutch_date(day: datetime.date) -> str:
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 @functools.lru_cache(maxsize=8)

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.notify import listening
 from services.results.api import router
 from services.results.api_audit import router as audit_router
 from services.results.api_chair import router as chair_router
 from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
-from services.results.screen import ScreenHub, StreamTiming
+from services.results.screen import CHANNEL, ScreenHub, StreamTiming
+from services.results.throttle import MemoryThrottle
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -57,7 +58,7 @@ def create_app(
                 timeout=httpx.Timeout(5.0, connect=2.0, read=settings.stream_upstream_read_seconds),
                 transport=ballot_transport,
             )
-            app.state.screen_hub = ScreenHub(
+            hub = app.state.screen_hub = ScreenHub(
                 sessions=database.sessionmaker,
                 ballot=app.state.ballot,
                 events=events,
@@ -70,13 +71,17 @@ def create_app(
                 ),
             )
             try:
-                yield
+                async with listening(
+                    database.url, CHANNEL, on_notify=hub.poke, on_connect=hub.poke_all
+                ):
+                    yield
             finally:
-                await app.state.screen_hub.aclose()
+                await hub.aclose()
                 await events.aclose()
 
     app = create_service_app(
         service="results",
+        service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: uitslagen",
         description="Uitslagen van de stemmingen, vastgelegd in een keten, en het scherm van de"
         " voorzitter.",
@@ -84,7 +89,12 @@ def create_app(
         lifespan=lifespan,
         routers=[router, record_router, audit_router, chair_router, pages_router],
     )
-    app.mount(
-        "/static/results", StaticFiles(directory=SERVICE_DIR / "static"), name="results-static"
-    )
+    # Wrong stemkaart codes at the receipt check, per client (throttle.py).
+    app.state.receipt_throttle = MemoryThrottle()
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its settings read from the environment, for uvicorn's
+    ``factory=True``: each worker process of ``alv serve --workers`` builds its own."""
+    return create_app(ResultsSettings())

@@ -3,10 +3,13 @@
 AlvError
  ├── NotFound
  │    ├── VoteNotFound               404  ballot's, or an id that cannot exist
- │    └── MeetingNotFound            404  registration's, passed on by ballot (open)
+ │    ├── MeetingNotFound            404  registration's, passed on (by ballot when opening)
+ │    └── CardNotValid               404  registration's, passed on (receipt check)
+ ├── TooManyAttempts                 429  receipt check: wrong card codes, wait
  └── Conflict
       ├── ProefstemmingHasNoOutcome  409  a test vote never counts
       ├── VoteNotClosed              409  prepared, or open and asked without a token
+      ├── AlreadyPublished           409  the stemgedrag is public: its mode is final
       ├── WrongVoteState             409  ballot's, passed on (the chair's controls)
       ├── AnotherVoteOpen            409  ballot's, passed on
       └── EmptyElectorate            409  ballot's, passed on
@@ -14,15 +17,19 @@ AlvError
 A vote whose outcome cannot be computed is no error: its outcome says so
 (``not_computable``), so it never blocks the rest of its meeting.
 
-Ballot's refusals reach the caller as ballot answered them (the service client
-passes status and code on); the classes marked "ballot's" are declared here,
-on the consumer's side like ballot's schemas, so the OpenAPI document says
-which codes they are. Ballot unreachable is 503 (``upstream_unavailable``).
+Another service's refusals reach the caller as it answered them (the service
+client passes status and code on); the classes marked "ballot's" or
+"registration's" are declared here, on the consumer's side like ballot's
+schemas, so the OpenAPI document says which codes they are. A service that
+cannot be reached is 503 (``upstream_unavailable``).
 """
 
 from __future__ import annotations
 
-from services.common.errors import Conflict, NotFound
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from services.common.errors import AlvError, Conflict, NotFound
 
 
 class VoteNotFound(NotFound):
@@ -32,9 +39,15 @@ class VoteNotFound(NotFound):
 
 
 class MeetingNotFound(NotFound):
-    """Registration does not know the meeting (passed on by ballot)."""
+    """Registration does not know the meeting (passed on)."""
 
     code = "meeting_not_found"
+
+
+class CardNotValid(NotFound):
+    """No valid, current stemkaart with this code (registration's answer)."""
+
+    code = "card_not_valid"
 
 
 class ProefstemmingHasNoOutcome(Conflict):
@@ -43,6 +56,10 @@ class ProefstemmingHasNoOutcome(Conflict):
 
 class VoteNotClosed(Conflict):
     code = "vote_not_closed"
+
+
+class AlreadyPublished(Conflict):
+    code = "already_published"
 
 
 class WrongVoteState(Conflict):
@@ -61,3 +78,13 @@ class EmptyElectorate(Conflict):
     """Nobody is present: the vote cannot open (ballot's answer)."""
 
     code = "empty_electorate"
+
+
+class TooManyAttempts(AlvError):
+    """Too many wrong card codes from this client; ``retry_after`` seconds."""
+
+    status_code = 429
+    code = "too_many_attempts"
+    extra_properties: ClassVar[Mapping[str, dict[str, Any]]] = {
+        "retry_after": {"type": "integer", "description": "seconden wachten"}
+    }

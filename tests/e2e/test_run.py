@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -66,3 +67,10 @@ def test_alv_run_brings_up_services_and_a_connected_receiver(tmp_path: Path) -> 
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert process.returncode == 0
+    # The services' and the gateway's log lines keep their fields.
+    gateway_log = (tmp_path / "logs" / "gateway.log").read_text()
+    # ``connected`` names the receiver only if its HELLO came first (a race); ``hello`` always.
+    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=", gateway_log), gateway_log
+    assert re.search(
+        r"INFO gateway\.receiver\.hello rx=R01 firmware=2\.1 channel=[0-9]+", gateway_log
+    )

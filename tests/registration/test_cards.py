@@ -10,7 +10,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from services.registration.render import CardFace, dutch_date, render_pdf, render_png
+from services.common.labels import dutch_date
+from services.registration.render import CardFace, render_pdf, render_png
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.builders import make_meeting

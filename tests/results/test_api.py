@@ -17,7 +17,16 @@ from services.results.compute import chain_hash, inputs_hash, sha256_hex
 from services.results.config import ResultsSettings
 from services.results.models import StoredOutcome
 from services.results.schemas import BallotRecord
-from tests.results.conftest import Services, act, cast, new_vote, results_settings, run_vote, seat
+from tests.results.conftest import (
+    Services,
+    act,
+    cast,
+    new_vote,
+    publish,
+    results_settings,
+    run_vote,
+    seat,
+)
 from tests.support.apps import serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -44,6 +53,7 @@ class TestHandComputedExample:
     async def test_adopted_with_98_68_percent(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code)
         vote_id = await run_vote(services, meeting_code)
+        await publish(services, meeting_code)  # the member codes are public from now on
         response = await outcome(services, vote_id)
         assert response.status_code == 200, response.text
         body = response.json()

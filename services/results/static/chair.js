@@ -8,14 +8,8 @@
   const FALLBACK_POLL_MS = 2000; // while it is not
   const REOPEN_MS = [1000, 2000, 5000, 10000]; // after the browser gave the stream up
   const TIMEOUT_MS = 3000;
-  const KINDS = {
-    proefstemming: "Proefstemming",
-    voorstel: "Voorstel",
-    motie: "Motie",
-    amendement: "Amendement",
-    ordevoorstel: "Ordevoorstel",
-    verkiezing: "Verkiezing",
-  };
+  // The Dutch words are defined once, in Python (services/common/labels.py).
+  const KINDS = JSON.parse(document.getElementById("labels").textContent).vote_kinds;
   const SECTIONS = ["loading", "idle", "progress", "result", "annulled"];
 
   const meeting = document.body.dataset.meeting;
@@ -44,6 +38,17 @@
 
   function show(section) {
     for (const id of SECTIONS) $(id).hidden = id !== section;
+  }
+
+  // The head of the chain after this result: short enough to read out and to
+  // type into `alv verify --expect-head`, and the full hash for the commissie.
+  function renderChain(outcome) {
+    const link = outcome && outcome.record;
+    $("chain").hidden = !link;
+    if (!link) return;
+    $("chain-short").textContent = link.hash.slice(0, 16).match(/.{4}/g).join(" ");
+    $("chain-sequence").textContent = String(link.sequence);
+    $("chain-full").textContent = link.hash;
   }
 
   function heading(vote) {
@@ -158,6 +163,7 @@
     openedAt = null;
     document.body.dataset.state = current.state;
     heading(current.vote);
+    renderChain(current.state === "closed" || current.state === "annulled" ? current.outcome : null);
     if (current.state === "open" || current.state === "test") {
       shownResult = null;
       renderProgress(current);

@@ -7,11 +7,10 @@
 (function () {
   const POLL_MS = 1000;
   const TOKEN_KEY = "alv.chairToken";
-  const KINDS = {
-    proefstemming: "Proefstemming", voorstel: "Voorstel", motie: "Motie",
-    amendement: "Amendement", ordevoorstel: "Ordevoorstel", verkiezing: "Verkiezing",
-  };
-  const STATUS = { prepared: "voorbereid", open: "open", closed: "gesloten", annulled: "nietig verklaard" };
+  // The Dutch words are defined once, in Python (services/common/labels.py).
+  const LABELS = JSON.parse(document.getElementById("labels").textContent);
+  const KINDS = LABELS.vote_kinds;
+  const STATUS = LABELS.vote_statuses;
 
   const meeting = document.body.dataset.meeting;
   const m = encodeURIComponent(meeting);

@@ -1,0 +1,89 @@
+"""Dutch words for the values the services exchange: defined once, here.
+
+The APIs speak in stable English values (``voorstel`` is already Dutch, but
+``prepared``, ``OK`` and ``abstain`` are not); every page, every export that
+people read and the live screen's script take their words from these tables,
+so a label is changed in one place. Keys are the API values as strings, so
+this module needs nothing from the services that own the enums; a test holds
+each enum and its table together.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Final
+
+VOTE_KINDS: Final = {
+    "proefstemming": "Proefstemming",
+    "voorstel": "Voorstel",
+    "motie": "Motie",
+    "amendement": "Amendement",
+    "ordevoorstel": "Ordevoorstel",
+    "verkiezing": "Verkiezing",
+}
+
+VOTE_STATUSES: Final = {
+    "prepared": "voorbereid",
+    "open": "open",
+    "closed": "gesloten",
+    "annulled": "nietig verklaard",
+}
+
+OPTION_ROLES: Final = {
+    "for": "voor",
+    "against": "tegen",
+    "abstain": "onthouding",
+    "choice": "keuze",
+}
+
+# What a handset's press got (PROTOCOL.md), as the auditors read it.
+PRESS_STATUSES: Final = {
+    "OK": "geteld",
+    "NOPOLL": "geen stemming open",
+    "LATE": "te laat",
+    "BADKEY": "ongeldige toets",
+    "DENY": "geweigerd",
+}
+
+DECIDED_BY: Final = {
+    "vote": "bij stemming",
+    "acclamation": "bij acclamatie",
+}
+
+
+def label(table: dict[str, str], value: object) -> str:
+    """The Dutch word for ``value``, or the value itself when the table lacks it."""
+    text = str(getattr(value, "value", value))
+    return table.get(text, text)
+
+
+# Handed to every template as ``labels`` and to the live screen's script as JSON.
+ALL: Final = {
+    "vote_kinds": VOTE_KINDS,
+    "vote_statuses": VOTE_STATUSES,
+    "option_roles": OPTION_ROLES,
+    "press_statuses": PRESS_STATUSES,
+    "decided_by": DECIDED_BY,
+}
+
+
+_WEEKDAYS: Final = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+_MONTHS: Final = (
+    *("januari", "februari", "maart", "april", "mei", "juni"),
+    *("juli", "augustus", "september", "oktober", "november", "december"),
+)
+
+
+def dutch_date(day: datetime.date) -> str:
+    """``vrijdag 1 december 2023``."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def dutch_number(value: int) -> str:
+    """Whole numbers with a point between thousands, as Dutch minutes write them: 13.074."""
+    return f"{value:,}".replace(",", ".")
+
+
+def capitalised(text: str | None) -> str:
+    """The first letter upper case: a sentence of the minutes at the start of a line."""
+    return text[:1].upper() + text[1:] if text else ""

@@ -1,0 +1,111 @@
+"""One templating setup for the pages of every service.
+
+    templates = templates_for(SERVICE_DIR)   # the service's templates, then the common ones
+    return templates.TemplateResponse(request, "desk.html", {"meeting": meeting})
+
+Every page extends ``base.html`` (``services/common/templates``): Dutch,
+``lang="nl"``, one shared style sheet, and htmx served by the service itself
+from ``/static/common`` (no CDN and no build step: a meeting hall is often
+offline). Dutch words come from ``labels.py``, handed to every template as
+``labels``.
+
+Errors are shown in one place. A refused htmx request gets its problem as a
+fragment swapped into the layout's ``#problem`` area (``HX-Retarget``; the
+layout's htmx configuration swaps 4xx and 5xx answers); a page the browser
+navigates to gets an error page in the layout; programs keep problem JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from services.common import labels
+
+COMMON_DIR = Path(__file__).parent
+STATIC_URL = "/static/common"
+
+# htmx leaves 4xx/5xx answers unswapped by default; ours carry a fragment for
+# ``#problem`` (HX-Retarget), so they are swapped too, flagged as errors.
+HTMX_CONFIG = {
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "[45]..", "swap": True, "error": True},
+    ],
+    "includeIndicatorStyles": False,
+    "allowEval": False,
+}
+
+
+@functools.cache
+def templates_for(service_dir: Path | None = None) -> Jinja2Templates:
+    """The templates of a service (searched first) and the common ones, set up once."""
+    folders = [COMMON_DIR / "templates"]
+    if service_dir is not None:
+        folders.insert(0, service_dir / "templates")
+    environment = Environment(
+        loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+        autoescape=select_autoescape(["html", "svg"]),
+    )
+    environment.filters.update(
+        capitalised=labels.capitalised,
+        number=labels.dutch_number,
+        dutch_date=labels.dutch_date,
+        label=labels.label,
+    )
+    environment.globals.update(
+        labels=labels.ALL,
+        static_common=STATIC_URL,
+        htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
+    )
+    return Jinja2Templates(env=environment)
+
+
+def mount_static(app: FastAPI, *, service: str, service_dir: Path) -> None:
+    """``/static/common`` on every service, and ``/static/<service>`` for its own files."""
+    app.mount(STATIC_URL, StaticFiles(directory=COMMON_DIR / "static"), name="common-static")
+    own = service_dir / "static"
+    if own.is_dir():
+        app.mount(f"/static/{service}", StaticFiles(directory=own), name=f"{service}-static")
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def wants_html(request: Request) -> bool:
+    """Whether an error should be shown as a page (or fragment) rather than problem JSON."""
+    if is_htmx(request):
+        return True
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def problem_html(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A problem as the pages show it: a fragment for ``#problem``, or an error page."""
+    context: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+    templates = templates_for()
+    if is_htmx(request):
+        fragment = templates.get_template("_problem.html").render(context)
+        extra = {"HX-Retarget": "#problem", "HX-Reswap": "innerHTML"}
+        return HTMLResponse(fragment, status_code=status, headers={**(headers or {}), **extra})
+    return templates.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers
+    )
