@@ -146,7 +146,9 @@ def install_problem_openapi(app: FastAPI) -> None:
         for route in api_routes(app):
             if not route.include_in_schema:
                 continue
-            path = document["paths"][route.path_format]
+            path_format = str(route.path_format)
+            path = document["paths"][path_format]
+            page = not path_format.startswith("/api/")
             for method in route.methods or ():
                 operation = path[method.lower()]
                 errors = [*_declared(route), *derived_errors(route)]
@@ -156,7 +158,6 @@ def install_problem_openapi(app: FastAPI) -> None:
                 if "requestBody" in operation:
                     operation[MAX_BODY_KEY] = limit_of(route)
                     errors += [RequestTooLarge, BadContentLength, UnreadableBody]
-                page = not route.path_format.startswith("/api/")
                 _document_errors(operation, errors, page=page)
                 used += errors
         document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
