@@ -97,8 +97,7 @@ def _check_shares(outcome: dict[str, Any], base: int, problems: list[str]) -> No
         problems.extend(check_percentage(tally["percentage"], share, role_rule, tally["label"]))
 
 
-def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
-    decision = outcome["decision"]
+def _check_base(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
     _differs(problems, "uitgebracht (basis)", outcome["base"]["weight"], got.base)
     _differs(
         problems,
@@ -106,6 +105,11 @@ def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str
         outcome["base"]["keys"],
         sorted(k for k, inside in got.in_base.items() if inside),
     )
+
+
+def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
+    decision = outcome["decision"]
+    _check_base(outcome, got, problems)
     _differs(problems, "aangenomen", decision["adopted"], got.adopted)
     _differs(problems, "gekozen", decision["winner"], got.winner)
     _differs(problems, "volgende ronde", decision["runoff"], got.runoff)
@@ -117,13 +121,7 @@ def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str
 
 def _check_undecided(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
     """An outcome stored as "uitslag niet te berekenen": counts, but no decision."""
-    _differs(problems, "uitgebracht (basis)", outcome["base"]["weight"], got.base)
-    _differs(
-        problems,
-        "opties in de basis",
-        outcome["base"]["keys"],
-        sorted(k for k, inside in got.in_base.items() if inside),
-    )
+    _check_base(outcome, got, problems)
     _differs(problems, "besluit", outcome["decision"], None)
     for tally in outcome["tallies"]:
         _differs(problems, f"{tally['label']}: percentage", tally["percentage"], None)

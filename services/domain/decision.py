@@ -399,7 +399,7 @@ def decide(
 # --- explanation for the commissie van stemopneming --------------------------------
 
 
-def _number(value: Fraction) -> str:
+def exact_number(value: Fraction) -> str:
     """An exact number in words an auditor can check: 75, 75 1/2, 66 2/3."""
     whole, rest = divmod(value.numerator, value.denominator)
     if rest == 0:
@@ -417,7 +417,7 @@ def _count(members: int, weight: int) -> str:
     return f"{members} {'lid' if members == 1 else 'leden'}, {_votes(weight)}"
 
 
-def _base_words(outcome: Outcome) -> str:
+def base_words(outcome: Outcome) -> str:
     if outcome.kind is VoteKind.FOR_AGAINST:
         return outcome.base.value
     if outcome.base is Base.CAST_FOR_AGAINST:
@@ -439,13 +439,13 @@ def explain(outcome: Outcome) -> list[str]:
     ]
     for t in outcome.tallies:
         lines.append(f"{t.label}: {_count(t.members, t.weight)}")
-    lines.append(f"Uitgebracht (basis: {_base_words(outcome)}): {_votes(outcome.base_weight)}")
+    lines.append(f"Uitgebracht (basis: {base_words(outcome)}): {_votes(outcome.base_weight)}")
     if outcome.base_weight == 0:
         verdict = "niet aangenomen" if outcome.kind is VoteKind.FOR_AGAINST else "niemand gekozen"
         lines.append(f"Geen uitgebrachte stemmen: {verdict}; aandelen niet gedefinieerd")
         return lines
     fraction = f"{rule.numerator}/{rule.denominator}"
-    required = _number(outcome.required)
+    required = exact_number(outcome.required)
     lines.append(f"Vereist: {op} {fraction} van {outcome.base_weight} = {op} {required}")
     if outcome.kind is VoteKind.FOR_AGAINST:
         t_for = outcome.tally_for_role(OptionRole.FOR)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from fractions import Fraction
 from typing import Any, cast, get_args
 
 from services.domain import decision
@@ -33,9 +32,10 @@ from services.domain.decision import (
     MajorityRule,
     Outcome,
     UnfitOptions,
-    VoteKind,
+    base_words,
     check_options,
     decide,
+    exact_number,
     explain,
     rule_words,
 )
@@ -117,21 +117,6 @@ def chain_hash(*, vote_id: int, inputs: str, outcome: str, previous: str | None)
         "vote_id": vote_id,
     }
     return sha256_hex(canonical_json(link))
-
-
-def _exact(value: Fraction) -> str:
-    whole, rest = divmod(value.numerator, value.denominator)
-    if rest == 0:
-        return str(whole)
-    return f"{whole} {rest}/{value.denominator}" if whole else f"{rest}/{value.denominator}"
-
-
-def _base_description(outcome: Outcome) -> str:
-    if outcome.kind is VoteKind.FOR_AGAINST:
-        return outcome.base.value
-    if outcome.base is Base.CAST_FOR_AGAINST:
-        return "alle keuzes"
-    return "alle keuzes + onthouding"
 
 
 def _percentage(tally: decision.Tally, rule: MajorityRule) -> str | None:
@@ -357,13 +342,13 @@ def _computed(record: BallotRecord) -> ComputedOutcome:
             for t in outcome.tallies
         ],
         base=BaseRead(
-            description=_base_description(outcome),
+            description=base_words(outcome),
             weight=outcome.base_weight,
             keys=list(outcome.base_keys),
         ),
         required=RequiredRead(
             description=rule.describe(),
-            weight=f"{op} {_exact(outcome.required)}" if outcome.base_weight else "",
+            weight=f"{op} {exact_number(outcome.required)}" if outcome.base_weight else "",
         ),
         decision=DecisionRead(
             adopted=outcome.adopted,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from services.common.errors import install_error_handlers
 from services.common.http import url_path
 from services.common.limits import BodySizeLimit
+from tests.support.apps import raw_request
 
 pytestmark = pytest.mark.anyio
 
@@ -36,28 +37,8 @@ def small_app() -> FastAPI:
 
 
 async def call(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]], receive: Any) -> Any:
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"test"), (b"content-type", b"application/json"), *headers],
-        "server": ("test", 80),
-        "client": ("test", 1),
-    }
-    await app(scope, receive, send)
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    json_body = [(b"content-type", b"application/json"), *headers]
+    start, body = await raw_request(app, "POST", path, json_body, receive)
     return start, json.loads(body)
 
 
