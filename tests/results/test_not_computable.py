@@ -17,6 +17,7 @@ import pytest
 
 from tests.results.conftest import Services, act, run_vote, seat
 from tests.support.legacy import store_majority
+from tests.support.pdf import texts
 from verify.check import check_export
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -120,6 +121,10 @@ class TestIsolated:
         assert "Uitslag niet te berekenen: " in page
         assert "De motie is aangenomen met" in page
         await get_ok(services, f"/record/{meeting_code}/report")
+        pdf = await services.results.get(f"/record/{meeting_code}/report.pdf")
+        assert pdf.status_code == 200, pdf.text
+        text = " ".join(" ".join(texts(pdf.content)).split())
+        assert "Uitslag niet te berekenen: 'ten minste de helft' is geen meerderheid" in text
         stemgedrag = await get_ok(services, f"/api/meetings/{meeting_code}/stemgedrag")
         stuck = next(v for v in stemgedrag["votes"] if v["vote"]["id"] == votes["stuck"])
         assert stuck["sentence"] is None
