@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,7 +26,7 @@ from services.ballot.frozen import FrozenVote
 from services.ballot.models import utcnow
 from services.ballot.schemas import BindingChangeIn, BindingChanges
 from services.common.errors import UpstreamFailed, UpstreamUnavailable
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ async def fetch(
         params = [("after", str(after)), ("limit", str(PAGE))]
         params += [("handset", handset) for handset in wanted]
         body = await registration.get_json(
-            f"/api/meetings/{quote(meeting, safe='')}/binding-changes", params=params
+            url_path("/api/meetings/{}/binding-changes", meeting), params=params
         )
         page = BindingChanges.model_validate(body).changes
         found += page

@@ -33,6 +33,7 @@ from services.ballot.models import (
     Press,
     Vote,
 )
+from services.common.bounds import is_row_id
 from services.common.database import lock_or_create
 
 MEETINGS = typed(Table, BallotMeeting.__table__)
@@ -63,6 +64,8 @@ async def meeting(session: AsyncSession, code: str) -> BallotMeeting | None:
 
 
 async def vote(session: AsyncSession, vote_id: int) -> Vote | None:
+    if not is_row_id(vote_id):  # e.g. 2^63: SQLite cannot even compare it
+        return None
     return await session.get(Vote, vote_id)
 
 

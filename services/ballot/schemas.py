@@ -16,11 +16,18 @@ from pydantic import (
     StrictInt,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from services.ballot.rules import PressStatus, Reason
+from services.common.bounds import HANDSET, Text
+from services.domain.decision import (
+    ROLE_NAMES,
+    UnfitOptions,
+    UnknownMajority,
+    check_options,
+    offered_rule,
+)
 
-# ASCII digits only: `\d` would let any Unicode digit through (PROTOCOL.md 1.1).
-HANDSET = r"^[0-9]{6}$"
 RECEIVER = r"^[A-Z0-9]{1,8}$"
 MEMBER = r"^[A-Z0-9]{1,6}$"
 
@@ -60,8 +67,8 @@ class VoteStatus(enum.StrEnum):
 
 
 class Option(BaseModel):
-    key: int = Field(ge=0, le=9)
-    label: str = Field(min_length=1, max_length=200)
+    key: StrictInt = Field(ge=0, le=9)
+    label: Text = Field(min_length=1, max_length=200)
     role: OptionRole
 
 
@@ -74,32 +81,46 @@ FOR_AGAINST_ABSTAIN = [
 ANY_KEY = [Option(key=k, label=f"toets {k}", role=OptionRole.CHOICE) for k in range(10)]
 
 
-class Majority(BaseModel):
-    """More than (or, inclusive, at least) numerator/denominator of the votes cast."""
+class MajorityRead(BaseModel):
+    """More than (or, inclusive, at least) numerator/denominator of the votes cast.
 
-    numerator: int = Field(default=1, ge=1)
-    denominator: int = Field(default=2, ge=1)
-    inclusive: bool = False
+    As stored: a vote stored before ballot checked the rule is read as it is.
+    """
+
+    numerator: int
+    denominator: int
+    inclusive: bool
+
+
+class Majority(MajorityRead):
+    """One of the rules the decision module offers (``MAJORITY_RULES``), so
+    every vote ballot accepts is one results can decide."""
+
+    numerator: StrictInt = Field(default=1, ge=1, le=100)
+    denominator: StrictInt = Field(default=2, ge=1, le=100)
+    inclusive: StrictBool = False
 
     @model_validator(mode="after")
-    def _proper_fraction(self) -> Self:
-        if self.numerator >= self.denominator:
-            raise ValueError("de vereiste meerderheid moet kleiner zijn dan 1")
+    def _offered(self) -> Self:
+        try:
+            offered_rule(self.numerator, self.denominator, inclusive=self.inclusive)
+        except UnknownMajority as exc:
+            raise PydanticCustomError("majority", str(exc)) from exc
         return self
 
 
 class VoteCreate(BaseModel):
     kind: VoteKind
-    title: str = Field(min_length=1, max_length=300)
-    agenda_item: str | None = Field(default=None, max_length=100)
+    title: Text = Field(min_length=1, max_length=300)
+    agenda_item: Text | None = Field(default=None, max_length=100)
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, max_length=10)
     majority: Majority = Field(default_factory=Majority)
-    abstentions_cast: bool = False
-    named: bool = True
-    amends_vote_id: int | None = None
-    part_of_vote_id: int | None = None
-    follows_vote_id: int | None = None
+    abstentions_cast: StrictBool = False
+    named: StrictBool = True
+    amends_vote_id: StrictInt | None = None
+    part_of_vote_id: StrictInt | None = None
+    follows_vote_id: StrictInt | None = None
 
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Self:
@@ -112,6 +133,10 @@ class VoteCreate(BaseModel):
         keys = [option.key for option in self.options]
         if len(set(keys)) != len(keys) or not keys:
             raise ValueError("elke optie heeft een eigen toets nodig")
+        try:
+            check_options(self.kind.value, [ROLE_NAMES[o.role.value] for o in self.options])
+        except UnfitOptions as exc:
+            raise PydanticCustomError("options", str(exc)) from exc
         return self
 
 
@@ -125,7 +150,7 @@ class VoteRead(BaseModel):
     title: str
     agenda_item: str | None
     options: list[Option]
-    majority: Majority
+    majority: MajorityRead
     abstentions_cast: bool
     named: bool
     status: VoteStatus
@@ -145,15 +170,17 @@ class VoteRead(BaseModel):
 class VoteAgain(BaseModel):
     """Hold a vote again as a new prepared vote; omitted fields are copied."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Text | None = Field(default=None, min_length=1, max_length=300)
     # E.g. a second round between the best two candidates.
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, max_length=10)
+    # E.g. a vote stored under a rule no longer offered.
+    majority: Majority | None = None
 
 
 class VoteOrder(BaseModel):
     """The prepared votes of a meeting in their new order (all of them, once each)."""
 
-    vote_ids: list[int]
+    vote_ids: list[StrictInt] = Field(max_length=1000)
 
 
 class SkippedRow(BaseModel):
@@ -173,11 +200,11 @@ class AgendaReport(BaseModel):
 class Acclamation(BaseModel):
     """The chair's record that an item was decided without a vote."""
 
-    adopted: bool = True
+    adopted: StrictBool = True
 
 
 class Annulment(BaseModel):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = Field(min_length=3, max_length=1000)
 
 
 class PressIn(BaseModel):

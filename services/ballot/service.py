@@ -13,8 +13,6 @@ the same transaction (events.py). Presses live in presses.py, the read side
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +31,7 @@ from services.ballot.frozen import FrozenVotes, frozen_vote
 from services.ballot.models import BallotMeeting, Vote, utcnow
 from services.ballot.schemas import (
     AgendaReport,
-    Majority,
+    MajorityRead,
     MeetingState,
     Option,
     OptionRole,
@@ -44,8 +42,8 @@ from services.ballot.schemas import (
     VoteRead,
     VoteStatus,
 )
-from services.common.errors import Invalid
-from services.common.http import ServiceClient
+from services.common.errors import RequestInvalid
+from services.common.http import ServiceClient, url_path
 
 
 def vote_read(vote: Vote) -> VoteRead:
@@ -57,7 +55,7 @@ def vote_read(vote: Vote) -> VoteRead:
         title=vote.title,
         agenda_item=vote.agenda_item,
         options=[Option.model_validate(option) for option in vote.options],
-        majority=Majority(
+        majority=MajorityRead(
             numerator=vote.majority_numerator,
             denominator=vote.majority_denominator,
             inclusive=vote.majority_inclusive,
@@ -141,9 +139,7 @@ async def open_vote(
         raise WrongVoteState(f"Stemming {vote_id} is al geopend geweest ({vote.status}).")
     # Fetched before taking the lock: another service's latency must not hold
     # up every press batch of the meeting.
-    electorate = await registration.get_json(
-        f"/api/meetings/{quote(vote.meeting, safe='')}/electorate"
-    )
+    electorate = await registration.get_json(url_path("/api/meetings/{}/electorate", vote.meeting))
     members = electorate["members"]
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
@@ -268,7 +264,7 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             title=data.title or source.title,
             agenda_item=source.agenda_item,
             options=data.options or source.options,
-            majority=source.majority,
+            majority=data.majority or source.majority.model_dump(),
             abstentions_cast=source.abstentions_cast,
             named=source.named,
             amends_vote_id=source.amends_vote_id,
@@ -276,7 +272,11 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             follows_vote_id=vote.id,
         )
     except ValidationError as exc:
-        raise Invalid(f"Deze opties passen niet bij de stemming: {exc.errors()[0]['msg']}") from exc
+        # The copy is what the request asked for: refused like an invalid request.
+        raise RequestInvalid(
+            f"Zo kan stemming {vote_id} niet opnieuw worden gehouden: {exc.errors()[0]['msg']}",
+            errors=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
+        ) from exc
     return await add_vote(session, locked, copy)
 
 

@@ -5,13 +5,22 @@ The card routes are in ``api_cards.py``, the desk's in ``api_desk.py``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import ValidationError
 
+from services.common.bounds import MeetingCode, MemberCode, Text, upload_text
 from services.common.errors import problem_responses
+from services.common.limits import CSV_UPLOAD_LIMIT, MEMBER_IMPORT_LIMIT
 from services.registration import repository, service
 from services.registration.deps import AdminAuth, AuditorAuth, SessionDep
-from services.registration.errors import BadImport
+from services.registration.errors import (
+    BadImport,
+    MeetingExists,
+    MeetingNotFound,
+    MemberNotFound,
+)
 from services.registration.schemas import (
     AuditRead,
     CbsImport,
@@ -27,12 +36,14 @@ router = APIRouter(prefix="/api")
 CSV_BODY = {
     "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
 }
+# Where a file came from, for the audit log: "upload", a file name, a URL.
+Source = Annotated[Text, Query(min_length=1, max_length=300)]
 
 
 @router.post(
     "/meetings",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
+    responses=problem_responses(MeetingExists),
     tags=["meetings"],
 )
 async def create_meeting(data: MeetingCreate, session: SessionDep, role: AdminAuth) -> MeetingRead:
@@ -40,19 +51,23 @@ async def create_meeting(data: MeetingCreate, session: SessionDep, role: AdminAu
     return MeetingRead.model_validate(meeting)
 
 
-@router.get("/meetings/{meeting}", responses=problem_responses(404), tags=["meetings"])
-async def read_meeting(meeting: str, session: SessionDep) -> MeetingRead:
+@router.get("/meetings/{meeting}", responses=problem_responses(MeetingNotFound), tags=["meetings"])
+async def read_meeting(meeting: MeetingCode, session: SessionDep) -> MeetingRead:
     return MeetingRead.model_validate(await service.get_meeting(session, meeting))
 
 
 def _text(body: bytes) -> str:
-    return body.decode("utf-8-sig", errors="replace")
+    try:
+        return upload_text(body)
+    except ValueError as exc:
+        raise BadImport(f"Het bestand is niet te lezen: {exc}.") from exc
 
 
 @router.post(
     "/meetings/{meeting}/members/import",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(MeetingNotFound, BadImport),
     tags=["members"],
+    max_body_size=MEMBER_IMPORT_LIMIT,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -60,11 +75,15 @@ def _text(body: bytes) -> str:
                 "application/json": {"schema": CbsImport.model_json_schema()},
             },
             "required": True,
-        }
+        },
     },
 )
 async def import_members(
-    meeting: str, request: Request, session: SessionDep, role: AdminAuth, source: str = "upload"
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    role: AdminAuth,
+    source: Source = "upload",
 ) -> ImportReport:
     """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``)."""
     found = await service.get_meeting(session, meeting)
@@ -90,19 +109,25 @@ async def import_members(
     )
 
 
-@router.get("/meetings/{meeting}/members", responses=problem_responses(404), tags=["members"])
-async def list_members(meeting: str, session: SessionDep) -> list[MemberRead]:
+@router.get(
+    "/meetings/{meeting}/members", responses=problem_responses(MeetingNotFound), tags=["members"]
+)
+async def list_members(meeting: MeetingCode, session: SessionDep) -> list[MemberRead]:
     found = await service.get_meeting(session, meeting)
     return [MemberRead.model_validate(m) for m in await repository.members(session, found)]
 
 
 @router.put(
     "/meetings/{meeting}/members/{member}/population",
-    responses=problem_responses(404),
+    responses=problem_responses(MeetingNotFound, MemberNotFound),
     tags=["members"],
 )
 async def supply_population(
-    meeting: str, member: str, data: PopulationSupply, session: SessionDep, role: AdminAuth
+    meeting: MeetingCode,
+    member: MemberCode,
+    data: PopulationSupply,
+    session: SessionDep,
+    role: AdminAuth,
 ) -> MemberRead:
     """Staff supply a figure the import lacked; the weight is recomputed."""
     found = await service.get_meeting(session, meeting)
@@ -114,16 +139,17 @@ async def supply_population(
 
 @router.post(
     "/meetings/{meeting}/contacts/import",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(MeetingNotFound, BadImport),
     tags=["members"],
+    max_body_size=CSV_UPLOAD_LIMIT,
     openapi_extra=CSV_BODY,
 )
 async def import_contacts(
-    meeting: str,
+    meeting: MeetingCode,
     session: SessionDep,
     role: AdminAuth,
     body: bytes = Body(media_type="text/csv"),
-    source: str = "upload",
+    source: Source = "upload",
 ) -> ContactImportReport:
     """Per municipality the gemeentesecretaris: ``code,name,email``."""
     found = await service.get_meeting(session, meeting)
@@ -132,7 +158,9 @@ async def import_contacts(
     )
 
 
-@router.get("/meetings/{meeting}/audit", responses=problem_responses(404), tags=["audit"])
-async def audit_log(meeting: str, session: SessionDep, _: AuditorAuth) -> list[AuditRead]:
+@router.get(
+    "/meetings/{meeting}/audit", responses=problem_responses(MeetingNotFound), tags=["audit"]
+)
+async def audit_log(meeting: MeetingCode, session: SessionDep, _: AuditorAuth) -> list[AuditRead]:
     found = await service.get_meeting(session, meeting)
     return [AuditRead.model_validate(e) for e in await repository.audit_entries(session, found)]

@@ -19,13 +19,12 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from urllib.parse import quote
 
 import httpx
 
 from services.common.database import Database
 from services.common.errors import AlvError
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.registration import repository
 from services.registration.models import utcnow
 
@@ -73,7 +72,7 @@ class BindingOutbox:
                 try:
                     await self.ballot.request_json(
                         "POST",
-                        f"/api/meetings/{quote(meeting, safe='')}/bindings",
+                        url_path("/api/meetings/{}/bindings", meeting),
                         json={"changes": changes},
                         timeout=DELIVERY_TIMEOUT,
                     )

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-MEETING_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
+from services.common.bounds import MEETING_CODE, MEMBER_CODE, IsoDate, Text
+from services.registration.weights import MAX_POPULATION
+
+MemberCodeField = Annotated[str, Field(pattern=MEMBER_CODE, examples=["GM0363"])]
 
 
 class MeetingCreate(BaseModel):
     code: str = Field(pattern=MEETING_CODE, examples=["alv-2023-12"])
-    name: str = Field(min_length=1, max_length=200, examples=["ALV 1 december 2023"])
-    date: datetime.date
+    name: Text = Field(min_length=1, max_length=200, examples=["ALV 1 december 2023"])
+    # Found by schemathesis: 0001-01-01 has no year before it for the figures.
+    date: IsoDate = Field(ge=datetime.date(2000, 1, 1), le=datetime.date(2099, 12, 31))
 
 
 class MeetingRead(BaseModel):
@@ -61,8 +65,8 @@ class CbsImport(BaseModel):
 
 
 class PopulationSupply(BaseModel):
-    population: int = Field(ge=0, le=100_000_000, examples=[70_000])
-    source: str = Field(
+    population: StrictInt = Field(ge=0, le=MAX_POPULATION, examples=[70_000])
+    source: Text = Field(
         min_length=3,
         max_length=300,
         examples=["CBS StatLine 03759ned, op de grenzen van 2023, opgevraagd 2023-05-02"],
@@ -80,19 +84,21 @@ class ContactImportReport(BaseModel):
 class CardRead(BaseModel):
     member: str
     name: str
-    weight: int
+    # None when a later import left the member without a figure: the card
+    # stays, but is neither rendered nor sent until staff supply one.
+    weight: int | None
     version: int
     code: str
 
 
 class CardReissue(BaseModel):
-    reason: str = Field(
+    reason: Text = Field(
         min_length=3, max_length=300, examples=["kwijt", "naar de griffier gemaild"]
     )
 
 
 class CardScan(BaseModel):
-    card_code: str = Field(min_length=1, max_length=200)
+    card_code: Text = Field(min_length=1, max_length=200)
 
 
 class CardHolder(BaseModel):
@@ -103,21 +109,21 @@ class CardHolder(BaseModel):
 
 
 class RegistrationCreate(BaseModel):
-    card_code: str = Field(min_length=1, max_length=200)
-    handset: str = Field(min_length=1, max_length=40)
+    card_code: Text = Field(min_length=1, max_length=200)
+    handset: Text = Field(min_length=1, max_length=40)
 
 
 class RegistrationWithoutCard(BaseModel):
     """A forgotten card: the officer checked who it is and says so by name."""
 
-    member: str = Field(min_length=1, max_length=6, examples=["GM0363"])
-    handset: str = Field(min_length=1, max_length=40)
-    officer: str = Field(max_length=100, examples=["J. de Vries"])
-    confirmed: bool
+    member: MemberCodeField
+    handset: Text = Field(min_length=1, max_length=40)
+    officer: Text = Field(max_length=100, examples=["J. de Vries"])
+    confirmed: StrictBool
 
 
 class HandsetSwap(BaseModel):
-    handset: str = Field(min_length=1, max_length=40)
+    handset: Text = Field(min_length=1, max_length=40)
 
 
 class MemberStatus(BaseModel):
@@ -192,10 +198,12 @@ class MailLogEntry(BaseModel):
 
 
 class SendRequest(BaseModel):
-    members: list[str] | None = Field(
-        default=None, description="only these members (CBS codes); all when left out"
+    members: list[MemberCodeField] | None = Field(
+        default=None,
+        max_length=1000,
+        description="only these members (CBS codes); all when left out",
     )
-    only_failed: bool = Field(
+    only_failed: StrictBool = Field(
         default=False, description="only members whose latest attempt was not sent"
     )
 
