@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.ballot.rules import PressStatus, Reason
-from services.common.bounds import HANDSET, Text
+from services.common.bounds import HANDSET, MAX_ROW_ID, Text
 from services.domain.decision import (
     ROLE_NAMES,
     UnfitOptions,
@@ -304,7 +304,7 @@ class PressRead(BaseModel):
 class BindingChangeIn(BaseModel):
     """A change the desk made, as registration reports it (idempotent by ``id``)."""
 
-    id: StrictInt = Field(ge=1, le=2**62)
+    id: StrictInt = Field(ge=1, le=MAX_ROW_ID)
     member: str = Field(pattern=MEMBER)
     handset: str = Field(pattern=HANDSET)
     bound: StrictBool

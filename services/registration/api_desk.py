@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import StringConstraints
 
-from services.common.bounds import HANDSET, MeetingCode, MemberCode, Text
+from services.common.bounds import HANDSET, MAX_ROW_ID, MeetingCode, MemberCode, Text
 from services.common.errors import problem_responses
 from services.registration import desk, service
 from services.registration.deps import (
@@ -190,7 +190,7 @@ async def binding_changes(
     meeting: MeetingCode,
     session: SessionDep,
     _: ElectorateAuth,
-    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
     handset: Annotated[
         list[Annotated[str, StringConstraints(pattern=HANDSET)]],
