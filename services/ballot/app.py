@@ -15,6 +15,7 @@ from services.ballot.config import BallotSettings
 from services.ballot.events import EventBus
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.pages import portal_redirect
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -44,5 +45,5 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, live_router],
+        routers=[router, live_router, portal_redirect()],
     )

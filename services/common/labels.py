@@ -74,9 +74,10 @@ _MONTHS: Final = (
 )
 
 
-def dutch_date(day: datetime.date) -> str:
-    """``vrijdag 1 december 2023``."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+def dutch_date(day: datetime.date, *, weekday: bool = True) -> str:
+    """``vrijdag 1 december 2023``, or ``1 december 2023`` without the weekday."""
+    date = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {date}" if weekday else date
 
 
 def dutch_number(value: int) -> str:

@@ -40,6 +40,12 @@ async def create_meeting(data: MeetingCreate, session: SessionDep, role: AdminAu
     return MeetingRead.model_validate(meeting)
 
 
+@router.get("/meetings", tags=["meetings"])
+async def list_meetings(session: SessionDep) -> list[MeetingRead]:
+    """Every meeting, the latest first (public: the start page lists them)."""
+    return [MeetingRead.model_validate(m) for m in await repository.meetings(session)]
+
+
 @router.get("/meetings/{meeting}", responses=problem_responses(404), tags=["meetings"])
 async def read_meeting(meeting: str, session: SessionDep) -> MeetingRead:
     return MeetingRead.model_validate(await service.get_meeting(session, meeting))

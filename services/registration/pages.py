@@ -1,4 +1,4 @@
-"""The stembalie page: rendered in the common layout, with its script and style.
+"""The start page (the one portal of every service) and the stembalie page.
 
 The page itself holds no data and needs no token; it asks the desk officer for
 the desk token once and keeps it in ``sessionStorage`` (gone when the tab
@@ -15,12 +15,19 @@ from fastapi.responses import HTMLResponse
 
 from services.common.errors import problem_responses
 from services.common.pages import templates_for
-from services.registration import service
+from services.registration import repository, service
 from services.registration.deps import SessionDep
 
 templates = templates_for(Path(__file__).parent)
 
 router = APIRouter(tags=["pages"])
+
+
+@router.get("/", response_class=HTMLResponse)
+async def portal(request: Request, session: SessionDep) -> HTMLResponse:
+    """Every meeting with the pages of each role; ballot and results send ``/`` here."""
+    meetings = await repository.meetings(session)
+    return templates.TemplateResponse(request, "portal.html", {"meetings": meetings})
 
 
 @router.get("/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(404))

@@ -42,6 +42,12 @@ async def meeting_by_code(session: AsyncSession, code: str) -> Meeting | None:
     return await session.scalar(select(Meeting).where(Meeting.code == code))
 
 
+async def meetings(session: AsyncSession) -> Sequence[Meeting]:
+    """Every meeting, the coming or latest first."""
+    result = await session.scalars(select(Meeting).order_by(Meeting.date.desc(), Meeting.id.desc()))
+    return result.all()
+
+
 async def members(session: AsyncSession, meeting: Meeting) -> Sequence[Member]:
     result = await session.scalars(
         select(Member).where(Member.meeting_id == meeting.id).order_by(Member.name)

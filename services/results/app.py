@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.pages import portal_redirect
 from services.results.api import router
 from services.results.api_audit import router as audit_router
 from services.results.api_chair import router as chair_router
@@ -82,5 +83,12 @@ def create_app(
         " voorzitter.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, record_router, audit_router, chair_router, pages_router],
+        routers=[
+            router,
+            record_router,
+            audit_router,
+            chair_router,
+            pages_router,
+            portal_redirect(),
+        ],
     )
