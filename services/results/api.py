@@ -11,7 +11,13 @@ from fastapi.responses import StreamingResponse
 
 from services.common.errors import problem_responses
 from services.results import screen, service
-from services.results.deps import BallotClientDep, OptionalLiveAuth, ScreenHubDep, SessionDep
+from services.results.deps import (
+    BallotClientDep,
+    OptionalLiveAuth,
+    RegistrationClientDep,
+    ScreenHubDep,
+    SessionDep,
+)
 from services.results.schemas import CurrentRead, OutcomeRead
 
 router = APIRouter(prefix="/api")
@@ -43,10 +49,10 @@ async def meeting_outcomes(
 
 @router.get("/meetings/{meeting}/current", responses=problem_responses(502), tags=["chair"])
 async def meeting_current(
-    meeting: str, session: SessionDep, ballot: BallotClientDep
+    meeting: str, session: SessionDep, ballot: BallotClientDep, registration: RegistrationClientDep
 ) -> CurrentRead:
     """What the chair's screen shows now (see ``CurrentRead``)."""
-    return await service.current(session, ballot=ballot, meeting=meeting)
+    return await service.current(session, ballot=ballot, registration=registration, meeting=meeting)
 
 
 @router.get(

@@ -60,6 +60,7 @@ def create_app(
             app.state.screen_hub = ScreenHub(
                 sessions=database.sessionmaker,
                 ballot=app.state.ballot,
+                registration=app.state.registration,
                 events=events,
                 timing=StreamTiming(
                     coalesce=settings.stream_coalesce_seconds,

@@ -44,6 +44,7 @@ from services.results.wording import (
     acclamation_sentence,
     format_percentage,
     outcome_sentence,
+    votes_needed,
 )
 
 _ROLES: dict[OptionRole, decision.OptionRole] = {
@@ -234,6 +235,14 @@ def _acclaimed(record: BallotRecord) -> ComputedOutcome:
             "Aangenomen" if adopted else "Verworpen",
         ],
     )
+
+
+def required_votes(computed: ComputedOutcome) -> int | None:
+    """The fewest whole votes that met the rule of a stored outcome (not stored
+    itself: read from its rule and base, so outcomes stored before stay as they are)."""
+    majority = computed.vote.majority
+    rule = MajorityRule(majority.numerator, majority.denominator, majority.inclusive)
+    return votes_needed(rule, computed.base.weight)
 
 
 def compute(record: BallotRecord) -> ComputedOutcome:

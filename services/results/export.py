@@ -30,7 +30,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from services.results.compute import hashed_inputs, inputs_hash
+from services.results.compute import hashed_inputs, inputs_hash, required_votes
 from services.results.models import StoredOutcome
 from services.results.schemas import BallotRecord, ComputedOutcome, Count
 from services.results.schemas_record import MemberChoice, OptionTotal, StemgedragVote
@@ -135,6 +135,7 @@ def stemgedrag_vote(row: StoredOutcome, record: BallotRecord) -> StemgedragVote:
         non_voters=Count(members=computed.non_voters.members, weight=computed.non_voters.weight),
         members=members,
         inputs_verified=inputs_hash(record) == row.inputs_hash,
+        required_votes=required_votes(computed),
     )
 
 

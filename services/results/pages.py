@@ -34,13 +34,20 @@ templates.env.filters["heading"] = _heading
 
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
-async def chair_screen(meeting: str, request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "chair.html", {"meeting": meeting})
+async def chair_screen(
+    meeting: str, request: Request, registration: RegistrationClientDep
+) -> HTMLResponse:
+    """The projector: the room sees the meeting's name, never its code."""
+    info = await publish.meeting_info(registration, meeting)
+    return templates.TemplateResponse(request, "chair.html", {"meeting": info})
 
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
-async def chair_control(meeting: str, request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "control.html", {"meeting": meeting})
+async def chair_control(
+    meeting: str, request: Request, registration: RegistrationClientDep
+) -> HTMLResponse:
+    info = await publish.meeting_info(registration, meeting)
+    return templates.TemplateResponse(request, "control.html", {"meeting": info})
 
 
 async def _record_page(

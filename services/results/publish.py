@@ -6,6 +6,7 @@ No FastAPI here; functions flush (through ``store_decided``), never commit.
 from __future__ import annotations
 
 import asyncio
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,7 @@ async def vote_stemgedrag(
 class MeetingInfo:
     code: str
     name: str
-    date: str | None
+    date: datetime.date | None
 
 
 async def meeting_info(registration: ServiceClient, meeting: str) -> MeetingInfo:
@@ -83,8 +84,8 @@ async def meeting_info(registration: ServiceClient, meeting: str) -> MeetingInfo
         return MeetingInfo(code=meeting, name=meeting, date=None)
     name = body.get("name") if isinstance(body, dict) else None
     date = body.get("date") if isinstance(body, dict) else None
-    return MeetingInfo(
-        code=meeting,
-        name=str(name) if name else meeting,
-        date=str(date) if date else None,
-    )
+    try:
+        day = datetime.date.fromisoformat(str(date)) if date else None
+    except ValueError:
+        day = None
+    return MeetingInfo(code=meeting, name=str(name) if name else meeting, date=day)

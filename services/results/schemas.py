@@ -192,6 +192,9 @@ class OutcomeRead(BaseModel):
     decision: DecisionRead | None
     explanation: list[str]
     record: ChainLink | None
+    # The fewest whole votes that meet the rule (92 for "meer dan de helft" of
+    # 183); None when nothing was cast. Read from the rule, never stored.
+    required_votes: int | None = None
 
 
 class ProgressRead(BaseModel):
@@ -201,6 +204,13 @@ class ProgressRead(BaseModel):
     elapsed_seconds: int
 
 
+class Attendance(BaseModel):
+    """Who is in the room (registered at the desk) out of all members."""
+
+    present: Count
+    total: Count
+
+
 class CurrentRead(BaseModel):
     """What the chair's screen shows now.
 
@@ -208,8 +218,9 @@ class CurrentRead(BaseModel):
     ``closed`` (the latest closed vote: ``vote`` and ``outcome``), ``annulled``
     (the latest vote was declared void: ``vote`` and ``outcome`` without a
     decision), ``test`` (the latest was a proefstemming: ``vote`` and
-    ``progress``, never a result) or ``idle`` (nothing voted yet). With
-    ``show_tally`` an ``open`` vote also has its running tally in ``outcome``.
+    ``progress``, never a result) or ``idle`` (nothing voted yet: with the
+    ``attendance``, when registration can say). With ``show_tally`` an
+    ``open`` vote also has its running tally in ``outcome``.
     """
 
     meeting: str
@@ -220,3 +231,4 @@ class CurrentRead(BaseModel):
     server_time: datetime.datetime
     # The chair switched on the running tally: ``outcome`` is live while open.
     show_tally: bool = False
+    attendance: Attendance | None = None

@@ -106,6 +106,8 @@ class StemgedragVote(BaseModel):
     members: list[MemberChoice] | None
     # Whether ballot's record today still hashes to the stored inputs_hash.
     inputs_verified: bool
+    # The fewest whole votes that met the rule; None when nothing was cast.
+    required_votes: int | None = None
 
 
 class StemgedragRead(BaseModel):

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.errors import UpstreamFailed
+from services.common.errors import AlvError, UpstreamFailed
 from services.common.http import ServiceClient
 from services.results import repository
 from services.results.compute import (
@@ -35,6 +35,7 @@ from services.results.compute import (
     compute,
     definition,
     inputs_hash,
+    required_votes,
     sha256_hex,
 )
 from services.results.errors import (
@@ -44,6 +45,7 @@ from services.results.errors import (
 )
 from services.results.models import ResultsMeeting, StoredOutcome, utcnow
 from services.results.schemas import (
+    Attendance,
     BallotProgress,
     BallotRecord,
     BallotVote,
@@ -166,6 +168,7 @@ def _read(
         decision=None if vote.status == "annulled" else computed.decision,
         explanation=computed.explanation,
         record=link,
+        required_votes=required_votes(computed),
     )
 
 
@@ -248,7 +251,22 @@ def _progress(progress: BallotProgress, *, until: datetime.datetime) -> Progress
     )
 
 
-async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str) -> CurrentRead:
+async def attendance(registration: ServiceClient, meeting: str) -> Attendance | None:
+    """Who is present, for the screen before the first vote; None if registration
+    cannot say (the screen then shows the rest, it does not fail)."""
+    try:
+        body = await registration.get_json(f"/api/meetings/{meeting}/presence")
+        return Attendance(
+            present=Count(members=body["present_members"], weight=body["present_weight"]),
+            total=Count(members=body["total_members"], weight=body["total_weight"]),
+        )
+    except (AlvError, KeyError, TypeError, ValidationError):
+        return None
+
+
+async def current(
+    session: AsyncSession, *, ballot: ServiceClient, registration: ServiceClient, meeting: str
+) -> CurrentRead:
     """What the chair's screen shows: the open vote, else the latest decided one."""
     now = utcnow()
     votes = await fetch_votes(ballot, meeting)
@@ -268,7 +286,14 @@ async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str)
         )
     decided = _close_order(votes)
     if not decided:
-        return CurrentRead(**screen, state="idle", vote=None, progress=None, outcome=None)
+        return CurrentRead(
+            **screen,
+            state="idle",
+            vote=None,
+            progress=None,
+            outcome=None,
+            attendance=await attendance(registration, meeting),
+        )
     latest = decided[-1]
     if latest.is_test:
         progress = await fetch_progress(ballot, latest.id)
