@@ -7,6 +7,7 @@ is sniffed (Dutch spreadsheets write ``;``). Columns, English or Dutch:
     kind / soort               voorstel, motie, amendement, ordevoorstel, verkiezing, proefstemming
     title / titel              required
     agenda_item / agendapunt   optional
+    office / functie           a verkiezing: the office it fills ("vicevoorzitter")
     options / opties           "1=Jansen|2=De Vries"; empty: voor/tegen/onthouding
     majority / meerderheid     "1/2" (default), "2/3"; ">=2/3" or "≥2/3" for "at least"
     named / hoofdelijk         ja/nee (default ja)
@@ -32,6 +33,7 @@ COLUMNS = {
     "soort": "kind",
     "titel": "title",
     "agendapunt": "agenda_item",
+    "functie": "office",
     "opties": "options",
     "meerderheid": "majority",
     "hoofdelijk": "named",
@@ -127,7 +129,7 @@ def _csv_vote(cells: dict[str, str]) -> dict[str, Any]:
             continue
         if column == "kind":
             vote["kind"] = value.lower()
-        elif column in ("title", "agenda_item"):
+        elif column in ("title", "agenda_item", "office"):
             vote[column] = value
         elif column == "options":
             vote["options"] = _options(value)

@@ -48,6 +48,8 @@ class Vote(Base):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     agenda_item: Mapped[str | None] = mapped_column(String(100))
+    # An election names the office it fills ("vicevoorzitter"), for the minutes.
+    office: Mapped[str | None] = mapped_column(String(100))
     # [{"key": 1, "label": "voor", "role": "for"}, ...]
     options: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     majority_numerator: Mapped[int] = mapped_column(Integer, default=1)

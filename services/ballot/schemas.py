@@ -70,6 +70,10 @@ class VoteCreate(BaseModel):
     kind: VoteKind
     title: str = Field(min_length=1, max_length=300)
     agenda_item: str | None = Field(default=None, max_length=100)
+    # Only for a verkiezing: the office it fills, as the minutes name it.
+    office: str | None = Field(
+        default=None, min_length=1, max_length=100, examples=["vicevoorzitter"]
+    )
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
     options: list[Option] | None = None
     majority: Majority = Field(default_factory=Majority)
@@ -81,6 +85,8 @@ class VoteCreate(BaseModel):
 
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Self:
+        if self.office is not None and self.kind is not VoteKind.VERKIEZING:
+            raise ValueError("alleen een verkiezing vervult een functie")
         if self.kind is VoteKind.PROEFSTEMMING:
             self.options = ANY_KEY
         elif self.options is None:
@@ -102,6 +108,7 @@ class VoteRead(BaseModel):
     kind: VoteKind
     title: str
     agenda_item: str | None
+    office: str | None = None
     options: list[Option]
     majority: Majority
     abstentions_cast: bool

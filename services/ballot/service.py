@@ -53,6 +53,7 @@ def vote_read(vote: Vote) -> VoteRead:
         kind=vote.kind,
         title=vote.title,
         agenda_item=vote.agenda_item,
+        office=vote.office,
         options=[Option.model_validate(option) for option in vote.options],
         majority=Majority(
             numerator=vote.majority_numerator,
@@ -108,6 +109,7 @@ async def add_vote(session: AsyncSession, locked: BallotMeeting, data: VoteCreat
         kind=data.kind.value,
         title=data.title,
         agenda_item=data.agenda_item,
+        office=data.office,
         options=[option.model_dump(mode="json") for option in data.options],
         majority_numerator=data.majority.numerator,
         majority_denominator=data.majority.denominator,
@@ -245,6 +247,7 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             kind=source.kind,
             title=data.title or source.title,
             agenda_item=source.agenda_item,
+            office=source.office,
             options=data.options or source.options,
             majority=source.majority,
             abstentions_cast=source.abstentions_cast,

@@ -73,6 +73,7 @@ def definition(vote: BallotVote) -> VoteDefinition:
         kind=vote.kind,
         title=vote.title,
         agenda_item=vote.agenda_item,
+        office=vote.office,
         named=vote.named,
         majority=vote.majority,
         abstentions_cast=vote.abstentions_cast,
@@ -85,6 +86,9 @@ def definition(vote: BallotVote) -> VoteDefinition:
 def hashed_inputs(record: BallotRecord) -> dict[str, Any]:
     """What ``inputs_hash`` covers, as JSON values; the export carries it as is."""
     vote = record.vote.model_dump(mode="json", exclude={"status", "annulled_reason"})
+    if vote["office"] is None:
+        # Added after outcomes were stored: a vote without one hashes as before.
+        del vote["office"]
     return {
         "vote": vote,
         "electorate": sorted(
@@ -166,8 +170,11 @@ def _decide(record: BallotRecord) -> tuple[Outcome, MajorityRule, dict[str, str]
             if vote.abstentions_cast
             else Base.CAST_FOR_AGAINST,
         )
+        # An election is written with its office: "... kiezen X als vicevoorzitter ...".
+        office = vote.office if kind == "verkiezing" else None
         sentences = {
-            style: outcome_sentence(outcome, kind=kind, style=style) for style in ("2023", "2022")
+            style: outcome_sentence(outcome, kind=kind, style=style, subject=office)
+            for style in ("2023", "2022")
         }
     except ValueError as exc:
         # Ballot accepted options that fit neither voor/tegen nor a choice: a

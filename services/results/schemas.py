@@ -36,6 +36,8 @@ class BallotVote(BaseModel):
     kind: str
     title: str
     agenda_item: str | None = None
+    # The office an election fills; hashed only when set (see compute.hashed_inputs).
+    office: str | None = None
     options: list[BallotOption]
     majority: BallotMajority
     abstentions_cast: bool
@@ -100,6 +102,7 @@ class VoteDefinition(BaseModel):
     kind: str
     title: str
     agenda_item: str | None
+    office: str | None = None
     named: bool
     majority: BallotMajority
     abstentions_cast: bool

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from services.common.database import Database
 from services.common.settings import TokenSettings
 from services.results.app import create_app as create_results
-from services.results.compute import chain_hash, inputs_hash, sha256_hex
+from services.results.compute import chain_hash, hashed_inputs, inputs_hash, sha256_hex
 from services.results.config import ResultsSettings
 from services.results.models import StoredOutcome
 from services.results.schemas import BallotRecord
@@ -280,6 +280,44 @@ class TestChoiceVote:
             "de leden kiezen voor optie 2 van het ordevoorstel"
             " met een meerderheid van 99,34% van de stemmen"
         )
+
+    async def test_an_election_names_the_office_it_fills(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code)
+        candidates = [
+            {"key": 1, "label": "Mark Boumans", "role": "choice"},
+            {"key": 2, "label": "Jan Jansen", "role": "choice"},
+        ]
+        vote_id = await run_vote(
+            services,
+            meeting_code,
+            {"000363": 1, "000088": 2, "000344": 1},
+            kind="verkiezing",
+            title="Verkiezing vicevoorzitter",
+            office="vicevoorzitter",
+            options=candidates,
+        )
+        body = (await outcome(services, vote_id)).json()
+        assert body["vote"]["office"] == "vicevoorzitter"
+        assert body["decision"]["sentence_2023"] == (
+            "de leden kiezen Mark Boumans als vicevoorzitter met 99,34% van de stemmen"
+        )
+        record = await services.ballot.get(
+            f"/api/votes/{vote_id}/record", headers=services.auth("auditor")
+        )
+        hashed = hashed_inputs(BallotRecord.model_validate(record.json()))
+        assert hashed["vote"]["office"] == "vicevoorzitter"
+
+    async def test_a_vote_without_an_office_hashes_as_before_there_were_offices(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code)
+        vote_id = await run_vote(services, meeting_code)
+        record = await services.ballot.get(
+            f"/api/votes/{vote_id}/record", headers=services.auth("auditor")
+        )
+        assert "office" not in hashed_inputs(BallotRecord.model_validate(record.json()))["vote"]
 
 
 class TestCurrent:
