@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.ballot.api import router
+from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
 from services.ballot.config import BallotSettings
 from services.ballot.events import EventBus
@@ -45,5 +46,5 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, live_router, portal_redirect()],
+        routers=[router, agenda_router, live_router, portal_redirect()],
     )

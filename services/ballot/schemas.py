@@ -127,12 +127,20 @@ class VoteRead(BaseModel):
     acclamation_adopted: bool | None = None
 
 
+class AgendaNode(VoteRead):
+    """A vote with the amendments and motion parts that hang under it (links.py)."""
+
+    # For a voorstel or motie: its amendments (latest rounds) not yet decided;
+    # opening it is refused until the chair confirms.
+    undecided_amendments: list[int] = Field(default_factory=list)
+    children: list[AgendaNode] = Field(default_factory=list)
+
+
 class VoteAgain(BaseModel):
-    """Hold a vote again as a new prepared vote; omitted fields are copied."""
+    """Hold a vote again as a new prepared copy (a runoff has its own call;
+    the copy can be edited while it is prepared)."""
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    # E.g. a second round between the best two candidates.
-    options: list[Option] | None = None
 
 
 class VoteOrder(BaseModel):
@@ -159,6 +167,15 @@ class Acclamation(BaseModel):
     """The chair's record that an item was decided without a vote."""
 
     adopted: bool = True
+    # The chair confirmed deciding a proposal before one of its amendments.
+    despite_undecided_amendments: bool = False
+
+
+class Opening(BaseModel):
+    """Opening a vote; the body may be left out."""
+
+    # The chair confirmed opening a proposal before one of its amendments.
+    despite_undecided_amendments: bool = False
 
 
 class Annulment(BaseModel):

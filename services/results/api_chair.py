@@ -21,6 +21,7 @@ from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import (
     AcclaimRequest,
     AnnulRequest,
+    OpenRequest,
     ScreenRead,
     ScreenUpdate,
 )
@@ -37,9 +38,21 @@ async def list_votes(
 
 @router.post("/chair/votes/{vote_id}/open", responses=problem_responses(404, 409, 502))
 async def open_vote(
-    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    vote_id: int,
+    ballot: BallotClientDep,
+    _: ChairAuth,
+    authorization: CallerAuthorization,
+    data: OpenRequest | None = None,
 ) -> BallotVote:
-    return await chair.act(ballot, vote_id=vote_id, action="open", authorization=authorization)
+    """Open a prepared vote; a proposal with undecided amendments needs the
+    chair's confirmation (409 ``undecided_amendments`` without it)."""
+    return await chair.act(
+        ballot,
+        vote_id=vote_id,
+        action="open",
+        authorization=authorization,
+        body=(data or OpenRequest()).model_dump(),
+    )
 
 
 @router.post("/chair/votes/{vote_id}/close", responses=problem_responses(404, 409, 502))
@@ -82,6 +95,30 @@ async def annul_vote(
         authorization=authorization,
         body=data.model_dump(),
     )
+
+
+@router.post(
+    "/chair/votes/{vote_id}/runoff",
+    status_code=201,
+    responses=problem_responses(404, 409, 502),
+)
+async def runoff(
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> BallotVote:
+    """A second round between the best two of a closed election without a majority."""
+    return await chair.act(ballot, vote_id=vote_id, action="runoff", authorization=authorization)
+
+
+@router.post(
+    "/chair/votes/{vote_id}/again",
+    status_code=201,
+    responses=problem_responses(404, 409, 502),
+)
+async def hold_again(
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> BallotVote:
+    """Hold a closed or annulled vote again, as a prepared copy right after it."""
+    return await chair.act(ballot, vote_id=vote_id, action="again", authorization=authorization)
 
 
 @router.get("/chair/votes/{vote_id}/not-voted", responses=problem_responses(404, 502))

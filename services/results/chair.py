@@ -20,7 +20,7 @@ from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import ScreenRead
 from services.results.service import fetch_record, parse_ballot
 
-Action = str  # "open", "close", "acclaim" or "annul"
+Action = str  # "open", "close", "acclaim", "annul", "runoff" or "again"
 
 
 async def act(

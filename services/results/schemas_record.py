@@ -177,6 +177,13 @@ class ScreenUpdate(BaseModel):
 
 class AcclaimRequest(BaseModel):
     adopted: bool
+    # The chair confirmed deciding a proposal before one of its amendments.
+    despite_undecided_amendments: bool = False
+
+
+class OpenRequest(BaseModel):
+    # The chair confirmed opening a proposal before one of its amendments.
+    despite_undecided_amendments: bool = False
 
 
 class AnnulRequest(BaseModel):
