@@ -73,6 +73,7 @@ class Stack:
         for part in SERVICE_PORTS:
             env[f"ALV_PUBLIC_URL_{part.upper()}"] = config.url(part)
         env["GATEWAY_BALLOT_URL"] = config.url("ballot")
+        env["GATEWAY_REGISTRATION_URL"] = config.url("registration")
         env["GATEWAY_MEETING"] = config.meeting
         env["GATEWAY_TOKEN"] = config.tokens["gateway"]
         env["GATEWAY_HTTP_HOST"] = config.host

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.database import upsert_insert
 from services.registration.models import (
     AuditEntry,
     CardMail,
+    HandsetSighting,
     Meeting,
     Member,
     Registration,
@@ -157,3 +160,33 @@ async def latest_mail_status(session: AsyncSession, meeting: Meeting) -> dict[in
     for mail, _ in await card_mails(session, meeting):
         latest[mail.member_id] = mail.status
     return latest
+
+
+async def store_sightings(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert or update sightings in one statement; a newer sighting wins, so a
+    report that arrives late never turns a handset's clock back."""
+    if not rows:
+        return
+    statement = upsert_insert(session)(HandsetSighting).values(rows)
+    newer = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["meeting_id", "handset"],
+            set_={
+                "receiver": newer.receiver,
+                "rssi": newer.rssi,
+                "battery": newer.battery,
+                "last_seen": newer.last_seen,
+            },
+            where=newer.last_seen > HandsetSighting.last_seen,
+        )
+    )
+
+
+async def sightings(session: AsyncSession, meeting: Meeting) -> Sequence[HandsetSighting]:
+    result = await session.scalars(
+        select(HandsetSighting)
+        .where(HandsetSighting.meeting_id == meeting.id)
+        .order_by(HandsetSighting.handset)
+    )
+    return result.all()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 MEETING_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
+HANDSET = r"^[0-9]{6}$"
+RECEIVER = r"^[A-Z0-9]{1,8}$"
 
 
 class MeetingCreate(BaseModel):
@@ -189,3 +191,53 @@ class TestVoteStatus(BaseModel):
     vote_id: int | None
     title: str | None
     missing: list[ElectorMember]
+
+
+HandsetProblem = Literal["never_seen", "out_of_range", "low_battery"]
+
+
+class HandsetSeen(BaseModel):
+    """What the gateway last heard of one handset (a press or a heartbeat)."""
+
+    handset: str = Field(pattern=HANDSET, examples=["004711"])
+    receiver: str = Field(pattern=RECEIVER, examples=["R01"])
+    rssi: int = Field(ge=-120, le=0)
+    battery: int = Field(ge=0, le=100)
+    last_seen: AwareDatetime
+
+
+class HandsetReport(BaseModel):
+    """The handsets whose status changed since the gateway's previous report."""
+
+    handsets: list[HandsetSeen] = Field(max_length=5000)
+
+
+class HandsetReportResult(BaseModel):
+    stored: int
+
+
+class HandsetRead(BaseModel):
+    """A handset heard by the gateway or bound at the desk, and how it is doing."""
+
+    handset: str
+    # The member it is bound to now; None for a handset nobody holds.
+    member: str | None
+    name: str | None
+    weight: int | None
+    receiver: str | None
+    rssi: int | None
+    battery: int | None
+    last_seen: datetime.datetime | None
+    in_range: bool  # heard within the last minute
+    problems: list[HandsetProblem]  # only for a bound handset
+
+
+class HandsetRegistry(BaseModel):
+    meeting: str
+    checked_at: datetime.datetime
+    bound: int
+    in_range: int
+    # Bound handsets with a problem, the heaviest member first: check them before a vote.
+    warnings: list[HandsetRead]
+    # Every handset seen or bound, by number.
+    handsets: list[HandsetRead]

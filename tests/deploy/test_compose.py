@@ -42,7 +42,7 @@ SETTINGS = {
 }
 # Links a service works without, so they need no depends_on (which would be a
 # cycle here: ballot waits for registration).
-OPTIONAL_LINKS = {("registration", "ballot")}
+OPTIONAL_LINKS = {("registration", "ballot"), ("gateway", "registration")}
 PUBLIC = "ALV_PUBLIC_URL_"
 _VARIABLE = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 
