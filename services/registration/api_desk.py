@@ -20,6 +20,7 @@ from services.registration.schemas import (
     MemberStatus,
     Presence,
     RegistrationCreate,
+    RegistrationRead,
     RegistrationWithoutCard,
     TestVoteStatus,
 )
@@ -58,7 +59,8 @@ async def register(
 async def register_without_card(
     meeting: str, data: RegistrationWithoutCard, session: SessionDep, role: DeskAuth
 ) -> MemberStatus:
-    """A forgotten card: bound on the officer's named confirmation (audited)."""
+    """No barcode (a forgotten stemkaart, or a machtigingsformulier without one):
+    bound on the officer's named confirmation (audited)."""
     found = await service.get_meeting(session, meeting)
     return await desk.register_without_card(
         session,
@@ -68,7 +70,20 @@ async def register_without_card(
         officer=data.officer,
         confirmed=data.confirmed,
         actor=role.value,
+        proof=data.proof,
     )
+
+
+@router.get("/meetings/{meeting}/registrations", responses=problem_responses(404), tags=["desk"])
+async def recent_registrations(
+    meeting: str,
+    session: SessionDep,
+    _: DeskAuth,
+    limit: int = Query(default=20, ge=1, le=500),
+) -> list[RegistrationRead]:
+    """The latest registrations, newest first: what the desk just did."""
+    found = await service.get_meeting(session, meeting)
+    return await desk.recent(session, meeting=found, limit=limit)
 
 
 @router.post(

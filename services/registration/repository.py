@@ -111,6 +111,19 @@ async def present_members(
     return [(member, registration) for member, registration in result]
 
 
+async def recent_registrations(
+    session: AsyncSession, meeting: Meeting, limit: int
+) -> Sequence[tuple[Registration, Member]]:
+    result = await session.execute(
+        select(Registration, Member)
+        .join(Member, Member.id == Registration.member_id)
+        .where(Registration.meeting_id == meeting.id)
+        .order_by(Registration.registered_at.desc(), Registration.id.desc())
+        .limit(limit)
+    )
+    return [(registration, member) for registration, member in result]
+
+
 async def totals(session: AsyncSession, meeting: Meeting) -> tuple[int, int]:
     row = (
         await session.execute(

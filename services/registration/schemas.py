@@ -102,13 +102,20 @@ class RegistrationCreate(BaseModel):
     handset: str = Field(min_length=1, max_length=40)
 
 
+Admission = Literal["card", "forgotten_card", "authorisation_form"]
+
+
 class RegistrationWithoutCard(BaseModel):
-    """A forgotten card: the officer checked who it is and says so by name."""
+    """No barcode to scan: the officer found the municipality by name, checked
+    who the representative is and says so by name. ``proof`` is what the
+    representative brought: nothing (a forgotten stemkaart) or a signed
+    machtigingsformulier without a barcode."""
 
     member: str = Field(min_length=1, max_length=6, examples=["GM0363"])
     handset: str = Field(min_length=1, max_length=40)
     officer: str = Field(max_length=100, examples=["J. de Vries"])
     confirmed: bool
+    proof: Literal["forgotten_card", "authorisation_form"] = "forgotten_card"
 
 
 class HandsetSwap(BaseModel):
@@ -124,6 +131,19 @@ class MemberStatus(BaseModel):
     present: bool
     handset: str | None
     registered_at: datetime.datetime | None
+
+
+class RegistrationRead(BaseModel):
+    """One registration at the desk, for its list of recent ones."""
+
+    member: str
+    name: str
+    weight: int | None
+    handset: str
+    registered_at: datetime.datetime
+    returned_at: datetime.datetime | None
+    admitted_by: Admission
+    officer: str | None
 
 
 class Presence(BaseModel):
