@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 
 from alv import run, serve
+from services.common import logs
 from services.common.auth import generate_tokens
 
 
@@ -26,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="ALV Stemsysteem: electronic weighted voting for the VNG general meeting.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        help=f"log lines as key=value (default) or JSON; or set {logs.ENVIRONMENT}",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run.register_cli(subparsers)
     serve.register_cli(subparsers)
@@ -38,13 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # One line per HTTP request drowns what a person needs to read.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.log_format = logs.chosen_format(args.log_format)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # Once, before any subcommand: what they log keeps its fields. The
+    # environment carries the choice to the processes ``alv run`` starts.
+    os.environ[logs.ENVIRONMENT] = args.log_format
+    logs.configure(args.log_format, verbose=args.verbose)
     return int(args.handler(args))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from services.common import logs, metrics
 from services.common.settings import ServiceSettings
 
 SERVICES = ("registration", "ballot", "results")
@@ -34,11 +35,16 @@ def serve(args: argparse.Namespace) -> int:
     settings_class, factory = _factory(args.service)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings_class(**overrides)
+    level = logging.DEBUG if args.verbose else logging.INFO
+    # Several workers share PROMETHEUS_MULTIPROC_DIR; values of an earlier run must go.
+    metrics.prepare_multiprocess_dir()
     uvicorn.run(
         factory(settings),
         host=settings.host,
         port=settings.port,
-        log_level=logging.getLevelName(logging.getLogger().level).lower(),
+        # Ours, not uvicorn's: its access and error lines in our format too.
+        log_config=logs.dict_config(args.log_format, level=level),
+        log_level=logging.getLevelName(level).lower(),
         timeout_graceful_shutdown=5,
     )
     return 0

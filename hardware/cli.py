@@ -11,43 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from typing import Any
 
 from hardware.config import GatewaySettings
 
-# LogRecord attributes that are not ours: everything else came in through `extra`
-_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {
-    "message",
-    "asctime",
-    "color_message",  # uvicorn's ANSI-coloured duplicate of the message
-}
 
+def configure_logging(args: argparse.Namespace) -> None:
+    """Logging for ``python -m hardware.cli``; under ``alv`` it is configured already."""
+    from services.common import logs
 
-class KeyValueFormatter(logging.Formatter):
-    """``time level event key=value ...``: the dotted event name plus its ``extra``."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields = " ".join(
-            f"{key}={value!r}" if isinstance(value, str) and " " in value else f"{key}={value}"
-            for key, value in vars(record).items()
-            if key not in _STANDARD_ATTRS
-        )
-        line = f"{self.formatTime(record)} {record.levelname} {record.getMessage()}"
-        if fields:
-            line += " " + fields
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return line
-
-
-def configure_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(KeyValueFormatter())
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
-    # one line per HTTP request to the ballot service would drown everything else
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if getattr(args, "log_format", None) is None:
+        logs.configure(logs.chosen_format(), verbose=args.verbose)
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -94,7 +69,7 @@ def settings_from_args(args: argparse.Namespace) -> GatewaySettings:
 
 
 def run_gateway(args: argparse.Namespace) -> int:
-    configure_logging(args.verbose)
+    configure_logging(args)
     settings = settings_from_args(args)
     try:
         settings.check_runnable()

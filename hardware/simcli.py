@@ -206,7 +206,7 @@ async def _report(sim: Simulator, job: Any) -> None:
 def run_simulate(args: argparse.Namespace) -> int:
     from hardware.cli import configure_logging
 
-    configure_logging(args.verbose)
+    configure_logging(args)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(simulate(args))
     return 0

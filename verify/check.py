@@ -11,7 +11,10 @@ Per vote, with the raw data (``inputs``):
   (``recompute.check_percentage``).
 
 Without raw data (a secret vote in the public export) the stored totals are
-checked against each other and the decision is recomputed from them.
+checked against each other and the decision is recomputed from them. A named
+vote in a public export made before its stemgedrag was published
+(``"withheld": "stemgedrag"``) is checked the same way, and its outcome
+carries no member codes, so ``outcome_hash`` waits for the published export.
 
 Standard library only; nothing from ``services``.
 """
@@ -69,6 +72,7 @@ class Report:
     verdicts: list[Verdict]
     chain_problems: list[str]
     head: str | None
+    expected_head: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -211,9 +215,12 @@ def check_vote(entry: dict[str, Any], previous: str | None, sequence: int) -> Ve
         inputs = entry["inputs"]
         _differs(problems, "volgnummer", entry["sequence"], sequence)
         _differs(problems, "stemming (id in de uitslag)", outcome["vote"]["id"], entry["vote_id"])
+        # Published later: the outcome without its member codes no longer hashes
+        # to outcome_hash; its totals and its link are still checked.
+        unpublished = entry.get("withheld") == "stemgedrag"
         if inputs is not None and sha256(inputs) != entry["inputs_hash"]:
             problems.append("de gegevens passen niet bij inputs_hash")
-        if sha256(outcome) != entry["outcome_hash"]:
+        if not unpublished and sha256(outcome) != entry["outcome_hash"]:
             problems.append("de opgeslagen uitslag past niet bij outcome_hash")
         if entry["previous_hash"] != previous:
             problems.append("previous_hash wijst niet naar de vorige schakel van de keten")
@@ -225,7 +232,12 @@ def check_vote(entry: dict[str, Any], previous: str | None, sequence: int) -> Ve
         }
         if sha256(link) != entry["hash"]:
             problems.append("hash past niet bij de schakel")
-        if inputs is None:
+        if unpublished:
+            verdict.notes.append(
+                "stemgedrag nog niet gepubliceerd: alleen de totalen en de schakel gecontroleerd"
+            )
+            _check_totals(outcome, problems)
+        elif inputs is None:
             verdict.notes.append("geheime stemming: alleen de totalen gecontroleerd")
             _check_totals(outcome, problems)
         else:
@@ -237,7 +249,37 @@ def check_vote(entry: dict[str, Any], previous: str | None, sequence: int) -> Ve
     return verdict
 
 
-def check_export(document: Any) -> Report:
+SHORT_HEAD = 16  # hex digits: the projector's short form; 64 bits cannot be forged
+
+
+def normalise_head(text: str) -> str:
+    """A head as typed: the full hash or at least its first 16 hex digits, with or
+    without the spaces of the projector's short form (``5f0c 9a1b 77e2 04d3``)."""
+    head = "".join(text.split()).lower()
+    if not SHORT_HEAD <= len(head) <= 64 or any(c not in "0123456789abcdef" for c in head):
+        raise ValueError(
+            f"'{text}' is geen kop: dat zijn 64 hexadecimale tekens (of de eerste {SHORT_HEAD})"
+        )
+    return head
+
+
+def _check_head(expected: str, links: list[str]) -> list[str]:
+    """The chain must end in the head printed at the meeting."""
+    if links and links[-1].startswith(expected):
+        return []
+    earlier = [n for n, link in enumerate(links, start=1) if link.startswith(expected)]
+    if earlier:
+        return [
+            f"keten: de verwachte kop is schakel {earlier[0]} van {len(links)}, niet de laatste:"
+            f" na de kop zijn {len(links) - earlier[0]} stemming(en) toegevoegd"
+        ]
+    return [
+        "keten: de verwachte kop komt niet voor in deze export: stemmingen zijn gewijzigd,"
+        " weggelaten of opnieuw gehasht"
+    ]
+
+
+def check_export(document: Any, *, expect_head: str | None = None) -> Report:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UnreadableExport(f"geen export van het ALV Stemsysteem (format {FORMAT!r})")
     if document.get("version") not in VERSIONS:
@@ -247,12 +289,14 @@ def check_export(document: Any) -> Report:
         raise UnreadableExport("de export heeft geen lijst 'votes'")
     verdicts: list[Verdict] = []
     previous: str | None = None
+    links: list[str] = []
     for index, entry in enumerate(votes, start=1):
         if not isinstance(entry, dict):
             verdicts.append(Verdict(vote_id="?", title="?", problems=["geen object"]))
             continue
         verdicts.append(check_vote(entry, previous, index))
         previous = entry.get("hash")
+        links.append(str(previous))
     chain = document.get("chain") or {}
     chain_problems = []
     if chain.get("length") != len(votes):
@@ -261,10 +305,13 @@ def check_export(document: Any) -> Report:
         )
     if chain.get("head") != previous:
         chain_problems.append("keten: de kop is niet de hash van de laatste stemming")
+    if expect_head is not None:
+        chain_problems.extend(_check_head(expect_head, links))
     return Report(
         meeting=str(document.get("meeting", "?")),
         scope=str(document.get("scope", "?")),
         verdicts=verdicts,
         chain_problems=chain_problems,
         head=chain.get("head"),
+        expected_head=expect_head,
     )

@@ -1,7 +1,8 @@
-"""The command line: ``alv verify EXPORT`` or ``python -m verify EXPORT``.
+"""The command line: ``alv verify EXPORT [--expect-head HASH]`` or ``python -m verify``.
 
-Exit code 0 only when every vote and the chain verify; 1 when anything
-deviates; 2 when the file is not a readable export.
+Exit code 0 only when every vote and the chain verify (and, given
+``--expect-head``, the chain ends in that head); 1 when anything deviates; 2
+when the file is not a readable export.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from verify.check import Report, UnreadableExport, check_export
+from verify.check import Report, UnreadableExport, check_export, normalise_head
 
 OK, DEVIATION, UNREADABLE = 0, 1, 2
 
@@ -29,6 +30,8 @@ def print_report(report: Report, out: TextIO) -> None:
         print(f"AFWIJKING: {problem}", file=out)
     if not report.chain_problems:
         print(f"keten: OK, {len(report.verdicts)} schakels, kop {report.head}", file=out)
+        if report.expected_head is not None:
+            print("kop: OK, gelijk aan de verwachte kop", file=out)
     failed = sum(1 for v in report.verdicts if not v.ok)
     if report.ok:
         print("UITSLAG: alles klopt", file=out)
@@ -40,10 +43,11 @@ def print_report(report: Report, out: TextIO) -> None:
         )
 
 
-def verify_file(path: Path, out: TextIO = sys.stdout) -> int:
+def verify_file(path: Path, out: TextIO | None = None, *, expect_head: str | None = None) -> int:
+    out = out or sys.stdout  # looked up now, not at import: a caller may have replaced it
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        report = check_export(document)
+        report = check_export(document, expect_head=expect_head)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, UnreadableExport) as exc:
         print(f"{path}: niet te controleren: {exc}", file=out)
         return UNREADABLE
@@ -57,10 +61,24 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         metavar="EXPORT",
         help="an export.json of the results service (auditors' or public)",
     )
+    parser.add_argument(
+        "--expect-head",
+        metavar="HASH",
+        type=_head,
+        help="the chain head printed on the report or shown on the chair's screen after the"
+        " last vote: the full hash, or its first 16 hex digits; the export must end in it",
+    )
+
+
+def _head(text: str) -> str:
+    try:
+        return normalise_head(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _handle(args: argparse.Namespace) -> int:
-    return verify_file(Path(args.export))
+    return verify_file(Path(args.export), expect_head=args.expect_head)
 
 
 def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

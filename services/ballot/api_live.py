@@ -29,6 +29,7 @@ from services.ballot.schemas import (
     VoteRecord,
 )
 from services.common.errors import Invalid, problem_responses
+from services.common.metrics import followed
 
 router = APIRouter(prefix="/api")
 
@@ -85,6 +86,15 @@ async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list
     return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
 
 
+@router.get("/meetings/{meeting}/members/{member}/presses", tags=["record"])
+async def member_presses(
+    meeting: str, member: str, session: SessionDep, _: RecordAuth
+) -> list[PressRead]:
+    """Every press stored for one member in every vote of the meeting (the receipt check)."""
+    found = await repository.member_presses(session, meeting, member)
+    return [PressRead.model_validate(p) for p in found]
+
+
 @router.get(
     "/meetings/{meeting}/events",
     response_class=StreamingResponse,
@@ -111,13 +121,17 @@ async def meeting_events(
         if not last_event_id.strip().isdigit():
             raise Invalid("Last-Event-ID moet het nummer van een gebeurtenis zijn.")
         after = int(last_event_id)
-    body = events.stream(
-        sessions,
-        bus,
-        meeting=meeting,
-        after=after,
-        poll=settings.events_poll_seconds,
-        heartbeat=settings.events_heartbeat_seconds,
+    body = followed(
+        events.stream(
+            sessions,
+            bus,
+            meeting=meeting,
+            after=after,
+            poll=settings.events_poll_seconds,
+            heartbeat=settings.events_heartbeat_seconds,
+        ),
+        service="ballot",
+        stream="events",
     )
     return StreamingResponse(
         body,

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ballot import events, repository
+from services.ballot import events, metrics, repository
 from services.ballot.models import ElectorHandset, Press, Vote, utcnow
 from services.ballot.rules import OpenVote, PressStatus, status_for_new_press, supersedes
 from services.ballot.schemas import Option, PressBatch, PressIn, PressResult
@@ -241,6 +242,7 @@ class _Batch:
 async def record_presses(
     session: AsyncSession, *, meeting: str, batch: PressBatch, bindings: Bindings | None = None
 ) -> list[PressResult]:
+    started = time.perf_counter()
     recorder = _Batch(session, meeting, bindings)
     await recorder.prepare({press.handset for press in batch.presses})
     results = []
@@ -249,4 +251,10 @@ async def record_presses(
         results.append(PressResult(handset=press.handset, seq=press.seq, status=status))
     recorder.emit_presses()
     await session.flush()
+    metrics.count_batch(
+        session,
+        started=started,
+        stored=[row.status for row in recorder.new],
+        repeats=len(results) - len(recorder.new),
+    )
     return results

@@ -120,6 +120,14 @@ async def presses(session: AsyncSession, vote_id: int) -> Sequence[Press]:
     return result.all()
 
 
+async def member_presses(session: AsyncSession, meeting: str, member: str) -> Sequence[Press]:
+    """Every press stored for ``member`` in the meeting, oldest first (the receipt check)."""
+    result = await session.scalars(
+        select(Press).where(Press.meeting == meeting, Press.member == member).order_by(Press.id)
+    )
+    return result.all()
+
+
 async def elector_handsets(session: AsyncSession, vote_id: int) -> Sequence[ElectorHandset]:
     result = await session.scalars(
         select(ElectorHandset).where(ElectorHandset.vote_id == vote_id).order_by(ElectorHandset.id)

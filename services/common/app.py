@@ -1,5 +1,6 @@
 """What every service application has: settings on the state, the error
-handlers, ``/healthz``, and a database built and migrated in the lifespan."""
+handlers, ``/healthz``, ``/metrics``, and a database built and migrated in
+the lifespan."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import text
 
 from services.common.database import Database
 from services.common.errors import install_error_handlers, problem, problem_responses
+from services.common.metrics import RequestMetrics, metrics_router, process_stopped
 from services.common.migrations import upgrade
 from services.common.pages import mount_static
 from services.common.settings import ServiceSettings
@@ -37,6 +39,7 @@ async def database_lifespan(
         yield database
     finally:
         await database.dispose()
+        process_stopped()
 
 
 def _health_router(service: str) -> APIRouter:
@@ -77,6 +80,8 @@ def create_service_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(_health_router(service))
+    app.include_router(metrics_router())
+    app.add_middleware(RequestMetrics, service=service)
     for router in routers:
         app.include_router(router)
     mount_static(app, service=service, service_dir=service_dir)

@@ -99,3 +99,8 @@ def dutch_date(day: datetime.date, *, weekday: bool = True) -> str:
 def dutch_number(value: int) -> str:
     """Whole numbers with a point between thousands, as Dutch minutes write them: 13.074."""
     return f"{value:,}".replace(",", ".")
+
+
+def capitalised(text: str | None) -> str:
+    """The first letter upper case: a sentence of the minutes at the start of a line."""
+    return text[:1].upper() + text[1:] if text else ""

@@ -46,10 +46,6 @@ HTMX_CONFIG = {
 }
 
 
-def _capitalised(text: str | None) -> str:
-    return text[:1].upper() + text[1:] if text else ""
-
-
 def _site(request: Request) -> dict[str, Any]:
     """What every page may link to: the public addresses of the parts."""
     settings = getattr(request.app.state, "settings", None)
@@ -67,7 +63,7 @@ def templates_for(service_dir: Path | None = None) -> Jinja2Templates:
         autoescape=select_autoescape(["html", "svg"]),
     )
     environment.filters.update(
-        capitalised=_capitalised,
+        capitalised=labels.capitalised,
         number=labels.dutch_number,
         dutch_date=labels.dutch_date,
         label=labels.label,

@@ -9,11 +9,19 @@ from fastapi import APIRouter, Response
 
 from services.common.errors import problem_responses
 from services.registration import cards, mailing, service
-from services.registration.deps import AdminAuth, DatabaseDep, SessionDep, SettingsDep
+from services.registration.deps import (
+    AdminAuth,
+    AuditorAuth,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+)
 from services.registration.render import render_pdf, render_png
 from services.registration.schemas import (
+    CardHolder,
     CardRead,
     CardReissue,
+    CardScan,
     MailLogEntry,
     SendReport,
     SendRequest,
@@ -89,3 +97,16 @@ async def send_cards(
 async def mail_log(meeting: str, session: SessionDep, _: AdminAuth) -> list[MailLogEntry]:
     found = await service.get_meeting(session, meeting)
     return await mailing.mail_log(session, meeting=found)
+
+
+@router.post("/meetings/{meeting}/cards/holder", responses=problem_responses(404))
+async def card_holder(
+    meeting: str, data: CardScan, session: SessionDep, _: AuditorAuth
+) -> CardHolder:
+    """For the receipt check (results service): the member of a valid, current card.
+
+    A wrong, forged or revoked code all get the same 404 ``card_not_valid``.
+    """
+    found = await service.get_meeting(session, meeting)
+    member = await cards.card_holder(session, meeting=found, code=data.card_code)
+    return CardHolder(member=member.code, name=member.name)

@@ -10,7 +10,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration import cardcode, repository
-from services.registration.errors import NoCard, PopulationMissing
+from services.registration.desk import member_for_card
+from services.registration.errors import (
+    CardNotValid,
+    CardRevoked,
+    ForgedCard,
+    MalformedCode,
+    NoCard,
+    OtherMeetingCard,
+    PopulationMissing,
+    UnknownCard,
+)
 from services.registration.models import Meeting, Member, VotingCard, utcnow
 from services.registration.render import CardFace
 from services.registration.schemas import CardRead
@@ -122,3 +132,15 @@ def card_face(meeting: Meeting, member: Member, card: VotingCard) -> CardFace:
         code=card.code,
         version=card.version,
     )
+
+
+async def card_holder(session: AsyncSession, *, meeting: Meeting, code: str) -> Member:
+    """The member of a valid, current stemkaart, for the receipt check.
+
+    Malformed, forged, unknown, of another meeting or revoked: one answer,
+    so the check tells a guesser nothing about why a code fails.
+    """
+    try:
+        return await member_for_card(session, meeting=meeting, code=code)
+    except (MalformedCode, ForgedCard, OtherMeetingCard, UnknownCard, CardRevoked) as exc:
+        raise CardNotValid("Met deze stemkaart is niets te vinden.") from exc

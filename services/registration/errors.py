@@ -7,6 +7,7 @@ AlvError
  │    ├── UnknownCard          404  well-formed code we never issued
  │    ├── NotRegistered        404  the member has no handset now
  │    ├── HandsetNotBound      404  the handset belongs to nobody now
+ │    ├── CardNotValid         404  receipt check: wrong, forged or revoked, one answer
  │    └── NoCard               404  nothing issued yet to re-issue or render
  ├── Conflict
  │    ├── MeetingExists        409
@@ -99,3 +100,7 @@ class MailNotConfigured(Conflict):
 
 class NotConfirmed(Invalid):
     code = "not_confirmed"
+
+
+class CardNotValid(NotFound):
+    code = "card_not_valid"

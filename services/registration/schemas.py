@@ -97,6 +97,13 @@ class CardScan(BaseModel):
     card_code: str = Field(min_length=1, max_length=200)
 
 
+class CardHolder(BaseModel):
+    """Whose valid, current stemkaart a code is (the receipt check)."""
+
+    member: str
+    name: str
+
+
 class RegistrationCreate(BaseModel):
     card_code: str = Field(min_length=1, max_length=200)
     handset: str = Field(min_length=1, max_length=40)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from services.common.auth import Role
 from services.common.errors import problem_responses
+from services.common.metrics import followed
 from services.results import screen, service
 from services.results.deps import (
     BallotClientDep,
@@ -31,20 +33,29 @@ async def vote_outcome(
 ) -> OutcomeRead:
     """The outcome of a closed vote (stored once), or the live tally of an open one.
 
-    Member codes only for a named vote. 409 for a proefstemming, a vote not yet
-    opened, and an open vote asked without a chair or auditor token.
+    Member codes only for a named vote, and only once its stemgedrag is
+    published (``/api/meetings/{m}/publication``) or with an auditor token.
+    409 for a proefstemming, a vote not yet opened, and an open vote asked
+    without a chair or auditor token.
     """
-    return await service.outcome(
+    found = await service.outcome(
         session, ballot=ballot, vote_id=vote_id, live_allowed=role is not None
     )
+    if role in (Role.AUDITOR, Role.ADMIN):
+        return found
+    (shown,) = await service.as_public(session, found.vote.meeting, [found])
+    return shown
 
 
 @router.get("/meetings/{meeting}/outcomes", responses=problem_responses(502), tags=["outcomes"])
 async def meeting_outcomes(
     meeting: str, session: SessionDep, ballot: BallotClientDep
 ) -> list[OutcomeRead]:
-    """Every closed or annulled vote of the meeting except proefstemmingen, in close order."""
-    return await service.meeting_outcomes(session, ballot=ballot, meeting=meeting)
+    """Every closed or annulled vote of the meeting except proefstemmingen, in close order.
+
+    Member codes of named votes once their stemgedrag is published."""
+    found = await service.meeting_outcomes(session, ballot=ballot, meeting=meeting)
+    return await service.as_public(session, meeting, found)
 
 
 @router.get("/meetings/{meeting}/current", responses=problem_responses(502), tags=["chair"])
@@ -71,7 +82,7 @@ async def meeting_stream(meeting: str, hub: ScreenHubDep) -> StreamingResponse:
     idle stream open.
     """
     return StreamingResponse(
-        screen.stream(hub, meeting=meeting),
+        followed(screen.stream(hub, meeting=meeting), service="results", stream="screen"),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -9,9 +9,24 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.common.errors import problem_responses
-from services.results import export, publish
-from services.results.deps import BallotClientDep, SessionDep
-from services.results.schemas_record import StemgedragRead, StemgedragVote
+from services.results import export, publish, receipt
+from services.results.deps import (
+    BallotClientDep,
+    ClientDep,
+    RegistrationClientDep,
+    SecretariatAuth,
+    SessionDep,
+    ThrottleDep,
+)
+from services.results.schemas_record import (
+    PublicationRead,
+    PublicationUpdate,
+    ReceiptRead,
+    ReceiptRequest,
+    StemgedragRead,
+    StemgedragVote,
+)
+from services.results.service import publication
 
 router = APIRouter(prefix="/api", tags=["record"])
 
@@ -25,13 +40,38 @@ def json_download(document: dict[str, Any], filename: str) -> Response:
     )
 
 
+@router.get("/meetings/{meeting}/publication")
+async def read_publication(meeting: str, session: SessionDep) -> PublicationRead:
+    """Whether the stemgedrag (who voted what in named votes) is public yet."""
+    return publish.publication_read(await publication(session, meeting))
+
+
+@router.put("/meetings/{meeting}/publication", responses=problem_responses(409))
+async def update_publication(
+    meeting: str, data: PublicationUpdate, session: SessionDep, role: SecretariatAuth
+) -> PublicationRead:
+    """``after_meeting`` (default: the secretariat publishes) or ``at_once``; audited."""
+    return await publish.set_publication_mode(
+        session, meeting=meeting, mode=data.mode, actor=role.value
+    )
+
+
+@router.post("/meetings/{meeting}/publication/publish")
+async def publish_stemgedrag(
+    meeting: str, session: SessionDep, role: SecretariatAuth
+) -> PublicationRead:
+    """Publish the stemgedrag of every named vote; audited. Again: changes nothing."""
+    return await publish.publish_stemgedrag(session, meeting=meeting, actor=role.value)
+
+
 @router.get("/meetings/{meeting}/stemgedrag", responses=problem_responses(502))
 async def meeting_stemgedrag(
     meeting: str, session: SessionDep, ballot: BallotClientDep
 ) -> StemgedragRead:
     """Per decided vote what every municipality voted, with its weight.
 
-    Named votes only; a secret vote shows its totals and ``members: null``.
+    Named votes only, once published; a secret vote, and a named vote before
+    publication (``stemgedrag_withheld``), show totals and ``members: null``.
     """
     return await publish.stemgedrag(session, ballot=ballot, meeting=meeting)
 
@@ -72,4 +112,29 @@ async def export_csv(meeting: str, session: SessionDep, ballot: BallotClientDep)
         export.export_csv(record.votes).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{meeting}-stemgedrag.csv"'},
+    )
+
+
+@router.post("/meetings/{meeting}/receipt", responses=problem_responses(404, 422, 429, 502))
+async def vote_receipt(
+    meeting: str,
+    data: ReceiptRequest,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    throttle: ThrottleDep,
+    client: ClientDep,
+) -> ReceiptRead:
+    """With its own stemkaart code, a municipality sees every press recorded for it
+    and which one counted; the choice only for named votes.
+
+    404 ``card_not_valid`` for a wrong or revoked card alike; 429
+    ``too_many_attempts`` (with ``retry_after`` seconds) after repeated wrong codes.
+    """
+    return await receipt.receipt(
+        ballot=ballot,
+        registration=registration,
+        throttle=throttle,
+        client=client,
+        meeting=meeting,
+        card_code=data.card_code,
     )

@@ -19,6 +19,7 @@ from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
 from services.results.screen import ScreenHub, StreamTiming
+from services.results.throttle import MemoryThrottle
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -76,7 +77,7 @@ def create_app(
                 await app.state.screen_hub.aclose()
                 await events.aclose()
 
-    return create_service_app(
+    app = create_service_app(
         service="results",
         service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: uitslagen",
@@ -93,3 +94,6 @@ def create_app(
             portal_redirect(),
         ],
     )
+    # Wrong stemkaart codes at the receipt check, per client (throttle.py).
+    app.state.receipt_throttle = MemoryThrottle()
+    return app

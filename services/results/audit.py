@@ -42,6 +42,10 @@ from services.results.schemas_record import (
 from services.results.service import fetch_record, outcome, parse_ballot, store_decided
 
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+PUBLICATION_ACTIONS = {
+    "publication.mode_changed": "publicatie-instelling gewijzigd",
+    "stemgedrag.published": "stemgedrag gepubliceerd",
+}
 
 
 def _verdict(press: BallotPress) -> PressVerdict:
@@ -182,5 +186,14 @@ async def timeline(
             details={"sequence": row.sequence, "hash": row.hash},
         )
         entries.append((row.stored_at, 3, entry))
+    for logged in await repository.publication_log(session, meeting):
+        entry = TimelineEntry(
+            at=logged.at,
+            source="uitslagen",
+            action=PUBLICATION_ACTIONS.get(logged.action, logged.action),
+            actor=logged.actor,
+            details=dict(logged.details),
+        )
+        entries.append((logged.at, 3, entry))
     entries.sort(key=lambda item: (item[0], item[1]))
     return TimelineRead(meeting=meeting, entries=[e for _, _, e in entries], notes=notes)

@@ -9,6 +9,7 @@ from services.common.auth import Role, require
 from services.common.database import request_session
 from services.common.http import ServiceClient
 from services.results.screen import ScreenHub
+from services.results.throttle import GuessThrottle
 
 _live_auth = require(Role.CHAIR, Role.AUDITOR)
 
@@ -21,6 +22,16 @@ def _ballot(request: Request) -> ServiceClient:
 def _screen_hub(request: Request) -> ScreenHub:
     hub: ScreenHub = request.app.state.screen_hub
     return hub
+
+
+def _throttle(request: Request) -> GuessThrottle:
+    throttle: GuessThrottle = request.app.state.receipt_throttle
+    return throttle
+
+
+def _client(request: Request) -> str:
+    """Who is guessing: the client's address (the throttle's key)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _registration(request: Request) -> ServiceClient:
@@ -55,4 +66,8 @@ RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]
 AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
+# The secretariat publishes the stemgedrag (today the admin role).
+SecretariatAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 CallerAuthorization = Annotated[str, Depends(_caller_authorization)]
+ThrottleDep = Annotated[GuessThrottle, Depends(_throttle)]
+ClientDep = Annotated[str, Depends(_client)]

@@ -13,9 +13,12 @@ Decisions taken where the issue was silent:
   stemgedrag is public anyway) but, for a secret vote, only the stored outcome
   (totals) and the chain fields: its totals and decision can be checked
   against each other and its link in the chain, not who voted what.
-* The stemgedrag of a named vote is published as soon as the vote has closed
-  (the per-option member codes already are, in the outcome); "after the
-  meeting" is when the VNG puts the report on its website.
+* The stemgedrag of a named vote is public once the secretariat published it
+  (or at once, when the meeting is set so; ``publication.py``). Before that
+  the public export treats a named vote like a secret one (``inputs: null``)
+  and also strips the member codes from its stored outcome, marked
+  ``"withheld": "stemgedrag"``: its ``outcome_hash`` can then be checked only
+  after publication, the totals and the chain links at once.
 * Per municipality the stemgedrag comes from ballot's record now; it says
   whether that record still hashes to the ``inputs_hash`` stored when the
   outcome was computed (``inputs_verified``).
@@ -32,6 +35,7 @@ from typing import Any, Literal
 
 from services.results.compute import hashed_inputs, inputs_hash, required_votes
 from services.results.models import StoredOutcome
+from services.results.publication import outcome_json_without_stemgedrag
 from services.results.schemas import BallotRecord, ComputedOutcome, Count
 from services.results.schemas_record import MemberChoice, OptionTotal, StemgedragVote
 
@@ -57,15 +61,22 @@ def _iso(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
-def export_vote(row: StoredOutcome, record: BallotRecord, *, scope: Scope) -> dict[str, Any]:
-    withheld = scope == "public" and not record.vote.named
+def export_vote(
+    row: StoredOutcome, record: BallotRecord, *, scope: Scope, stemgedrag_public: bool = True
+) -> dict[str, Any]:
+    public = scope == "public"
+    unpublished = public and record.vote.named and not stemgedrag_public
+    # Who voted what: never public for a secret vote, for a named one once published.
+    withheld = public and (unpublished or not record.vote.named)
+    outcome = json.loads(row.outcome_json)
     return {
         "sequence": row.sequence,
         "vote_id": row.vote_id,
         "status": record.vote.status,
         "annulled_reason": record.vote.annulled_reason,
         "inputs": None if withheld else hashed_inputs(record),
-        "outcome": json.loads(row.outcome_json),
+        "outcome": outcome_json_without_stemgedrag(outcome) if unpublished else outcome,
+        "withheld": "stemgedrag" if unpublished else None,
         "inputs_hash": row.inputs_hash,
         "outcome_hash": row.outcome_hash,
         "previous_hash": row.previous_hash,
@@ -75,7 +86,12 @@ def export_vote(row: StoredOutcome, record: BallotRecord, *, scope: Scope) -> di
 
 
 def export_document(
-    meeting: str, decided: Sequence[Decided], *, scope: Scope, exported_at: datetime.datetime
+    meeting: str,
+    decided: Sequence[Decided],
+    *,
+    scope: Scope,
+    exported_at: datetime.datetime,
+    stemgedrag_public: bool = True,
 ) -> dict[str, Any]:
     """The whole meeting: every stored outcome in chain order, with its raw data."""
     ordered = sorted(decided, key=lambda pair: pair[0].sequence)
@@ -85,20 +101,26 @@ def export_document(
         "scope": scope,
         "meeting": meeting,
         "exported_at": _iso(exported_at),
+        "stemgedrag_published": stemgedrag_public,
         "hashing": HASHING,
         "chain": {
             "length": len(ordered),
             "head": ordered[-1][0].hash if ordered else None,
         },
-        "votes": [export_vote(row, record, scope=scope) for row, record in ordered],
+        "votes": [
+            export_vote(row, record, scope=scope, stemgedrag_public=stemgedrag_public)
+            for row, record in ordered
+        ],
     }
 
 
-def stemgedrag_vote(row: StoredOutcome, record: BallotRecord) -> StemgedragVote:
+def stemgedrag_vote(
+    row: StoredOutcome, record: BallotRecord, *, stemgedrag_public: bool = True
+) -> StemgedragVote:
     computed = ComputedOutcome.model_validate_json(row.outcome_json)
     vote = record.vote
     members = None
-    if vote.named:
+    if vote.named and stemgedrag_public:
         labels = {o.key: o.label for o in vote.options}
         choices = {p.member: p.key for p in record.counted}
         members = [
@@ -118,6 +140,7 @@ def stemgedrag_vote(row: StoredOutcome, record: BallotRecord) -> StemgedragVote:
         status=vote.status,
         annulled_reason=vote.annulled_reason,
         sentence=None if annulled else computed.decision.sentence_2023,
+        decision=None if annulled else computed.decision,
         totals=[
             OptionTotal(
                 key=t.key,
@@ -134,8 +157,15 @@ def stemgedrag_vote(row: StoredOutcome, record: BallotRecord) -> StemgedragVote:
         electorate=computed.electorate,
         non_voters=Count(members=computed.non_voters.members, weight=computed.non_voters.weight),
         members=members,
+        stemgedrag_withheld=vote.named and not stemgedrag_public,
         inputs_verified=inputs_hash(record) == row.inputs_hash,
         required_votes=required_votes(computed),
+        opened_at=vote.opened_at,
+        closed_at=vote.closed_at,
+        amends_vote_id=vote.amends_vote_id,
+        part_of_vote_id=vote.part_of_vote_id,
+        follows_vote_id=vote.follows_vote_id,
+        hash=row.hash,
     )
 
 

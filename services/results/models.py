@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UtcDateTime, utcnow
@@ -65,3 +65,35 @@ class ScreenSetting(Base):
     meeting: Mapped[str] = mapped_column(String(32), primary_key=True)
     show_tally: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Publication(Base):
+    """Per meeting: whether the stemgedrag (who voted what) is public yet.
+
+    ``mode``: ``after_meeting`` (the default, as the VNG does: the secretariat
+    publishes it with ``published_at``) or ``at_once`` (public as soon as a
+    vote closes). Outcomes are public either way; only the per-municipality
+    choices of named votes wait. Publishing is never undone.
+    """
+
+    __tablename__ = "publications"
+
+    # The meeting's code (named ``code`` like ``ResultsMeeting``'s, for ``lock_or_create``).
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), default="after_meeting")
+    published_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    published_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PublicationLogEntry(Base):
+    """Who changed the publication of a meeting, and when (append-only)."""
+
+    __tablename__ = "publication_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    # "publication.mode_changed" or "stemgedrag.published"
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -8,29 +8,42 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
-from services.common.errors import AlvError
-from services.common.labels import VOTE_KINDS
+from services.common.errors import AlvError, Invalid, problem_responses
 from services.common.pages import templates_for
-from services.results import export, publish
-from services.results.deps import BallotClientDep, RegistrationClientDep, SessionDep
-from services.results.schemas import VoteDefinition
+from services.results import export, publish, receipt
+from services.results.charts import Scene, to_svg
+from services.results.deps import (
+    BallotClientDep,
+    ClientDep,
+    RegistrationClientDep,
+    SessionDep,
+    ThrottleDep,
+)
+from services.results.figures import chain_of, day_chart, result_chart
+from services.results.models import utcnow
+from services.results.report_pdf import render_report
+from services.results.service import publication
+from services.results.text import clock, counted, heading
 
 templates = templates_for(Path(__file__).parent)
 
 router = APIRouter()
 
-
-def _heading(vote: VoteDefinition) -> str:
-    """ "Motie: Armoedebeleid", but "Motie 3: armoedebeleid" as it is."""
-    kind = VOTE_KINDS.get(vote.kind, vote.kind)
-    return vote.title if vote.title.lower().startswith(kind.lower()) else f"{kind}: {vote.title}"
+templates.env.filters["heading"] = heading
+templates.env.filters["clock"] = clock
+templates.env.filters["counted"] = counted
 
 
-templates.env.filters["heading"] = _heading
+def _svg(scene: Scene | None) -> Markup | None:
+    """A picture inline in the page: ``to_svg`` escapes every text it draws."""
+    return None if scene is None else Markup(to_svg(scene))
 
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
@@ -63,12 +76,20 @@ async def _record_page(
     context: dict[str, Any] = {"meeting": info, "report": report, "error": None, "votes": []}
     status = 200
     try:
+        state = await publication(session, meeting)
         pairs = await publish.decided(session, ballot=ballot, meeting=meeting)
     except AlvError as exc:
         context["error"] = exc.detail
         status = exc.status_code
     else:
-        context["votes"] = [export.stemgedrag_vote(row, rec) for row, rec in pairs]
+        public = state.stemgedrag_public
+        votes = [export.stemgedrag_vote(row, rec, stemgedrag_public=public) for row, rec in pairs]
+        points, note = await publish.attendance_points(registration, meeting)
+        context["votes"] = votes
+        context["charts"] = {v.vote.id: _svg(result_chart(v)) for v in votes}
+        context["attendance_svg"] = _svg(day_chart(points, votes, now=utcnow()))
+        context["attendance_note"] = note
+        context["chain_svg"] = _svg(chain_of(votes))
         context["links"] = [row for row, _ in pairs]
         context["head"] = pairs[-1][0].hash if pairs else None
     return templates.TemplateResponse(request, "record.html", context, status_code=status)
@@ -110,3 +131,81 @@ async def report_page(
         ballot=ballot,
         registration=registration,
     )
+
+
+@router.get(
+    "/record/{meeting}/report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problem_responses(502, 503)},
+    tags=["record"],
+)
+async def report_pdf(
+    meeting: str,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+) -> Response:
+    """The report as PDF (A4) with charts, stemgedrag once published and a signature block."""
+    report = await publish.report_input(
+        session, ballot=ballot, registration=registration, meeting=meeting
+    )
+    # Seconds of CPU for a long meeting: off the event loop.
+    content = await anyio.to_thread.run_sync(render_report, report)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{meeting}-verslag.pdf"'},
+    )
+
+
+RECEIPT_FORM_BYTES = 1024  # one card code and its field name, with room to spare
+
+
+async def _card_code(request: Request) -> str:
+    """The card code from the page's form (urlencoded), bounded before it is parsed."""
+    body = await request.body()
+    if len(body) > RECEIPT_FORM_BYTES:
+        raise Invalid("Dit is geen stemkaartcode: veel te lang.")
+    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=4)
+    code = (fields.get("card_code") or [""])[0].strip()
+    if not code:
+        raise Invalid("Vul de code van de stemkaart in.")
+    return code
+
+
+@router.get("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])
+async def receipt_page(
+    meeting: str, request: Request, registration: RegistrationClientDep
+) -> HTMLResponse:
+    """The receipt check: a form for the stemkaart's code."""
+    info = await publish.meeting_info(registration, meeting)
+    context = {"meeting": info, "receipt": None, "error": None}
+    return templates.TemplateResponse(request, "receipt.html", context)
+
+
+@router.post("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])
+async def receipt_check(
+    meeting: str,
+    request: Request,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    throttle: ThrottleDep,
+    client: ClientDep,
+) -> HTMLResponse:
+    """Every press recorded for the card's municipality; errors in Dutch on the page."""
+    info = await publish.meeting_info(registration, meeting)
+    context: dict[str, Any] = {"meeting": info, "receipt": None, "error": None}
+    status = 200
+    try:
+        context["receipt"] = await receipt.receipt(
+            ballot=ballot,
+            registration=registration,
+            throttle=throttle,
+            client=client,
+            meeting=meeting,
+            card_code=await _card_code(request),
+        )
+    except AlvError as exc:
+        context["error"] = exc.detail
+        status = exc.status_code
+    return templates.TemplateResponse(request, "receipt.html", context, status_code=status)

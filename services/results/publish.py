@@ -1,6 +1,7 @@
-"""The published record: every decided vote with its stored outcome and raw data.
+"""The published record: every decided vote with its stored outcome and raw data,
+and the step that makes the stemgedrag public (``publication.py`` has the rule).
 
-No FastAPI here; functions flush (through ``store_decided``), never commit.
+No FastAPI here; functions flush, never commit.
 """
 
 from __future__ import annotations
@@ -14,15 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import AlvError
 from services.common.http import ServiceClient
-from services.results import export
-from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed
+from services.results import export, repository
+from services.results.attendance import PresenceChange, attendance
+from services.results.charts import AttendancePoint
+from services.results.errors import AlreadyPublished, ProefstemmingHasNoOutcome, VoteNotClosed
 from services.results.models import utcnow
-from services.results.schemas_record import StemgedragRead, StemgedragVote
+from services.results.publication import PublicationMode, PublicationState
+from services.results.report_pdf import ReportInput
+from services.results.schemas_record import (
+    PublicationRead,
+    RegistrationAuditEntry,
+    StemgedragRead,
+    StemgedragVote,
+)
 from services.results.service import (
     DECIDED,
     fetch_record,
     fetch_vote,
     fetch_votes,
+    publication,
     store_decided,
 )
 
@@ -41,16 +52,28 @@ async def decided(
 async def export_document(
     session: AsyncSession, *, ballot: ServiceClient, meeting: str, scope: export.Scope
 ) -> dict[str, Any]:
+    state = await publication(session, meeting)
     pairs = await decided(session, ballot=ballot, meeting=meeting)
-    return export.export_document(meeting, pairs, scope=scope, exported_at=utcnow())
+    return export.export_document(
+        meeting,
+        pairs,
+        scope=scope,
+        exported_at=utcnow(),
+        stemgedrag_public=state.stemgedrag_public,
+    )
 
 
 async def stemgedrag(
     session: AsyncSession, *, ballot: ServiceClient, meeting: str
 ) -> StemgedragRead:
+    """Every decided vote as the public may see it now (see ``publication.py``)."""
+    state = await publication(session, meeting)
     pairs = await decided(session, ballot=ballot, meeting=meeting)
+    public = state.stemgedrag_public
     return StemgedragRead(
-        meeting=meeting, votes=[export.stemgedrag_vote(row, record) for row, record in pairs]
+        meeting=meeting,
+        publication=publication_read(state),
+        votes=[export.stemgedrag_vote(row, rec, stemgedrag_public=public) for row, rec in pairs],
     )
 
 
@@ -66,7 +89,95 @@ async def vote_stemgedrag(
         raise VoteNotClosed(f"Stemming {vote.id} is nog niet gesloten.")
     votes = await fetch_votes(ballot, vote.meeting)
     rows = await store_decided(session, ballot=ballot, meeting=vote.meeting, votes=votes)
-    return export.stemgedrag_vote(rows[vote.id], await fetch_record(ballot, vote.id))
+    state = await publication(session, vote.meeting)
+    return export.stemgedrag_vote(
+        rows[vote.id],
+        await fetch_record(ballot, vote.id),
+        stemgedrag_public=state.stemgedrag_public,
+    )
+
+
+# --- publication ----------------------------------------------------------------------
+
+
+def publication_read(state: PublicationState) -> PublicationRead:
+    return PublicationRead(
+        meeting=state.meeting,
+        mode=state.mode,
+        stemgedrag_public=state.stemgedrag_public,
+        published_at=state.published_at,
+        published_by=state.published_by,
+    )
+
+
+async def set_publication_mode(
+    session: AsyncSession, *, meeting: str, mode: PublicationMode, actor: str
+) -> PublicationRead:
+    """At once, or after the meeting; audited. Not after publication: that is final."""
+    row = await repository.lock_publication(session, meeting)
+    if row.published_at is not None:
+        raise AlreadyPublished(
+            "Het stemgedrag van deze vergadering is al gepubliceerd; dat is niet terug te draaien."
+        )
+    if row.mode != mode:
+        repository.add_publication_log(
+            session, meeting, actor=actor, action="publication.mode_changed", old=row.mode, new=mode
+        )
+        row.mode = mode
+        await session.flush()
+    return publication_read(await publication(session, meeting))
+
+
+async def publish_stemgedrag(session: AsyncSession, *, meeting: str, actor: str) -> PublicationRead:
+    """Make the stemgedrag public; audited once. Publishing again changes nothing."""
+    row = await repository.lock_publication(session, meeting)
+    if row.published_at is None:
+        row.published_at = utcnow()
+        row.published_by = actor
+        repository.add_publication_log(
+            session, meeting, actor=actor, action="stemgedrag.published", mode=row.mode
+        )
+        await session.flush()
+    return publication_read(await publication(session, meeting))
+
+
+async def attendance_points(
+    registration: ServiceClient, meeting: str
+) -> tuple[list[AttendancePoint], str | None]:
+    """Presence through the day from registration's audit log, or why it is missing."""
+    try:
+        log = await registration.get_json(f"/api/meetings/{meeting}/audit")
+        members = await registration.get_json(f"/api/meetings/{meeting}/members")
+        changes = [
+            PresenceChange(at=entry.at, action=entry.action, member=entry.member_code)
+            for entry in (RegistrationAuditEntry.model_validate(item) for item in log)
+        ]
+        weights = {str(m["code"]): int(m.get("weight") or 0) for m in members}
+    except AlvError as exc:
+        return [], f"Aanwezigheid niet beschikbaar: {exc.detail}"
+    except (ValueError, TypeError, KeyError):
+        return [], "Aanwezigheid niet beschikbaar: de registratie gaf een onleesbaar antwoord."
+    return attendance(changes, weights), None
+
+
+async def report_input(
+    session: AsyncSession, *, ballot: ServiceClient, registration: ServiceClient, meeting: str
+) -> ReportInput:
+    """Everything the PDF report shows, as the public may see it now."""
+    info = await meeting_info(registration, meeting)
+    record = await stemgedrag(session, ballot=ballot, meeting=meeting)
+    points, note = await attendance_points(registration, meeting)
+    return ReportInput(
+        meeting_code=meeting,
+        meeting_name=info.name,
+        meeting_date=info.date,
+        votes=record.votes,
+        attendance=points,
+        attendance_note=note,
+        stemgedrag_public=record.publication.stemgedrag_public,
+        head=record.votes[-1].hash if record.votes else None,
+        made_at=utcnow(),
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.database import lock_or_create
-from services.results.models import ResultsMeeting, ScreenSetting, StoredOutcome, utcnow
+from services.results.models import (
+    Publication,
+    PublicationLogEntry,
+    ResultsMeeting,
+    ScreenSetting,
+    StoredOutcome,
+    utcnow,
+)
 
 
 async def lock_meeting(session: AsyncSession, code: str) -> ResultsMeeting:
@@ -46,3 +53,27 @@ async def save_screen_setting(
     setting.changed_at = utcnow()
     await session.flush()
     return setting
+
+
+async def publication(session: AsyncSession, meeting: str) -> Publication | None:
+    return await session.get(Publication, meeting, populate_existing=True)
+
+
+async def lock_publication(session: AsyncSession, meeting: str) -> Publication:
+    """The meeting's publication row, locked: two secretaries publishing at once log once."""
+    return await lock_or_create(session, Publication, code=meeting, mode="after_meeting")
+
+
+def add_publication_log(
+    session: AsyncSession, meeting: str, *, actor: str, action: str, **details: object
+) -> None:
+    session.add(PublicationLogEntry(meeting=meeting, actor=actor, action=action, details=details))
+
+
+async def publication_log(session: AsyncSession, meeting: str) -> Sequence[PublicationLogEntry]:
+    result = await session.scalars(
+        select(PublicationLogEntry)
+        .where(PublicationLogEntry.meeting == meeting)
+        .order_by(PublicationLogEntry.id)
+    )
+    return result.all()

@@ -11,12 +11,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.results.publication import PublicationMode
 from services.results.schemas import (
     BallotCounted,
     BallotElector,
     BallotVote,
     BaseRead,
     Count,
+    DecisionRead,
     OptionRole,
     OutcomeRead,
     RequiredRead,
@@ -97,21 +99,47 @@ class StemgedragVote(BaseModel):
     annulled_reason: str | None
     # The sentence of the minutes; None for an annulled vote.
     sentence: str | None
+    decision: DecisionRead | None = None
     totals: list[OptionTotal]
     base: BaseRead
     required: RequiredRead
     electorate: Count
     non_voters: Count
-    # Per municipality for a named vote; None for a secret vote (totals only).
+    # Per municipality for a named vote; None for a secret vote (totals only)
+    # and for a named vote whose stemgedrag is not published yet.
     members: list[MemberChoice] | None
+    # A named vote whose stemgedrag waits for publication (``/publication``).
+    stemgedrag_withheld: bool = False
     # Whether ballot's record today still hashes to the stored inputs_hash.
     inputs_verified: bool
     # The fewest whole votes that met the rule; None when nothing was cast.
     required_votes: int | None = None
+    opened_at: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None
+    # An amendment of, a part of, or a new vote after another vote (ballot's ids).
+    amends_vote_id: int | None = None
+    part_of_vote_id: int | None = None
+    follows_vote_id: int | None = None
+    # This vote's link in the meeting's hash chain.
+    hash: str | None = None
+
+
+class PublicationRead(BaseModel):
+    meeting: str
+    # after_meeting: the secretariat publishes the stemgedrag; at_once: public on close.
+    mode: PublicationMode
+    stemgedrag_public: bool
+    published_at: datetime.datetime | None
+    published_by: str | None
+
+
+class PublicationUpdate(BaseModel):
+    mode: PublicationMode
 
 
 class StemgedragRead(BaseModel):
     meeting: str
+    publication: PublicationRead
     votes: list[StemgedragVote]
 
 
@@ -160,6 +188,40 @@ class TimelineRead(BaseModel):
     entries: list[TimelineEntry]
     # What the timeline could not show (a service unreachable, unknown times).
     notes: list[str]
+
+
+# --- the receipt check -------------------------------------------------------------
+
+
+class ReceiptRequest(BaseModel):
+    card_code: str = Field(min_length=1, max_length=200)
+
+
+class ReceiptPress(BaseModel):
+    stored_at: datetime.datetime
+    handset: str
+    answer: str  # what ballot answered, in Dutch ("geteld", "te laat", ...)
+    counted: bool
+    # The option chosen, for a named vote only; None for a secret vote, always.
+    choice: str | None
+
+
+class ReceiptVote(BaseModel):
+    vote_id: int
+    title: str
+    kind: str
+    named: bool
+    status: VoteStatus
+    # Whether one of the presses counted (the last accepted one does).
+    counted: bool
+    presses: list[ReceiptPress]
+
+
+class ReceiptRead(BaseModel):
+    meeting: str
+    member: str
+    name: str
+    votes: list[ReceiptVote]
 
 
 # --- the chair -----------------------------------------------------------------------

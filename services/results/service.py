@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import AlvError, UpstreamFailed
 from services.common.http import ServiceClient
-from services.results import repository
+from services.results import metrics, repository
 from services.results.compute import (
     canonical_json,
     chain_hash,
@@ -44,6 +44,11 @@ from services.results.errors import (
     VoteNotClosed,
 )
 from services.results.models import ResultsMeeting, StoredOutcome, utcnow
+from services.results.publication import (
+    PublicationMode,
+    PublicationState,
+    outcome_without_stemgedrag,
+)
 from services.results.schemas import (
     Attendance,
     BallotProgress,
@@ -99,6 +104,13 @@ def _close_order(votes: Iterable[BallotVote]) -> list[BallotVote]:
     return sorted(decided, key=lambda v: (v.closed_at or epoch, v.position, v.id))
 
 
+def _live(record: BallotRecord) -> ComputedOutcome:
+    """The running tally of an open vote: computed on every ask, never stored."""
+    computed = compute(record)
+    metrics.count_live()
+    return computed
+
+
 # --- storing ------------------------------------------------------------------------
 
 
@@ -138,17 +150,45 @@ async def store_decided(
     head = await repository.lock_meeting(session, meeting)
     # Under the lock: a concurrent request may have stored some of them meanwhile.
     rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
+    stored = 0
     for record in records:
         if record.vote.id in rows or record.vote.status not in DECIDED:
             continue
         row = _link(head, record)
         session.add(row)
         rows[row.vote_id] = row
+        stored += 1
     await session.flush()
+    if stored:
+        metrics.count_stored(session, stored)
     return rows
 
 
 # --- publishing ---------------------------------------------------------------------
+
+
+async def publication(session: AsyncSession, meeting: str) -> PublicationState:
+    """Whether the meeting's stemgedrag is public yet (``publication.py``)."""
+    row = await repository.publication(session, meeting)
+    if row is None:
+        return PublicationState(meeting=meeting)
+    return PublicationState(
+        meeting=meeting,
+        mode=cast(PublicationMode, row.mode),
+        published_at=row.published_at,
+        published_by=row.published_by,
+    )
+
+
+async def as_public(
+    session: AsyncSession, meeting: str, outcomes: list[OutcomeRead]
+) -> list[OutcomeRead]:
+    """``outcomes`` as the public may see them now: no stemgedrag before publication."""
+    if not any(o.vote.named for o in outcomes):
+        return outcomes
+    if (await publication(session, meeting)).stemgedrag_public:
+        return outcomes
+    return [outcome_without_stemgedrag(o) for o in outcomes]
 
 
 def _read(
@@ -202,7 +242,7 @@ async def _outcome_of(
             return await _outcome_of(
                 session, ballot=ballot, vote=record.vote, live_allowed=live_allowed
             )
-        return _read(compute(record), record.vote, live=True, link=None)
+        return _read(_live(record), record.vote, live=True, link=None)
     row = await repository.stored_outcome(session, vote.id)
     if row is None:
         votes = await fetch_votes(ballot, vote.meeting)
@@ -236,7 +276,7 @@ async def _running_tally(ballot: ServiceClient, vote_id: int) -> OutcomeRead | N
     if record.vote.status != "open":
         return None
     try:
-        return _read(compute(record), record.vote, live=True, link=None)
+        return _read(_live(record), record.vote, live=True, link=None)
     except OutcomeNotComputable:
         return None
 
@@ -276,12 +316,13 @@ async def current(
         progress = await fetch_progress(ballot, open_vote.id)
         setting = await repository.screen_setting(session, meeting)
         show_tally = setting is not None and setting.show_tally and not open_vote.is_test
+        tally = await _running_tally(ballot, open_vote.id) if show_tally else None
         return CurrentRead(
             **screen,
             state="open",
             vote=definition(open_vote),
             progress=_progress(progress, until=now),
-            outcome=await _running_tally(ballot, open_vote.id) if show_tally else None,
+            outcome=(await as_public(session, meeting, [tally]))[0] if tally else None,
             show_tally=show_tally,
         )
     decided = _close_order(votes)
@@ -305,10 +346,11 @@ async def current(
             outcome=None,
         )
     rows = await store_decided(session, ballot=ballot, meeting=meeting, votes=votes)
+    (shown,) = await as_public(session, meeting, [_read_stored(rows[latest.id], latest)])
     return CurrentRead(
         **screen,
         state="annulled" if latest.status == "annulled" else "closed",
         vote=definition(latest),
         progress=None,
-        outcome=_read_stored(rows[latest.id], latest),
+        outcome=shown,
     )

@@ -84,6 +84,9 @@ def test_services_run_with_a_connected_receiver_and_a_seated_meeting(
         presence = client.get(f"http://127.0.0.1:{base}/api/meetings/alv-2024-06/presence").json()
         assert presence["present_members"] == SEATED
         assert presence["total_members"] == 342
+    # The services' and the gateway's log lines keep their fields.
+    gateway_log = (data_dir / "logs" / "gateway.log").read_text()
+    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=R01", gateway_log), gateway_log
 
 
 def test_it_speaks_dutch_and_names_every_page_with_its_purpose(

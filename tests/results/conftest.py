@@ -50,6 +50,19 @@ def results_settings(database_urls: dict[str, str], tokens: TokenSettings) -> Re
 Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
+def settings_reaching_ballot(
+    database_urls: dict[str, str], tokens: TokenSettings
+) -> Callable[[httpx.AsyncClient], ResultsSettings]:
+    """Results' settings pointing at ballot served on a socket, the screen not lingering."""
+    return lambda ballot: ResultsSettings(
+        database_url=database_urls["results"],
+        tokens=tokens,
+        ballot_url=str(ballot.base_url),
+        registration_url="http://registration",
+        stream_linger_seconds=0.0,
+    )
+
+
 @asynccontextmanager
 async def linked_services(
     database_urls: dict[str, str],
@@ -167,3 +180,13 @@ async def run_vote(
     if close:
         await act(services, vote_id, "close")
     return vote_id
+
+
+async def publish(services: Services, meeting: str) -> dict[str, Any]:
+    """The secretariat publishes the meeting's stemgedrag."""
+    response = await services.results.post(
+        f"/api/meetings/{meeting}/publication/publish", headers=services.auth("admin")
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

@@ -24,6 +24,7 @@ from tests.results.conftest import (
     cast,
     linked_services,
     new_vote,
+    publish,
     results_settings,
     run_vote,
     seat,
@@ -54,6 +55,7 @@ class TestHandComputedExample:
     async def test_adopted_with_98_68_percent(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code)
         vote_id = await run_vote(services, meeting_code)
+        await publish(services, meeting_code)  # the member codes are public from now on
         response = await outcome(services, vote_id)
         assert response.status_code == 200, response.text
         body = response.json()

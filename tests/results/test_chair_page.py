@@ -131,6 +131,13 @@ class Hall:
         assert response.status_code in (200, 201), response.text
         return response
 
+    def head(self, meeting: str) -> str:
+        """The chain head as the public export says it."""
+        response = httpx.get(f"{self.results_url}/api/meetings/{meeting}/export.json", timeout=10)
+        assert response.status_code == 200, response.text
+        head: str = response.json()["chain"]["head"]
+        return head
+
     def seat(
         self, meeting: str, bindings: dict[str, str] = BINDINGS, members_csv: str = SMALL_MEMBERS
     ) -> None:
@@ -246,6 +253,13 @@ def test_progress_then_result(hall: Hall, page: Page, meeting_code: str) -> None
     expect(page.locator('[data-testid="bar-1"] .percentage')).to_have_text("98,68%")
     expect(page.locator('[data-testid="bar-2"] .percentage')).to_have_text("1,32%")
     expect(page.locator("#not-counted")).to_contain_text("onthouding: 75 stemmen")
+    # The chain head with the result: short to read out, in full for the commissie.
+    head = hall.head(meeting_code)
+    expect(page.locator("#chain-full")).to_have_text(head)
+    expect(page.locator("#chain-short")).to_have_text(
+        " ".join(head[i : i + 4] for i in range(0, 16, 4))
+    )
+    expect(page.locator("#chain-sequence")).to_have_text("1")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chair-closed.png"))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
 from services.common.labels import dutch_number
-from tests.results.conftest import Services, new_vote, run_vote
+from tests.results.conftest import Services, new_vote, publish, run_vote
+from tests.support.browser import artifact_path
 from tests.support.builders import make_meeting
 from tests.verify.exports import meeting_with_votes
 
@@ -20,6 +22,7 @@ class TestStemgedrag:
         self, services: Services, meeting_code: str
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         response = await services.results.get(f"/api/meetings/{meeting_code}/stemgedrag")
         assert response.status_code == 200, response.text
         by_id = {v["vote"]["id"]: v for v in response.json()["votes"]}
@@ -47,6 +50,7 @@ class TestStemgedrag:
         self, services: Services, meeting_code: str
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         one = await services.results.get(f"/api/votes/{votes['choice']}/stemgedrag")
         assert one.status_code == 200, one.text
         assert {m["member"]: m["key"] for m in one.json()["members"]}["GM0363"] == 2
@@ -60,6 +64,7 @@ class TestExports:
         self, services: Services, meeting_code: str
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         response = await services.results.get(f"/api/meetings/{meeting_code}/export.csv")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
@@ -93,6 +98,7 @@ class TestExports:
 class TestRecordPages:
     async def test_record_page_in_dutch(self, services: Services, meeting_code: str) -> None:
         votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
         response = await services.results.get(f"/record/{meeting_code}")
         assert response.status_code == 200
         page = response.text
@@ -155,3 +161,25 @@ class TestRecordPages:
         response = await services.results.get(f"/record/{meeting_code}")
         assert response.status_code == 200
         assert "Er zijn nog geen stemmingen afgerond." in response.text
+
+
+class TestRecordPictures:
+    async def test_a_chart_per_vote_attendance_and_the_chain(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        page = (await services.results.get(f"/record/{meeting_code}")).text
+        head = (await services.results.get(f"/api/meetings/{meeting_code}/export.json")).json()[
+            "chain"
+        ]["head"]
+        chart = page.split(f'data-testid="chart-{votes["named"]}"')[1].split("</figure>")[0]
+        assert "<svg" in chart and 'role="img"' in chart
+        assert "75 stemmen · 1 gem. · 98,68%" in chart
+        assert f'data-testid="chart-{votes["acclaimed"]}"' not in page  # no numbers to draw
+        assert "Bij acclamatie, zonder stemming." in page
+        assert re.search(r"Geopend \d\d:\d\d:\d\d, gesloten \d\d:\d\d:\d\d\.", page)
+        assert "aanwezig: gemeenten" in page
+        assert " ".join(head[i : i + 4] for i in range(0, 16, 4)) in page  # the chain drawn
+        assert f"alv verify EXPORT --expect-head {head}" in page
+        assert "<script" not in page.split("<main>")[1]  # pictures without JavaScript
+        artifact_path("record-page.html").write_text(page, encoding="utf-8")

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from services.common.settings import TokenSettings
-from services.results.config import ResultsSettings
 from services.results.screen import ScreenHub
 from tests.results.conftest import (
     HAND_COMPUTED,
@@ -25,6 +24,7 @@ from tests.results.conftest import (
     linked_services,
     new_vote,
     seat,
+    settings_reaching_ballot,
 )
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import ServerEvent, server_events, take_until
@@ -74,13 +74,7 @@ async def served(
         tokens,
         token_values,
         serve=serve_on_port,
-        settings=lambda ballot: ResultsSettings(
-            database_url=database_urls["results"],
-            tokens=tokens,
-            ballot_url=str(ballot.base_url),
-            registration_url="http://registration",
-            stream_linger_seconds=0.0,
-        ),
+        settings=settings_reaching_ballot(database_urls, tokens),
         ballot_transport=line,
     ) as services:
         yield Served(services, line)

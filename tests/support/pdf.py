@@ -1,9 +1,9 @@
-"""Pull the raster images out of a PDF, for tests that decode an embedded barcode.
+"""Reading PDFs in tests: pages as pixels and text (pypdfium2), embedded images.
 
-No PDF library is installed, and a page cannot be rasterised without one; but
-the images a PDF embeds are plain streams. This reads the image XObjects that
-reportlab writes (DeviceRGB or DeviceGray, 8 bits, ASCII85 and/or Flate) and
-nothing more general: it is a test helper, not a PDF parser.
+``pages`` and ``texts`` use PDFium (pypdfium2, a dev dependency): a page is
+rendered as a printer or viewer would. ``images`` pulls the raster images out
+of the streams reportlab writes (DeviceRGB or DeviceGray, 8 bits, ASCII85
+and/or Flate), to decode an embedded barcode at its own resolution.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import base64
 import re
 import zlib
 
+import pypdfium2
 from PIL import Image
 
 _OBJECT = re.compile(rb"<<(?P<dict>.*?)>>\s*stream\r?\n", re.S)
@@ -42,3 +43,23 @@ def images(pdf: bytes) -> list[Image.Image]:
         size = (_number(dictionary, b"Width"), _number(dictionary, b"Height"))
         found.append(Image.frombytes(mode, size, data))
     return found
+
+
+def pages(pdf: bytes, *, dpi: int = 100) -> list[Image.Image]:
+    """Every page rendered in grey, as a black-and-white printer would see it."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [
+            page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for page in document
+        ]
+    finally:
+        document.close()
+
+
+def texts(pdf: bytes) -> list[str]:
+    """The text of every page, as PDFium extracts it."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [page.get_textpage().get_text_range() for page in document]
+    finally:
+        document.close()

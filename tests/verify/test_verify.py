@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.results.conftest import Services
+from tests.results.conftest import Services, publish
 from tests.verify.exports import auditor_export, meeting_with_votes, public_export
 from verify.check import check_export, sha256
-from verify.cli import DEVIATION, OK, UNREADABLE, verify_file
+from verify.cli import DEVIATION, OK, UNREADABLE, main, verify_file
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -46,11 +46,29 @@ class TestUntouchedExport:
         assert "UITSLAG: alles klopt" in output
         assert f"kop {document['chain']['head']}" in output
 
-    async def test_public_export_checks_secret_totals_only(
+    async def test_public_export_before_publication_has_no_stemgedrag(
         self, services: Services, meeting_code: str, tmp_path: Path
     ) -> None:
         votes = await meeting_with_votes(services, meeting_code)
         document = await public_export(services, meeting_code)
+        assert document["stemgedrag_published"] is False
+        named = entry_of(document, votes["named"])
+        assert (named["inputs"], named["withheld"]) == (None, "stemgedrag")
+        assert not any(code in json.dumps(document) for code in ("GM0363", "GM0014", "GM0088"))
+        code, output = run_verify(document, tmp_path)
+        assert code == OK, output
+        assert (
+            f"stemming {votes['named']} 'Motie X': OK (stemgedrag nog niet gepubliceerd:"
+            " alleen de totalen en de schakel gecontroleerd)"
+        ) in output
+
+    async def test_public_export_checks_secret_totals_only(
+        self, services: Services, meeting_code: str, tmp_path: Path
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
+        document = await public_export(services, meeting_code)
+        assert document["stemgedrag_published"] is True
         secret = entry_of(document, votes["secret"])
         assert secret["inputs"] is None
         assert "GM0363" not in json.dumps(secret)
@@ -135,3 +153,76 @@ class TestTamperedExport:
         code, output = run_verify({"hello": "world"}, tmp_path)
         assert code == UNREADABLE
         assert "niet te controleren" in output
+
+
+def rehash_chain(document: dict[str, Any]) -> None:
+    """What a careful forger does after changing anything: every hash made anew."""
+    previous = None
+    for sequence, entry in enumerate(document["votes"], start=1):
+        entry["sequence"] = sequence
+        if entry["inputs"] is not None:
+            entry["inputs_hash"] = sha256(entry["inputs"])
+        entry["outcome_hash"] = sha256(entry["outcome"])
+        entry["previous_hash"] = previous
+        entry["hash"] = sha256(
+            {k: entry[k] for k in ("inputs_hash", "outcome_hash", "previous_hash", "vote_id")}
+        )
+        previous = entry["hash"]
+    document["chain"] = {"length": len(document["votes"]), "head": previous}
+
+
+class TestExpectedHead:
+    """Only the head printed at the meeting catches a forgery of the whole file."""
+
+    async def test_true_export_passes_with_the_true_head(
+        self, services: Services, meeting_code: str, tmp_path: Path, capsys: Any
+    ) -> None:
+        await meeting_with_votes(services, meeting_code)
+        document = await auditor_export(services, meeting_code)
+        head = document["chain"]["head"]
+        path = tmp_path / "export.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        assert main([str(path), "--expect-head", head]) == OK
+        assert "kop: OK, gelijk aan de verwachte kop" in capsys.readouterr().out
+        # The projector's short form, as read from the screen.
+        short = " ".join(head[i : i + 4] for i in range(0, 16, 4))
+        assert main([str(path), "--expect-head", short.upper()]) == OK
+
+    async def test_rehashed_export_without_its_last_vote_fails_on_the_true_head(
+        self, services: Services, meeting_code: str, tmp_path: Path
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        document = await auditor_export(services, meeting_code)
+        true_head = document["chain"]["head"]
+        forged = copy.deepcopy(document)
+        dropped = forged["votes"].pop()
+        assert dropped["vote_id"] == votes["acclaimed"]
+        named = entry_of(forged, votes["named"])
+        for side in (named["inputs"]["vote"], named["outcome"]["vote"]):
+            side["title"] = "Motie X (gewijzigd)"
+        rehash_chain(forged)
+        code, output = run_verify(forged, tmp_path)
+        assert code == OK, output  # consistent with itself: this alone cannot tell
+        path = tmp_path / "forged.json"
+        path.write_text(json.dumps(forged), encoding="utf-8")
+        out = io.StringIO()
+        assert verify_file(path, out, expect_head=true_head) == DEVIATION
+        assert "de verwachte kop komt niet voor in deze export" in out.getvalue()
+
+    async def test_an_earlier_head_names_its_link(
+        self, services: Services, meeting_code: str, tmp_path: Path
+    ) -> None:
+        await meeting_with_votes(services, meeting_code)
+        document = await auditor_export(services, meeting_code)
+        third = document["votes"][2]["hash"]
+        path = tmp_path / "export.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        out = io.StringIO()
+        assert verify_file(path, out, expect_head=third) == DEVIATION
+        assert "de verwachte kop is schakel 3 van 5, niet de laatste" in out.getvalue()
+
+    def test_a_head_that_is_no_hash_is_refused(self, tmp_path: Path, capsys: Any) -> None:
+        with pytest.raises(SystemExit) as exit:
+            main([str(tmp_path / "x.json"), "--expect-head", "5f0c"])
+        assert exit.value.code == 2
+        assert "geen kop" in capsys.readouterr().err

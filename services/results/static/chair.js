@@ -41,6 +41,17 @@
     for (const id of SECTIONS) $(id).hidden = id !== section;
   }
 
+  // The head of the chain after this result: short enough to read out and to
+  // type into `alv verify --expect-head`, and the full hash for the commissie.
+  function renderChain(outcome) {
+    const link = outcome && outcome.record;
+    $("chain").hidden = !link;
+    if (!link) return;
+    $("chain-short").textContent = link.hash.slice(0, 16).match(/.{4}/g).join(" ");
+    $("chain-sequence").textContent = String(link.sequence);
+    $("chain-full").textContent = link.hash;
+  }
+
   function heading(vote) {
     $("vote-kind").textContent = vote ? KINDS[vote.kind] || vote.kind : "";
     $("vote-title").textContent = vote ? vote.title : "";
@@ -162,6 +173,7 @@
     openedAt = null;
     document.body.dataset.state = current.state;
     heading(current.vote);
+    renderChain(current.state === "closed" || current.state === "annulled" ? current.outcome : null);
     if (current.state === "open" || current.state === "test") {
       shownResult = null;
       renderProgress(current);
