@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from services.ballot import prepare, service
 from services.ballot.deps import ChairAuth, SessionDep
-from services.ballot.schemas import AgendaNode, VoteCreate, VoteRead
+from services.ballot.schemas import AgendaNode, MeetingSettings, VoteCreate, VoteRead
 from services.common.errors import problem_responses
 
 router = APIRouter(prefix="/api", tags=["votes"])
@@ -17,6 +17,21 @@ async def agenda(meeting: str, session: SessionDep) -> list[AgendaNode]:
     """The votes as a tree: each voorstel or motie with its amendments and motion
     parts, and the amendments not yet decided (opening it is refused until then)."""
     return await prepare.agenda(session, meeting=meeting)
+
+
+@router.get("/meetings/{meeting}/settings", tags=["meetings"])
+async def meeting_settings(meeting: str, session: SessionDep) -> MeetingSettings:
+    """The base the meeting's votes follow unless a vote says otherwise (public:
+    the rule a result was reached by is)."""
+    return await service.meeting_settings(session, meeting=meeting)
+
+
+@router.put("/meetings/{meeting}/settings", responses=problem_responses(422), tags=["meetings"])
+async def change_settings(
+    meeting: str, data: MeetingSettings, session: SessionDep, _: ChairAuth
+) -> MeetingSettings:
+    """A new base for the meeting; prepared votes that follow it change with it."""
+    return await service.change_settings(session, meeting=meeting, data=data)
 
 
 @router.put("/votes/{vote_id}", responses=problem_responses(404, 409, 422))

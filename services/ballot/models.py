@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -37,6 +39,9 @@ class BallotMeeting(Base):
     # Grows with every open and close, so a follower can see a change it missed.
     version: Mapped[int] = mapped_column(Integer, default=0)
     last_closed_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    # The meeting's base: whether abstentions count as cast (DOMAIN.md: per
+    # meeting, explicit). A vote follows it unless it says otherwise.
+    abstentions_cast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Vote(Base):
@@ -56,6 +61,9 @@ class Vote(Base):
     majority_denominator: Mapped[int] = mapped_column(Integer, default=2)
     majority_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
     abstentions_cast: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False while the vote follows the meeting's base (a prepared vote then
+    # changes with it); True when it was set for this vote.
+    base_overridden: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     named: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(10), default="prepared")
     created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -52,7 +52,7 @@ async def edit_vote(session: AsyncSession, *, vote_id: int, data: VoteCreate) ->
         )
     if data.kind is not VoteKind.MOTIE and any(d.part_of_vote_id == vote.id for d in dependents):
         raise StillLinked(f"Stemming {vote.id} heeft onderdelen: die blijft een motie.")
-    service.apply(vote, data)
+    service.apply(vote, data, locked)
     await session.flush()
     service.emit_vote(session, locked, "updated", vote)
     return vote
@@ -159,7 +159,7 @@ async def runoff(session: AsyncSession, *, vote_id: int) -> Vote:
         office=source.office,
         options=options,
         majority=source.majority,
-        abstentions_cast=source.abstentions_cast,
+        abstentions_cast=None if source.follows_meeting_base else source.abstentions_cast,
         named=source.named,
         follows_vote_id=vote.id,
     )

@@ -77,7 +77,8 @@ class VoteCreate(BaseModel):
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
     options: list[Option] | None = None
     majority: Majority = Field(default_factory=Majority)
-    abstentions_cast: bool = False
+    # Whether abstentions count as cast; left out: the meeting's base.
+    abstentions_cast: bool | None = None
     named: bool = True
     amends_vote_id: int | None = None
     part_of_vote_id: int | None = None
@@ -112,6 +113,8 @@ class VoteRead(BaseModel):
     options: list[Option]
     majority: Majority
     abstentions_cast: bool
+    # True while the vote follows the meeting's base (no base of its own).
+    follows_meeting_base: bool = False
     named: bool
     status: VoteStatus
     opened_at: datetime.datetime | None
@@ -134,6 +137,14 @@ class AgendaNode(VoteRead):
     # opening it is refused until the chair confirms.
     undecided_amendments: list[int] = Field(default_factory=list)
     children: list[AgendaNode] = Field(default_factory=list)
+
+
+class MeetingSettings(BaseModel):
+    """What the votes of a meeting follow unless a vote says otherwise."""
+
+    abstentions_cast: bool = Field(
+        description="whether abstentions count as cast (the base of the majority)"
+    )
 
 
 class VoteAgain(BaseModel):

@@ -30,6 +30,7 @@ from services.ballot.errors import (
 from services.ballot.models import BallotMeeting, Elector, Vote, utcnow
 from services.ballot.schemas import (
     Majority,
+    MeetingSettings,
     MeetingState,
     Option,
     OptionRole,
@@ -59,6 +60,7 @@ def vote_read(vote: Vote) -> VoteRead:
             inclusive=vote.majority_inclusive,
         ),
         abstentions_cast=vote.abstentions_cast,
+        follows_meeting_base=not vote.base_overridden,
         named=vote.named,
         status=vote.status,
         opened_at=vote.opened_at,
@@ -116,7 +118,7 @@ async def check_links(
             raise BadLink(f"Stemming {data.follows_vote_id} bestaat niet in deze vergadering.")
 
 
-def apply(vote: Vote, data: VoteCreate) -> None:
+def apply(vote: Vote, data: VoteCreate, meeting: BallotMeeting) -> None:
     """The fields of a prepared vote, as ``data`` says (on creation and on edit)."""
     assert data.options is not None  # filled in by the schema
     vote.kind = data.kind.value
@@ -127,7 +129,10 @@ def apply(vote: Vote, data: VoteCreate) -> None:
     vote.majority_numerator = data.majority.numerator
     vote.majority_denominator = data.majority.denominator
     vote.majority_inclusive = data.majority.inclusive
-    vote.abstentions_cast = data.abstentions_cast
+    vote.base_overridden = data.abstentions_cast is not None
+    vote.abstentions_cast = (
+        meeting.abstentions_cast if data.abstentions_cast is None else data.abstentions_cast
+    )
     vote.named = data.named
     vote.amends_vote_id = data.amends_vote_id
     vote.part_of_vote_id = data.part_of_vote_id
@@ -148,7 +153,7 @@ async def add_vote(
         status=VoteStatus.PREPARED.value,
         follows_vote_id=data.follows_vote_id,
     )
-    apply(vote, data)
+    apply(vote, data, locked)
     session.add(vote)
     await session.flush()
     emit_vote(session, locked, "created", vote)
@@ -308,7 +313,7 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             office=source.office,
             options=source.options,
             majority=source.majority,
-            abstentions_cast=source.abstentions_cast,
+            abstentions_cast=None if source.follows_meeting_base else source.abstentions_cast,
             named=source.named,
             amends_vote_id=source.amends_vote_id,
             part_of_vote_id=source.part_of_vote_id,
@@ -339,6 +344,26 @@ async def reorder(session: AsyncSession, *, meeting: str, vote_ids: list[int]) -
         by_id[vote_id].position = position
     await session.flush()
     events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
+
+
+async def meeting_settings(session: AsyncSession, *, meeting: str) -> MeetingSettings:
+    found = await repository.meeting(session, meeting)
+    return MeetingSettings(abstentions_cast=found.abstentions_cast if found else False)
+
+
+async def change_settings(
+    session: AsyncSession, *, meeting: str, data: MeetingSettings
+) -> MeetingSettings:
+    """A new base for the meeting; the prepared votes that follow it change with it
+    (a vote that was opened keeps the base it was held with)."""
+    locked = await repository.lock_meeting(session, meeting)
+    locked.abstentions_cast = data.abstentions_cast
+    for vote in await repository.votes(session, meeting, status=VoteStatus.PREPARED.value):
+        if not vote.base_overridden and vote.abstentions_cast != data.abstentions_cast:
+            vote.abstentions_cast = data.abstentions_cast
+            emit_vote(session, locked, "updated", vote)
+    await session.flush()
+    return MeetingSettings(abstentions_cast=locked.abstentions_cast)
 
 
 async def meeting_state(session: AsyncSession, *, meeting: str) -> MeetingState:

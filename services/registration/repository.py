@@ -167,12 +167,12 @@ async def card_mails(session: AsyncSession, meeting: Meeting) -> Sequence[tuple[
     return [(mail, member) for mail, member in result]
 
 
-async def latest_mail_status(session: AsyncSession, meeting: Meeting) -> dict[int, str]:
-    """member id -> status of its latest attempt, for "resend the failures"."""
-    latest: dict[int, str] = {}
+async def mail_history(session: AsyncSession, meeting: Meeting) -> dict[int, list[CardMail]]:
+    """member id -> its attempts, oldest first: whom to send to, whom to resend to."""
+    history: dict[int, list[CardMail]] = {}
     for mail, _ in await card_mails(session, meeting):
-        latest[mail.member_id] = mail.status
-    return latest
+        history.setdefault(mail.member_id, []).append(mail)
+    return history
 
 
 async def store_sightings(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

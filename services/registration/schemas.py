@@ -198,10 +198,23 @@ class MailLogEntry(BaseModel):
 
 class SendRequest(BaseModel):
     members: list[str] | None = Field(
-        default=None, description="only these members (CBS codes); all when left out"
+        default=None,
+        max_length=1000,
+        description="only these members (CBS codes); all when left out",
     )
     only_failed: bool = Field(
         default=False, description="only members whose latest attempt was not sent"
+    )
+    skip_sent: bool = Field(
+        default=False, description="leave out members whose current card was already sent"
+    )
+    # Sending a few hundred cards in short batches (the console shows progress):
+    # each batch leaves out whom this run already tried.
+    not_tried_since: AwareDatetime | None = Field(
+        default=None, description="leave out members with an attempt at or after this moment"
+    )
+    limit: int | None = Field(
+        default=None, ge=1, le=1000, description="at most this many members, by name"
     )
 
 
@@ -209,6 +222,8 @@ class SendReport(BaseModel):
     sent: int
     failed: int
     attempts: list[MailLogEntry]
+    # Members this request selected beyond its limit: the next batch's.
+    remaining: int = 0
 
 
 class TestVoteStatus(BaseModel):

@@ -332,3 +332,39 @@ class TestImportWithLinks:
         assert "'Bestaat niet' is geen titel of agendapunt" in reasons[6]
         assert "niet een proefstemming" in reasons[7]
         assert "zelf geen onderdeel" in reasons[9]
+
+
+class TestMeetingBase:
+    async def test_votes_follow_the_meeting_unless_they_say_otherwise(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code, BINDINGS)
+        url = f"/api/meetings/{meeting_code}/settings"
+        assert await get(services, url) == {"abstentions_cast": False}
+        await open_new_vote(services, meeting_code, title="Al geopend")
+        await new_vote(services, meeting_code, title="Volgt")
+        await new_vote(services, meeting_code, title="Eigen", abstentions_cast=False)
+        response = await services.ballot.put(
+            url, json={"abstentions_cast": True}, headers=services.auth("chair")
+        )
+        assert response.json() == {"abstentions_cast": True}
+        listed = {v["title"]: v for v in await votes(services, meeting_code)}
+        assert listed["Volgt"]["abstentions_cast"] is True
+        assert listed["Volgt"]["follows_meeting_base"] is True
+        assert (listed["Eigen"]["abstentions_cast"], listed["Eigen"]["follows_meeting_base"]) == (
+            False,
+            False,
+        )
+        assert listed["Al geopend"]["abstentions_cast"] is False  # held with the old base
+        created = await new_vote(services, meeting_code, title="Nieuw")
+        assert (await get(services, f"/api/votes/{created}"))["abstentions_cast"] is True
+
+    async def test_only_the_chair_sets_the_base(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        response = await services.ballot.put(
+            f"/api/meetings/{meeting_code}/settings",
+            json={"abstentions_cast": True},
+            headers=services.auth("desk"),
+        )
+        assert response.status_code == 403
