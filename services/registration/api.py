@@ -5,13 +5,15 @@ The card routes are in ``api_cards.py``, the desk's in ``api_desk.py``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Request, status
+from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import problem_responses
 from services.registration import repository, service
 from services.registration.deps import AdminAuth, AuditorAuth, SessionDep
 from services.registration.errors import BadImport
+from services.registration.models import Meeting
 from services.registration.schemas import (
     AuditRead,
     CbsImport,
@@ -70,12 +72,35 @@ def _text(body: bytes) -> str:
     },
 )
 async def import_members(
-    meeting: str, request: Request, session: SessionDep, role: AdminAuth, source: str = "upload"
+    meeting: str,
+    request: Request,
+    session: SessionDep,
+    role: AdminAuth,
+    source: str = Query(default="upload", max_length=100),
+    dry_run: bool = False,
 ) -> ImportReport:
-    """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``)."""
+    """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``).
+
+    ``dry_run``: the report of what the import would do (every member with its
+    weight and where its figure came from, every skipped row with its reason),
+    and nothing is stored."""
     found = await service.get_meeting(session, meeting)
     body = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
+
+    is_json = request.headers.get("content-type", "").startswith("application/json")
+
+    async def work() -> ImportReport:
+        return await _import_members(
+            session, meeting=found, body=body, is_json=is_json, source=source, actor=role.value
+        )
+
+    return await (service.preview(session, work) if dry_run else work())
+
+
+async def _import_members(
+    session: AsyncSession, *, meeting: Meeting, body: bytes, is_json: bool, source: str, actor: str
+) -> ImportReport:
+    if is_json:
         try:
             cbs = CbsImport.model_validate_json(body)
         except ValidationError as exc:
@@ -85,14 +110,14 @@ async def import_members(
             ) from exc
         return await service.import_members_cbs(
             session,
-            meeting=found,
+            meeting=meeting,
             observations=cbs.observations,
             regions=cbs.regions,
             source=source,
-            actor=role.value,
+            actor=actor,
         )
     return await service.import_members(
-        session, meeting=found, text=_text(body), source=source, actor=role.value
+        session, meeting=meeting, text=_text(body), source=source, actor=actor
     )
 
 

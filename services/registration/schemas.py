@@ -45,11 +45,27 @@ class SkippedRow(BaseModel):
     reason: str
 
 
+class ImportedMember(BaseModel):
+    """One member as the import leaves it: its weight and where the figure came from."""
+
+    code: str
+    name: str
+    population: int | None
+    weight: int | None
+    population_date: datetime.date | None
+    source: str | None
+    change: Literal["new", "updated", "unchanged"]
+    old_weight: int | None  # before this import; None for a new member
+
+
 class ImportReport(BaseModel):
+    # A preview (``dry_run``): what the import would do; nothing was stored.
+    dry_run: bool = False
     read: int
     created: int
     updated: int
     skipped: list[SkippedRow]
+    members: list[ImportedMember] = []
     # Members imported without a figure: cards stay blocked until staff supply it.
     without_population: list[str] = []
     period: str | None = Field(default=None, examples=["2023JJ00"])  # CBS imports only
