@@ -1,48 +1,63 @@
-"""``alv serve SERVICE``: one service in its own process, configured by env."""
+"""``alv serve SERVICE``: one service in its own process (or several), configured by env.
+
+uvicorn imports the service's ``app_from_environment`` factory, so that with
+``--workers N`` each worker process builds its own app, settings, engine and
+followers; the parent process only binds the socket and watches the workers.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 
 from services.common import logs, metrics
 from services.common.settings import ServiceSettings
 
 SERVICES = ("registration", "ballot", "results")
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 
 
-def _factory(service: str) -> tuple[type[ServiceSettings], Callable[[Any], FastAPI]]:
-    """The settings class and app factory of one service, importing only it:
+def settings_for(service: str, **overrides: Any) -> ServiceSettings:
+    """The service's settings from the environment, importing only its config:
     a broken or half-deployed service must not stop the others from starting."""
     config = importlib.import_module(f"services.{service}.config")
-    app = importlib.import_module(f"services.{service}.app")
-    settings_class = getattr(config, f"{service.capitalize()}Settings")
-    return settings_class, app.create_app
+    settings: ServiceSettings = getattr(config, f"{service.capitalize()}Settings")(**overrides)
+    return settings
 
 
-def settings_for(service: str) -> ServiceSettings:
-    settings_class, _ = _factory(service)
-    return settings_class()
+def upgrade(service: str, settings: ServiceSettings) -> None:
+    # Alembic is imported only by the commands that migrate.
+    from services.common.migrations import upgrade as upgrade_database
+
+    upgrade_database(SERVICES_DIR / service, settings.resolved_database_url(service))
 
 
 def serve(args: argparse.Namespace) -> int:
-    settings_class, factory = _factory(args.service)
+    service = args.service
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = settings_class(**overrides)
+    # Read here as well as in each worker: a bad setting stops us before any
+    # worker starts, with pydantic's message instead of a worker's traceback.
+    settings = settings_for(service, **overrides)
+    if args.workers > 1:
+        # Once, before the workers all start: they then find the database at
+        # head (PostgreSQL would serialise them anyway; SQLite would not).
+        upgrade(service, settings)
     level = logging.DEBUG if args.verbose else logging.INFO
     # Several workers share PROMETHEUS_MULTIPROC_DIR; values of an earlier run must go.
     metrics.prepare_multiprocess_dir()
     uvicorn.run(
-        factory(settings),
+        f"services.{service}.app:app_from_environment",
+        factory=True,
         host=settings.host,
         port=settings.port,
-        # Ours, not uvicorn's: its access and error lines in our format too.
+        workers=args.workers,
+        # Ours, not uvicorn's: its access and error lines in our format too,
+        # applied again in every worker process.
         log_config=logs.dict_config(args.log_format, level=level),
         log_level=logging.getLevelName(level).lower(),
         timeout_graceful_shutdown=5,
@@ -51,20 +66,21 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from services.common.migrations import upgrade
-
     unknown = set(args.services) - set(SERVICES)
     if unknown:
         print(f"unknown service: {', '.join(sorted(unknown))}")
         return 2
     for service in args.services or SERVICES:
-        settings = settings_for(service)
-        service_dir = Path(__file__).resolve().parent.parent / "services" / service
-        upgrade(service_dir, settings.resolved_database_url(service))
+        upgrade(service, settings_for(service))
         print(f"{service}: database at the latest migration")
     return 0
+
+
+def worker_count(value: str) -> int:
+    count = int(value) if value.isascii() and value.isdigit() else 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError("a number of worker processes from 1 to 64")
+    return count
 
 
 def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,6 +90,12 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument("service", choices=SERVICES)
     parser.add_argument("--host", help="bind address (default from <SERVICE>_HOST)")
     parser.add_argument("--port", type=int, help="port (default from <SERVICE>_PORT)")
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        help="worker processes sharing the port (default 1)",
+    )
     parser.set_defaults(handler=serve)
 
     parser = subparsers.add_parser(

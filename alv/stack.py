@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 SERVICE_PORTS = {"registration": 8001, "ballot": 8002, "results": 8003, "gateway": 8004}
+SERVICES = ("registration", "ballot", "results")
 
 
 @dataclass
@@ -34,9 +35,26 @@ class StackConfig:
     # Run a receiver simulator with this many handsets (0: none).
     simulated_handsets: int = 0
     simulator_control_port: int = 8005
+    # Scale-out on PostgreSQL: how many processes of a part (default 1), e.g.
+    # {"ballot": 2}. The second is named "ballot-2" and needs its own entry in
+    # ``ports``; the n-th results or gateway process talks to the n-th ballot
+    # process (round robin), so work really crosses processes.
+    processes: dict[str, int] = field(default_factory=dict)
+    # ``alv serve --workers N`` per service (default 1).
+    workers: dict[str, int] = field(default_factory=dict)
 
-    def url(self, part: str) -> str:
-        return f"http://{self.host}:{self.ports[part]}"
+    def url(self, name: str) -> str:
+        return f"http://{self.host}:{self.ports[name]}"
+
+    def names(self, part: str) -> list[str]:
+        """The processes of ``part``: ``ballot``, ``ballot-2``, ..."""
+        return [part] + [f"{part}-{n}" for n in range(2, self.processes.get(part, 1) + 1)]
+
+    def ballot_of(self, name: str) -> str:
+        """The ballot process that process ``name`` talks to."""
+        ballots = self.names("ballot")
+        number = int(name.rpartition("-")[2]) if "-" in name else 1
+        return ballots[(number - 1) % len(ballots)]
 
     def receiver_links(self) -> list[str]:
         return [str(self.data_dir / "receivers" / "R01")]
@@ -54,7 +72,8 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.log_dir = config.data_dir / "logs"
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, name: str | None = None) -> dict[str, str]:
+        """The environment of process ``name`` (of the first of each part by default)."""
         config = self.config
         env = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
         env.update({f"ALV_TOKEN_{role.upper()}": token for role, token in config.tokens.items()})
@@ -79,6 +98,18 @@ class Stack:
         env["GATEWAY_HTTP_HOST"] = config.host
         env["GATEWAY_HTTP_PORT"] = str(config.ports["gateway"])
         env["PYTHONUNBUFFERED"] = "1"
+        if name is not None and "-" in name:  # a further process of a part
+            part = name.partition("-")[0]
+            ballot = config.url(config.ballot_of(name))
+            env |= {
+                "registration": {"REGISTRATION_PORT": str(config.ports[name])},
+                "ballot": {"BALLOT_PORT": str(config.ports[name])},
+                "results": {"RESULTS_PORT": str(config.ports[name]), "RESULTS_BALLOT_URL": ballot},
+                "gateway": {
+                    "GATEWAY_HTTP_PORT": str(config.ports[name]),
+                    "GATEWAY_BALLOT_URL": ballot,
+                },
+            }[part]
         return env
 
     def _spawn(self, name: str, *args: str) -> None:
@@ -87,18 +118,24 @@ class Stack:
         with (self.log_dir / f"{name}.log").open("ab") as log:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "alv", *args],
-                env=self.environment(),
+                env=self.environment(name),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C in the terminal reaches us, not them
             )
 
-    def start_services(
-        self, timeout: float = 30.0, parts: tuple[str, ...] = ("registration", "ballot", "results")
-    ) -> None:
-        for service in parts:
-            self._spawn(service, "serve", service)
-        self.wait_healthy(parts, timeout)
+    def start_services(self, timeout: float = 30.0, parts: tuple[str, ...] = SERVICES) -> None:
+        """Every process of ``parts`` started at once (each migrates on start-up)."""
+        names = [name for service in parts for name in self.config.names(service)]
+        for name in names:
+            self._spawn(name, *self.serve_args(name))
+        self.wait_healthy(tuple(names), timeout)
+
+    def serve_args(self, name: str) -> tuple[str, ...]:
+        """The ``alv`` arguments that start service process ``name``."""
+        service = name.partition("-")[0]
+        workers = self.config.workers.get(service, 1)
+        return ("serve", service, *(("--workers", str(workers)) if workers > 1 else ()))
 
     def start_hardware(self, timeout: float = 30.0) -> None:
         config = self.config
@@ -120,10 +157,16 @@ class Stack:
             )
             ports += links
         if ports:
-            port_args = [arg for port in ports for arg in ("--port", port)]
-            self._spawn("gateway", "gateway", *port_args)
-            self.wait_healthy(("gateway",), timeout)
-            self.wait_receivers_connected(timeout)
+            # With several gateways each opens its share of the receivers.
+            gateways = config.names("gateway")
+            for number, name in enumerate(gateways):
+                port_args = [
+                    arg for port in ports[number :: len(gateways)] for arg in ("--port", port)
+                ]
+                self._spawn(name, "gateway", *port_args)
+            self.wait_healthy(tuple(gateways), timeout)
+            for name in gateways:
+                self.wait_receivers_connected(timeout, gateway=name)
 
     def wait_healthy(self, parts: tuple[str, ...], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -147,10 +190,10 @@ class Stack:
                     raise StackError(f"{part} werkt na {timeout:.0f} s nog niet")
                 time.sleep(0.1)
 
-    def wait_receivers_connected(self, timeout: float) -> None:
+    def wait_receivers_connected(self, timeout: float, gateway: str = "gateway") -> None:
         """Until the gateway has every receiver port open (or the time is up)."""
         deadline = time.monotonic() + timeout
-        url = f"{self.config.url('gateway')}/api/receivers"
+        url = f"{self.config.url(gateway)}/api/receivers"
         with httpx.Client(timeout=1.0) as client:
             while True:
                 try:
@@ -167,7 +210,13 @@ class Stack:
         return [name for name, process in self.processes.items() if process.poll() is not None]
 
     def stop(self, name: str | None = None, *, kill: bool = False) -> None:
-        names = [name] if name else list(reversed(self.processes))
+        """Stop process ``name`` (a part stops all its processes), or everything."""
+        if name is None:
+            names = list(reversed(self.processes))
+        elif name in SERVICE_PORTS:
+            names = [each for each in self.config.names(name) if each in self.processes]
+        else:
+            names = [name]
         for each in names:
             process = self.processes.get(each)
             if process is None or process.poll() is not None:

@@ -13,9 +13,10 @@ from services.ballot.api import router
 from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
 from services.ballot.config import BallotSettings
-from services.ballot.events import EventBus
+from services.ballot.events import CHANNEL, EventBus
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.notify import listening
 from services.common.pages import portal_redirect
 
 SERVICE_DIR = Path(__file__).parent
@@ -26,8 +27,10 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bus = EventBus()
         async with (
-            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR),
+            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR) as database,
+            listening(database.url, CHANNEL, on_notify=bus.notify, on_connect=bus.notify_all),
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
@@ -35,7 +38,7 @@ def create_app(
                 transport=registration_transport,
             ) as registration,
         ):
-            app.state.events = EventBus()
+            app.state.events = bus
             app.state.registration = registration
             yield
 
@@ -48,3 +51,9 @@ def create_app(
         lifespan=lifespan,
         routers=[router, agenda_router, live_router, portal_redirect()],
     )
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its settings read from the environment, for uvicorn's
+    ``factory=True``: each worker process of ``alv serve --workers`` builds its own."""
+    return create_app(BallotSettings())

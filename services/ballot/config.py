@@ -10,8 +10,9 @@ class BallotSettings(ServiceSettings):
 
     port: int = 8002
     registration_url: str = "http://127.0.0.1:8001"
-    # The event stream re-reads the table this often even when not woken (a
-    # change committed by another worker process wakes nobody here).
+    # The event stream re-reads the table this often even when not woken: on
+    # SQLite the only way to see another process's events, on PostgreSQL
+    # (LISTEN/NOTIFY wakes it) the safety net.
     events_poll_seconds: float = 0.5
     # A comment line on an idle stream, so proxies keep it open.
     events_heartbeat_seconds: float = 15.0

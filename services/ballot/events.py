@@ -10,10 +10,13 @@ client that reconnects with it misses nothing and sees nothing twice.
 
 Prompt: the request commits in its session dependency after the handler has
 returned, so ``emit`` hooks the session's ``after_commit`` and wakes the
-streams of this process only once the rows are visible. Another process (a
-second worker) is not woken; the stream therefore also polls the table every
-``poll`` seconds as a fallback. A comment line every ``heartbeat`` seconds
-keeps proxies from closing an idle stream.
+streams of this process only once the rows are visible. On PostgreSQL it also
+puts a NOTIFY on ``CHANNEL`` in the transaction, and every ballot process (a
+second worker, a second ballot process) LISTENs and wakes its own streams
+(``services.common.notify``). The stream also polls the table every ``poll``
+seconds: the only way on SQLite to see another process's events, and the
+safety net on PostgreSQL. A comment line every ``heartbeat`` seconds keeps
+proxies from closing an idle stream.
 """
 
 from __future__ import annotations
@@ -31,10 +34,14 @@ from sqlalchemy.orm import Session
 
 from services.ballot import repository
 from services.ballot.models import BallotMeeting, Event
+from services.common.notify import notify_on_commit
 
 # Where the request's session carries this app's bus (set in deps.py).
 BUS_KEY = "ballot.events.bus"
 _HOOKED_KEY = "ballot.events.hooked"
+# The PostgreSQL channel on which ballot processes wake each other's streams;
+# the payload is the meeting.
+CHANNEL = "ballot_events"
 # Rows per read; a client far behind catches up in pages of this size.
 PAGE = 500
 
@@ -58,6 +65,12 @@ class EventBus:
         if changed is not None:
             changed.set()
 
+    def notify_all(self) -> None:
+        """Wake every stream (notifications from other processes may have been missed)."""
+        changed, self._changed = self._changed, {}
+        for each in changed.values():
+            each.set()
+
 
 def emit(
     session: AsyncSession,
@@ -75,6 +88,7 @@ def emit(
 
 
 def _notify_after_commit(session: AsyncSession, meeting: str) -> None:
+    notify_on_commit(session, CHANNEL, meeting)  # the other processes
     bus = session.info.get(BUS_KEY)
     if not isinstance(bus, EventBus) or meeting in session.info.setdefault(_HOOKED_KEY, set()):
         return

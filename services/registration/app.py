@@ -44,3 +44,9 @@ def create_app(
         lifespan=lifespan,
         routers=[api.router, api_cards.router, api_desk.router, api_handsets.router, pages.router],
     )
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its settings read from the environment, for uvicorn's
+    ``factory=True``: each worker process of ``alv serve --workers`` builds its own."""
+    return create_app(RegistrationSettings())

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.notify import listening
 from services.common.pages import portal_redirect
 from services.results.api import router
 from services.results.api_audit import router as audit_router
@@ -18,7 +19,7 @@ from services.results.api_chair import router as chair_router
 from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
-from services.results.screen import ScreenHub, StreamTiming
+from services.results.screen import CHANNEL, ScreenHub, StreamTiming
 from services.results.throttle import MemoryThrottle
 
 SERVICE_DIR = Path(__file__).parent
@@ -58,7 +59,7 @@ def create_app(
                 timeout=httpx.Timeout(5.0, connect=2.0, read=settings.stream_upstream_read_seconds),
                 transport=ballot_transport,
             )
-            app.state.screen_hub = ScreenHub(
+            hub = app.state.screen_hub = ScreenHub(
                 sessions=database.sessionmaker,
                 ballot=app.state.ballot,
                 registration=app.state.registration,
@@ -72,9 +73,12 @@ def create_app(
                 ),
             )
             try:
-                yield
+                async with listening(
+                    database.url, CHANNEL, on_notify=hub.poke, on_connect=hub.poke_all
+                ):
+                    yield
             finally:
-                await app.state.screen_hub.aclose()
+                await hub.aclose()
                 await events.aclose()
 
     app = create_service_app(
@@ -97,3 +101,9 @@ def create_app(
     # Wrong stemkaart codes at the receipt check, per client (throttle.py).
     app.state.receipt_throttle = MemoryThrottle()
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with its settings read from the environment, for uvicorn's
+    ``factory=True``: each worker process of ``alv serve --workers`` builds its own."""
+    return create_app(ResultsSettings())

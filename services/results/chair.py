@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.http import ServiceClient
+from services.common.notify import notify_on_commit
 from services.results import repository
 from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import ScreenRead
+from services.results.screen import CHANNEL
 from services.results.service import fetch_record, parse_ballot
 
 Action = str  # "open", "close", "acclaim", "annul", "runoff" or "again"
@@ -64,4 +66,6 @@ async def screen(session: AsyncSession, meeting: str) -> ScreenRead:
 
 async def set_screen(session: AsyncSession, meeting: str, *, show_tally: bool) -> ScreenRead:
     setting = await repository.save_screen_setting(session, meeting, show_tally=show_tally)
+    # The feeds of the other results processes (the caller pokes its own).
+    notify_on_commit(session, CHANNEL, meeting)
     return ScreenRead(meeting=meeting, show_tally=setting.show_tally, changed_at=setting.changed_at)

@@ -45,7 +45,10 @@ async def screen_setting(session: AsyncSession, meeting: str) -> ScreenSetting |
 async def save_screen_setting(
     session: AsyncSession, meeting: str, *, show_tally: bool
 ) -> ScreenSetting:
-    setting = await session.get(ScreenSetting, meeting)
+    # Under the meeting's lock: two results processes saving the first setting
+    # of a meeting at once would otherwise both insert it.
+    await lock_meeting(session, meeting)
+    setting = await session.get(ScreenSetting, meeting, populate_existing=True)
     if setting is None:
         setting = ScreenSetting(meeting=meeting)
         session.add(setting)

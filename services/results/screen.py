@@ -19,6 +19,12 @@ it changes. Behind every browser of one meeting sits one ``MeetingFeed``:
 ``current`` decides what the public may see (the running tally only when the
 chair switched it on), so the stream never shows more than ``/current``.
 
+The chair's screen setting is results' own: a change pokes the feed of the
+process that made it, and on PostgreSQL a NOTIFY on ``CHANNEL`` in the same
+transaction pokes the feeds of every other results process (each LISTENs, see
+``services.common.notify``); on SQLite, and should the listener be down, they
+see it at their next ``refresh``.
+
 When ``current`` fails (ballot unreachable), subscribers get an event
 ``problem`` with the problem JSON; the screen keeps what it shows and says it
 is reconnecting. The feed starts with its first subscriber and stops
@@ -45,6 +51,10 @@ from services.common.http import ServiceClient
 from services.results import service
 
 log = logging.getLogger(__name__)
+
+# The PostgreSQL channel on which results processes poke each other's feeds
+# after a screen setting changed; the payload is the meeting.
+CHANNEL = "results_screen"
 
 
 @dataclass(frozen=True)
@@ -261,6 +271,11 @@ class ScreenHub:
         """Something of ours changed (the screen setting): compute again."""
         feed = self._feeds.get(meeting)
         if feed is not None:
+            feed.poke()
+
+    def poke_all(self) -> None:
+        """Compute every feed again (another process's changes may have been missed)."""
+        for feed in self._feeds.values():
             feed.poke()
 
     @asynccontextmanager

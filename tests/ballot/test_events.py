@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import pytest
 
+from services.ballot.app import create_app as create_ballot
+from services.ballot.config import BallotSettings
+from services.common.database import is_sqlite
+from services.common.settings import TokenSettings
 from tests.ballot.actions import BINDINGS, act, new_vote, open_new_vote, press, send
 from tests.ballot.conftest import Services, seat
+from tests.support.apps import serve_in_process
 from tests.support.sse import ServerEvent, server_events, take_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -149,3 +155,46 @@ class TestEventStream:
     async def test_the_stream_needs_a_token(self, served: Services, meeting_code: str) -> None:
         response = await served.ballot.get(f"/api/meetings/{meeting_code}/events")
         assert response.status_code == 401
+
+
+class TestAcrossProcesses:
+    """A second ballot process on the same database (a second worker, say)."""
+
+    @asynccontextmanager
+    async def other_process(
+        self, served: Services, database_urls: dict[str, str], tokens: TokenSettings
+    ) -> AsyncIterator[Services]:
+        # Its own app: its own engine, event bus and listener, as in another process.
+        app = create_ballot(
+            BallotSettings(
+                database_url=database_urls["ballot"],
+                tokens=tokens,
+                registration_url="http://registration",
+            ),
+            registration_transport=served.link,
+        )
+        async with serve_in_process(app) as ballot:
+            yield replace(served, ballot=ballot)
+
+    async def test_its_presses_and_votes_reach_this_processs_stream_promptly(
+        self,
+        served: Services,
+        database_urls: dict[str, str],
+        tokens: TokenSettings,
+        meeting_code: str,
+    ) -> None:
+        if is_sqlite(database_urls["ballot"]):
+            pytest.skip("on SQLite another process's events are seen by the poll alone")
+        await seat(served, meeting_code, BINDINGS)
+        async with (
+            self.other_process(served, database_urls, tokens) as other,
+            stream(served, meeting_code) as events,
+        ):
+            vote_id = await open_new_vote(other, meeting_code)
+            # The fallback poll is a minute: only a NOTIFY from the other process
+            # wakes this stream this fast.
+            opened = await take_until(events, upto("opened"), within=3)
+            await send(other, meeting_code, press("000088", 1, 2))
+            [pressed] = await take_until(events, upto("press"), within=3)
+        assert [e.event for e in opened] == ["created", "opened"]
+        assert (pressed.data["vote_id"], pressed.data["member"]) == (vote_id, "GM0088")

@@ -26,9 +26,8 @@ from hardware.simulator import ScenarioEvent, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.browser import artifact_path, chromium_launch_kwargs
-from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
-from tests.support.stacks import running_stack
+from tests.support.stacks import running_stack, seat_everyone
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
 
@@ -73,19 +72,8 @@ def screen_stack(
 
 async def seat_meeting(stack: Stack) -> str:
     """A meeting whose ``SEATS`` members are present, GM0007 holding handset 000007."""
-    tokens = stack.config.tokens
     meeting = unique_meeting_code()
-    async with httpx.AsyncClient(base_url=stack.config.url("registration"), timeout=WITHIN) as reg:
-        cards = await make_meeting(
-            reg, admin=tokens["admin"], code=meeting, members_csv=members_csv()
-        )
-        for n in range(1, SEATS + 1):
-            response = await reg.post(
-                f"/api/meetings/{meeting}/registrations",
-                json={"card_code": cards[f"GM{n:04d}"], "handset": f"{n:06d}"},
-                headers=bearer(tokens["desk"]),
-            )
-            assert response.status_code == 201, response.text
+    await seat_everyone(stack, meeting=meeting, members_csv=members_csv())
     return meeting
 
 

@@ -86,7 +86,11 @@ def test_services_run_with_a_connected_receiver_and_a_seated_meeting(
         assert presence["total_members"] == 342
     # The services' and the gateway's log lines keep their fields.
     gateway_log = (data_dir / "logs" / "gateway.log").read_text()
-    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=R01", gateway_log), gateway_log
+    # ``connected`` names the receiver only if its HELLO came first (a race); ``hello`` always.
+    assert re.search(r"INFO gateway\.receiver\.connected port=\S+ rx=", gateway_log), gateway_log
+    assert re.search(
+        r"INFO gateway\.receiver\.hello rx=R01 firmware=2\.1 channel=[0-9]+", gateway_log
+    )
 
 
 def test_it_speaks_dutch_and_names_every_page_with_its_purpose(

@@ -51,15 +51,16 @@ Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def settings_reaching_ballot(
-    database_urls: dict[str, str], tokens: TokenSettings
+    database_urls: dict[str, str], tokens: TokenSettings, **screen: float
 ) -> Callable[[httpx.AsyncClient], ResultsSettings]:
-    """Results' settings pointing at ballot served on a socket, the screen not lingering."""
+    """Results' settings pointing at ballot served on a socket, the screen not
+    lingering (and ``screen``'s other ``stream_*`` settings)."""
     return lambda ballot: ResultsSettings(
         database_url=database_urls["results"],
         tokens=tokens,
         ballot_url=str(ballot.base_url),
         registration_url="http://registration",
-        stream_linger_seconds=0.0,
+        **{"stream_linger_seconds": 0.0, **screen},
     )
 
 

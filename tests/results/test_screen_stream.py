@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from services.common.database import is_sqlite
 from services.common.settings import TokenSettings
+from services.results.app import create_app as create_results
 from services.results.screen import ScreenHub
 from tests.results.conftest import (
     HAND_COMPUTED,
@@ -23,9 +25,11 @@ from tests.results.conftest import (
     cast,
     linked_services,
     new_vote,
+    results_settings,
     seat,
     settings_reaching_ballot,
 )
+from tests.support.apps import serve_in_process
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import ServerEvent, server_events, take_until
 
@@ -64,9 +68,12 @@ class Served:
         return hub
 
 
-@pytest.fixture
-async def served(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+@asynccontextmanager
+async def serving(
+    database_urls: dict[str, str],
+    tokens: TokenSettings,
+    token_values: dict[str, str],
+    **screen_settings: float,
 ) -> AsyncIterator[Served]:
     line = Line()
     async with linked_services(
@@ -74,10 +81,18 @@ async def served(
         tokens,
         token_values,
         serve=serve_on_port,
-        settings=settings_reaching_ballot(database_urls, tokens),
+        settings=settings_reaching_ballot(database_urls, tokens, **screen_settings),
         ballot_transport=line,
     ) as services:
         yield Served(services, line)
+
+
+@pytest.fixture
+async def served(
+    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+) -> AsyncIterator[Served]:
+    async with serving(database_urls, tokens, token_values) as served:
+        yield served
 
 
 @asynccontextmanager
@@ -176,3 +191,43 @@ class TestScreenStream:
             feed = served.hub.feed(meeting_code)
             assert feed is not None and feed.subscribers == 2
             assert served.line.streams == 1
+
+
+class TestAcrossProcesses:
+    async def test_a_screen_setting_changed_through_another_results_process_shows_promptly(
+        self,
+        database_urls: dict[str, str],
+        tokens: TokenSettings,
+        token_values: dict[str, str],
+        meeting_code: str,
+    ) -> None:
+        if is_sqlite(database_urls["results"]):
+            pytest.skip("on SQLite another process's setting is seen at the next refresh")
+        # The safety-net refresh is a minute: only a NOTIFY is this fast.
+        async with serving(
+            database_urls, tokens, token_values, stream_refresh_seconds=60.0
+        ) as served:
+            services = served.services
+            # A second results process on the same database (its own app, hub and listener).
+            other_app = create_results(results_settings(database_urls, tokens))
+            await seat(services, meeting_code)
+            vote_id = await new_vote(services, meeting_code)
+            await act(services, vote_id, "open")
+            async with (
+                serve_in_process(other_app) as other,
+                screen(served, meeting_code) as events,
+            ):
+                hidden = await take_until(events, lambda taken: True)
+                response = await other.put(
+                    f"/api/chair/meetings/{meeting_code}/screen",
+                    json={"show_tally": True},
+                    headers=services.auth("chair"),
+                )
+                assert response.status_code == 200, response.text
+                shown = await take_until(
+                    events, current_is(lambda d: d["show_tally"] is True), within=3
+                )
+            await act(services, vote_id, "close")
+
+        assert hidden[-1].data["show_tally"] is False
+        assert shown[-1].data["outcome"] is not None

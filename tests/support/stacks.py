@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
 from tests.conftest import SERVICES, unique_meeting_code
+from tests.support.apps import bearer
+from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
 from tests.support.ports import free_port
 
@@ -21,20 +25,42 @@ def running_stack(
     tokens: dict[str, str],
     database_factory: DatabaseFactory,
     parts: tuple[str, ...] = SERVICES,
+    processes: dict[str, int] | None = None,
+    workers: dict[str, int] | None = None,
 ) -> Iterator[Stack]:
     """``parts`` started on free ports with fresh ``<name>_*_<service>`` databases,
-    so modules running their own stack never see each other's data."""
+    so modules running their own stack never see each other's data.
+    ``processes`` and ``workers`` as in ``StackConfig`` (scale-out)."""
     run = f"{name}_{secrets.token_hex(2)}"  # a module-scoped fixture may be built twice
     config = StackConfig(
         data_dir=data_dir,
         meeting=unique_meeting_code(),
         tokens=tokens,
-        ports={part: free_port() for part in SERVICE_PORTS},
         database_urls={s: database_factory.create(f"{run}_{s}") for s in SERVICES},
+        processes=processes or {},
+        workers=workers or {},
     )
+    config.ports = {each: free_port() for part in SERVICE_PORTS for each in config.names(part)}
     stack = Stack(config)
     try:
         stack.start_services(parts=parts)
         yield stack
     finally:
         stack.stop()
+
+
+async def seat_everyone(stack: Stack, *, meeting: str, members_csv: str) -> None:
+    """A meeting of the members in ``members_csv``, all present at the desk of
+    ``stack``'s registration: GM0007 holds handset 000007."""
+    tokens = stack.config.tokens
+    async with httpx.AsyncClient(base_url=stack.config.url("registration"), timeout=30) as reg:
+        cards = await make_meeting(
+            reg, admin=tokens["admin"], code=meeting, members_csv=members_csv
+        )
+        for member, card in cards.items():
+            response = await reg.post(
+                f"/api/meetings/{meeting}/registrations",
+                json={"card_code": card, "handset": f"{int(member[2:]):06d}"},
+                headers=bearer(tokens["desk"]),
+            )
+            assert response.status_code == 201, response.text
