@@ -75,6 +75,11 @@ def check_target(*, kind: str, link: str, target: Linked | None, own_id: int | N
             raise BadLinkError("een onderdeel hoort bij een motie die zelf geen onderdeel is")
 
 
+def names(votes: Sequence[Linked]) -> str:
+    """ "3 ('Amendement A'), 5 ('Amendement B')": votes as a refusal names them."""
+    return ", ".join(f"{v.id} ('{v.title}')" for v in votes)
+
+
 def _followers(votes: Sequence[Linked]) -> dict[int, Linked]:
     return {v.follows_vote_id: v for v in votes if v.follows_vote_id is not None}
 

@@ -63,9 +63,8 @@ async def remove_vote(session: AsyncSession, *, vote_id: int) -> None:
     locked, vote = await _prepared(session, vote_id, "verwijderd")
     dependents = await repository.linked_to(session, vote.id)
     if dependents:
-        names = ", ".join(f"{d.id} ('{d.title}')" for d in dependents)
         raise StillLinked(
-            f"Stemming {vote.id} kan niet weg: {names} verwijst ernaar."
+            f"Stemming {vote.id} kan niet weg: {links.names(dependents)} verwijst ernaar."
             " Verwijder of ontkoppel die eerst.",
             votes=[d.id for d in dependents],
         )

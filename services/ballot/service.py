@@ -172,9 +172,8 @@ async def check_amendments_decided(session: AsyncSession, vote: Vote) -> None:
         return
     pending = links.undecided_amendments(vote, await repository.votes(session, vote.meeting))
     if pending:
-        names = ", ".join(f"{v.id} ('{v.title}')" for v in pending)
         raise UndecidedAmendments(
-            f"Over amendement {names} is nog niet besloten. Een amendement gaat voor"
+            f"Over amendement {links.names(pending)} is nog niet besloten. Een amendement gaat voor"
             " wat het wijzigt: besluit eerst daarover, of bevestig dat het zo moet.",
             amendments=[v.id for v in pending],
         )

@@ -27,6 +27,28 @@ async def meeting(registration: httpx.AsyncClient, token_values: dict[str, str])
     return code
 
 
+async def without_card(
+    registration: httpx.AsyncClient,
+    token_values: dict[str, str],
+    meeting: str,
+    member: str,
+    *,
+    proof: str,
+) -> httpx.Response:
+    """Bound by name on J. de Vries's confirmation, with handset 000 + the code's digits."""
+    return await registration.post(
+        f"/api/meetings/{meeting}/registrations/without-card",
+        json={
+            "member": member,
+            "handset": f"000{member[-3:]}",
+            "officer": "J. de Vries",
+            "confirmed": True,
+            "proof": proof,
+        },
+        headers=bearer(token_values["desk"]),
+    )
+
+
 class TestWithoutCard:
     async def test_bound_on_the_officers_confirmation(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
@@ -132,16 +154,8 @@ class TestWithoutCard:
     async def test_a_machtigingsformulier_without_a_barcode_is_recorded_as_such(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
     ) -> None:
-        response = await registration.post(
-            f"/api/meetings/{meeting}/registrations/without-card",
-            json={
-                "member": "GM0363",
-                "handset": "000363",
-                "officer": "J. de Vries",
-                "confirmed": True,
-                "proof": "authorisation_form",
-            },
-            headers=bearer(token_values["desk"]),
+        response = await without_card(
+            registration, token_values, meeting, "GM0363", proof="authorisation_form"
         )
         assert response.status_code == 201, response.text
         entry = (await audit_log(registration, meeting, token_values["auditor"]))[-1]
@@ -153,16 +167,8 @@ class TestWithoutCard:
     async def test_proof_is_one_of_the_known_kinds(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
     ) -> None:
-        response = await registration.post(
-            f"/api/meetings/{meeting}/registrations/without-card",
-            json={
-                "member": "GM0363",
-                "handset": "000363",
-                "officer": "J.",
-                "confirmed": True,
-                "proof": "paspoort",
-            },
-            headers=bearer(token_values["desk"]),
+        response = await without_card(
+            registration, token_values, meeting, "GM0363", proof="paspoort"
         )
         assert response.status_code == 422
 
@@ -173,17 +179,7 @@ class TestRecent:
     ) -> None:
         desk = bearer(token_values["desk"])
         for member, proof in (("GM0088", "forgotten_card"), ("GM0363", "authorisation_form")):
-            response = await registration.post(
-                f"/api/meetings/{meeting}/registrations/without-card",
-                json={
-                    "member": member,
-                    "handset": f"000{member[-3:]}",
-                    "officer": "J. de Vries",
-                    "confirmed": True,
-                    "proof": proof,
-                },
-                headers=desk,
-            )
+            response = await without_card(registration, token_values, meeting, member, proof=proof)
             assert response.status_code == 201
         await registration.post(
             f"/api/meetings/{meeting}/registrations/GM0088/return", headers=desk
