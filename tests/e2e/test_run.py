@@ -146,3 +146,30 @@ def wait_until_acked(url: str, count: int, within: float = 30.0) -> None:
             assert time.monotonic() < deadline, "the burst was not acknowledged"
             # Another process: there is no event of ours to wait on.
             time.sleep(0.2)
+
+
+def test_the_gateway_tells_registration_how_the_handsets_are(
+    welcome: tuple[str, Path, int],
+) -> None:
+    """Battery and signal travel gateway -> registration between the real processes."""
+    _, data_dir, base = welcome
+    desk = {"Authorization": f"Bearer {json.loads((data_dir / 'tokens.json').read_text())['desk']}"}
+    registry = f"http://127.0.0.1:{base}/api/meetings/alv-2024-06/handsets"
+    with httpx.Client(timeout=10) as client:
+        for handset in ("000001", "000002"):
+            pressed = client.post(
+                f"http://127.0.0.1:{base + 4}/press", json={"handset": handset, "key": 1}
+            )
+            assert pressed.status_code == 200, pressed.text
+        deadline = time.monotonic() + 30
+        while True:
+            body = client.get(registry, headers=desk).json()
+            heard = {h["handset"]: h for h in body["handsets"] if h["last_seen"]}
+            if {"000001", "000002"} <= set(heard):
+                break
+            assert time.monotonic() < deadline, body
+            # Reports come every few seconds from another process: nothing to wait on here.
+            time.sleep(0.5)
+    assert heard["000001"]["in_range"] is True
+    assert heard["000001"]["name"]  # bound at the start: its municipality is named
+    assert 0 <= heard["000001"]["battery"] <= 100
