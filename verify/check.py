@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from verify.recompute import Recomputed, check_percentage, decide, recompute
+from verify.recompute import Recomputed, cast_base, check_percentage, decide, recompute
 
 FORMAT = "alv-stemsysteem/export"
 VERSIONS = (1,)
@@ -97,8 +97,7 @@ def _check_shares(outcome: dict[str, Any], base: int, problems: list[str]) -> No
         problems.extend(check_percentage(tally["percentage"], share, role_rule, tally["label"]))
 
 
-def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
-    decision = outcome["decision"]
+def _check_base(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
     _differs(problems, "uitgebracht (basis)", outcome["base"]["weight"], got.base)
     _differs(
         problems,
@@ -106,6 +105,11 @@ def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str
         outcome["base"]["keys"],
         sorted(k for k, inside in got.in_base.items() if inside),
     )
+
+
+def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
+    decision = outcome["decision"]
+    _check_base(outcome, got, problems)
     _differs(problems, "aangenomen", decision["adopted"], got.adopted)
     _differs(problems, "gekozen", decision["winner"], got.winner)
     _differs(problems, "volgende ronde", decision["runoff"], got.runoff)
@@ -115,13 +119,22 @@ def _check_decision(outcome: dict[str, Any], got: Recomputed, problems: list[str
     _check_shares(outcome, got.base, problems)
 
 
+def _check_undecided(outcome: dict[str, Any], got: Recomputed, problems: list[str]) -> None:
+    """An outcome stored as "uitslag niet te berekenen": counts, but no decision."""
+    _check_base(outcome, got, problems)
+    _differs(problems, "besluit", outcome["decision"], None)
+    for tally in outcome["tallies"]:
+        _differs(problems, f"{tally['label']}: percentage", tally["percentage"], None)
+
+
 def _check_with_inputs(
     inputs: dict[str, Any], outcome: dict[str, Any], problems: list[str]
 ) -> None:
     vote = inputs["vote"]
     for name in ("id", "title", "kind", "named", "majority", "abstentions_cast"):
         _differs(problems, f"stemming.{name}", outcome["vote"][name], vote[name])
-    got = recompute(inputs, problems)
+    undecided = outcome.get("not_computable") is not None
+    got = recompute(inputs, problems, decided=not undecided)
     weights = {e["member"]: e["weight"] for e in inputs["electorate"]}
     voters = {p["member"] for p in inputs["counted"] if p["member"] in weights}
     non_voters = sorted(set(weights) - voters)
@@ -157,7 +170,10 @@ def _check_with_inputs(
         _differs(problems, f"{label}: leden", tally["members"], got.members[key])
         if named:
             _differs(problems, f"{label}: gemeenten", tally["codes"], got.codes[key])
-    _check_decision(outcome, got, problems)
+    if undecided:
+        _check_undecided(outcome, got, problems)
+    else:
+        _check_decision(outcome, got, problems)
 
 
 def _check_totals(outcome: dict[str, Any], problems: list[str]) -> None:
@@ -178,6 +194,12 @@ def _check_totals(outcome: dict[str, Any], problems: list[str]) -> None:
             "weight": voted["weight"] + non["weight"],
         },
     )
+    if outcome.get("not_computable") is not None:
+        in_base, base = cast_base(
+            roles, weights, abstentions_cast=outcome["vote"]["abstentions_cast"]
+        )
+        _check_undecided(outcome, Recomputed(weights, {}, {}, in_base, base), problems)
+        return
     in_base, base, adopted, winner, runoff, ambiguous = decide(
         roles,
         weights,
@@ -244,6 +266,9 @@ def check_vote(entry: dict[str, Any], previous: str | None, sequence: int) -> Ve
             _check_with_inputs(inputs, outcome, problems)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         problems.append(f"onvolledig of onleesbaar ({type(exc).__name__}: {exc})")
+    if isinstance(outcome, dict) and outcome.get("not_computable") is not None:
+        # The export says so itself; the numbers above are checked all the same.
+        verdict.notes.append(f"uitslag niet te berekenen: {outcome['not_computable']}")
     if entry.get("status") == "annulled":
         verdict.notes.append("nietig verklaard")
     return verdict

@@ -7,6 +7,7 @@ the export. Whole weights and fractions only; never a float.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,10 +24,10 @@ class Recomputed:
     codes: dict[int, list[str]]
     in_base: dict[int, bool]
     base: int
-    adopted: bool | None
-    winner: int | None
-    runoff: list[int] | None
-    runoff_ambiguous: bool
+    adopted: bool | None = None
+    winner: int | None = None
+    runoff: list[int] | None = None
+    runoff_ambiguous: bool = False
 
 
 def _majority_met(weight: int, base: int, majority: dict[str, Any]) -> bool:
@@ -37,6 +38,14 @@ def _majority_met(weight: int, base: int, majority: dict[str, Any]) -> bool:
     return share >= threshold if majority["inclusive"] else share > threshold
 
 
+def cast_base(
+    roles: dict[int, str], weights: dict[int, int], *, abstentions_cast: bool
+) -> tuple[dict[int, bool], int]:
+    """Which options count as cast, and the weight cast on them."""
+    in_base = {k: role != "abstain" or abstentions_cast for k, role in roles.items()}
+    return in_base, sum(weights[k] for k in roles if in_base[k])
+
+
 def decide(
     roles: dict[int, str],
     weights: dict[int, int],
@@ -45,8 +54,7 @@ def decide(
     abstentions_cast: bool,
 ) -> tuple[dict[int, bool], int, bool | None, int | None, list[int] | None, bool]:
     """in_base, base, adopted, winner, runoff, runoff_ambiguous from weights per key."""
-    in_base = {k: role != "abstain" or abstentions_cast for k, role in roles.items()}
-    base = sum(weights[k] for k in roles if in_base[k])
+    in_base, base = cast_base(roles, weights, abstentions_cast=abstentions_cast)
     choices = sorted(k for k, role in roles.items() if role == "choice")
     if not choices:
         (for_key,) = (k for k, role in roles.items() if role == "for")
@@ -62,7 +70,9 @@ def decide(
     return in_base, base, None, None, ranked[:2], False
 
 
-def recompute(inputs: dict[str, Any], problems: list[str]) -> Recomputed:
+def recompute(inputs: dict[str, Any], problems: list[str], *, decided: bool = True) -> Recomputed:
+    """Weights per option from the raw data; the decision too when ``decided``
+    (not for an outcome stored as "uitslag niet te berekenen")."""
     vote = inputs["vote"]
     roles = {o["key"]: o["role"] for o in vote["options"]}
     weight_of: dict[str, int] = {}
@@ -92,6 +102,9 @@ def recompute(inputs: dict[str, Any], problems: list[str]) -> Recomputed:
         weights[key] += weight_of[code]
         members[key] += 1
         codes[key].append(code)
+    if not decided:
+        in_base, base = cast_base(roles, weights, abstentions_cast=vote["abstentions_cast"])
+        return Recomputed(weights, members, {k: sorted(v) for k, v in codes.items()}, in_base, base)
     in_base, base, adopted, winner, runoff, ambiguous = decide(
         roles, weights, majority=vote["majority"], abstentions_cast=vote["abstentions_cast"]
     )
@@ -117,9 +130,17 @@ def recompute(inputs: dict[str, Any], problems: list[str]) -> Recomputed:
 # --- percentages -----------------------------------------------------------------------
 
 
+# As the services write it: "100%", "0%" or two decimals with a comma, in
+# ASCII digits (Fraction() would also read "٩٨" or "1e2").
+_PERCENTAGE = re.compile(r"(100|0)%|([0-9]{1,3}),([0-9]{2})%")
+
+
 def _parse_percentage(text: str) -> Fraction:
-    number = text.removesuffix("%").replace(",", ".")
-    return Fraction(number) / 100
+    found = _PERCENTAGE.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    whole, hundredths = (found[1], "00") if found[1] else (found[2], found[3])
+    return Fraction(int(whole) * 100 + int(hundredths), 10_000)
 
 
 def _met(share: Fraction, rule: tuple[Fraction, bool]) -> bool:

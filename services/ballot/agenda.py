@@ -9,7 +9,8 @@ is sniffed (Dutch spreadsheets write ``;``). Columns, English or Dutch:
     agenda_item / agendapunt   optional
     office / functie           a verkiezing: the office it fills ("vicevoorzitter")
     options / opties           "1=Jansen|2=De Vries"; empty: voor/tegen/onthouding
-    majority / meerderheid     "1/2" (default), "2/3"; ">=2/3" or "≥2/3" for "at least"
+    majority / meerderheid     "1/2" (default), "2/3"; ">=2/3" or "≥2/3" for "at least";
+                               only the rules of ``decision.MAJORITY_RULES``
     named / hoofdelijk         ja/nee (default ja)
     abstentions_cast / onthoudingen_tellen   ja/nee (default nee)
     amends / wijzigt           an amendement: the title or agendapunt of what it amends
@@ -28,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,9 @@ COLUMNS = {
     "onderdeel_van": "part_of",
 }
 REFERENCES = ("amends", "part_of")
+# ASCII digits only: int() would also read "١" or "²" (PROTOCOL.md 1.1).
+_FRACTION = re.compile(r"(>=|≥)?\s*([0-9]{1,3})\s*/\s*([0-9]{1,3})")
+_KEY = re.compile(r"[0-9]{1,2}")
 YES = {"ja", "j", "yes", "y", "true", "1", "waar"}
 NO = {"nee", "n", "no", "false", "0", "onwaar"}
 
@@ -150,14 +155,14 @@ def _flag(value: str, column: str) -> bool:
 
 
 def _majority(value: str) -> dict[str, Any]:
-    inclusive = value.startswith((">=", "≥"))
-    numerator, slash, denominator = value.lstrip(">=≥ ").partition("/")
-    if not slash or not numerator.strip().isdigit() or not denominator.strip().isdigit():
+    found = _FRACTION.fullmatch(value)
+    if found is None:
         raise ValueError(f"majority: '{value}' is geen breuk zoals 1/2 of 2/3")
+    at_least, numerator, denominator = found.groups()
     return {
         "numerator": int(numerator),
         "denominator": int(denominator),
-        "inclusive": inclusive,
+        "inclusive": at_least is not None,
     }
 
 
@@ -165,7 +170,7 @@ def _options(value: str) -> list[dict[str, Any]]:
     options = []
     for part in value.split("|"):
         key, equals, label = part.partition("=")
-        if not equals or not key.strip().isdigit():
+        if not equals or _KEY.fullmatch(key.strip()) is None:
             raise ValueError(f"options: '{part.strip()}' is niet van de vorm 1=naam")
         options.append({"key": int(key), "label": label.strip(), "role": "choice"})
     return options
@@ -191,6 +196,13 @@ def _csv_vote(cells: dict[str, str]) -> dict[str, Any]:
 
 
 def read_csv(text: str) -> Agenda:
+    try:
+        return _read_csv(text)
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB
+        raise UnreadableAgenda(f"Geen geldige CSV: {exc}.") from exc
+
+
+def _read_csv(text: str) -> Agenda:
     lines = text.splitlines()
     if not lines:
         raise UnreadableAgenda("Het bestand is leeg.")

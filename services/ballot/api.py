@@ -9,7 +9,18 @@ from fastapi import APIRouter, Request, status
 
 from services.ballot import agenda, agenda_import, repository, service
 from services.ballot.deps import ChairAuth, RegistrationClientDep, SessionDep
-from services.ballot.errors import BadAgenda
+from services.ballot.errors import (
+    AlreadyHeldAgain,
+    AnotherVoteOpen,
+    BadAgenda,
+    BadLink,
+    BadOrder,
+    EmptyElectorate,
+    MeetingNotFound,
+    UndecidedAmendments,
+    VoteNotFound,
+    WrongVoteState,
+)
 from services.ballot.schemas import (
     Acclamation,
     AgendaReport,
@@ -20,7 +31,9 @@ from services.ballot.schemas import (
     VoteOrder,
     VoteRead,
 )
-from services.common.errors import problem_responses
+from services.common.bounds import MeetingCode, upload_text
+from services.common.errors import RequestInvalid, problem_responses
+from services.common.limits import CSV_UPLOAD_LIMIT
 
 router = APIRouter(prefix="/api")
 
@@ -28,19 +41,20 @@ router = APIRouter(prefix="/api")
 @router.post(
     "/meetings/{meeting}/votes",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(422),
+    responses=problem_responses(BadLink),
     tags=["votes"],
 )
 async def create_vote(
-    meeting: str, data: VoteCreate, session: SessionDep, _: ChairAuth
+    meeting: MeetingCode, data: VoteCreate, session: SessionDep, _: ChairAuth
 ) -> VoteRead:
     return service.vote_read(await service.create_vote(session, meeting=meeting, data=data))
 
 
 @router.post(
     "/meetings/{meeting}/votes/import",
-    responses=problem_responses(422),
+    responses=problem_responses(BadAgenda),
     tags=["votes"],
+    max_body_size=CSV_UPLOAD_LIMIT,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -48,26 +62,28 @@ async def create_vote(
                 "text/csv": {"schema": {"type": "string"}},
             },
             "required": True,
-        }
+        },
     },
 )
 async def import_agenda(
-    meeting: str, request: Request, session: SessionDep, _: ChairAuth
+    meeting: MeetingCode, request: Request, session: SessionDep, _: ChairAuth
 ) -> AgendaReport:
     """Prepare votes from an agenda file (JSON or CSV, by Content-Type); see agenda.py."""
     # The raw body: FastAPI would parse a JSON body itself and refuse it whole.
-    text = (await request.body()).decode("utf-8-sig", errors="replace")
     is_json = "json" in request.headers.get("content-type", "")
     try:
+        text = upload_text(await request.body())
         read = agenda.read_json(text) if is_json else agenda.read_csv(text)
-    except agenda.UnreadableAgenda as exc:
+    except ValueError as exc:  # UnreadableAgenda too
         raise BadAgenda(f"Dit agendabestand is niet te lezen: {exc}") from exc
     return await agenda_import.import_agenda(session, meeting=meeting, agenda=read)
 
 
-@router.put("/meetings/{meeting}/votes/order", responses=problem_responses(422), tags=["votes"])
+@router.put(
+    "/meetings/{meeting}/votes/order", responses=problem_responses(BadOrder), tags=["votes"]
+)
 async def reorder_votes(
-    meeting: str, data: VoteOrder, session: SessionDep, _: ChairAuth
+    meeting: MeetingCode, data: VoteOrder, session: SessionDep, _: ChairAuth
 ) -> list[VoteRead]:
     """A new order for the prepared votes; opened ones keep their place."""
     await service.reorder(session, meeting=meeting, vote_ids=data.vote_ids)
@@ -76,19 +92,30 @@ async def reorder_votes(
 
 @router.get("/meetings/{meeting}/votes", tags=["votes"])
 async def list_votes(
-    meeting: str, session: SessionDep, include_tests: bool = True
+    meeting: MeetingCode, session: SessionDep, include_tests: bool = True
 ) -> list[VoteRead]:
     """The votes in their order; ``include_tests=false`` for what is published."""
     votes = await repository.votes(session, meeting, include_tests=include_tests)
     return [service.vote_read(v) for v in votes]
 
 
-@router.get("/votes/{vote_id}", responses=problem_responses(404), tags=["votes"])
+@router.get("/votes/{vote_id}", responses=problem_responses(VoteNotFound), tags=["votes"])
 async def read_vote(vote_id: int, session: SessionDep) -> VoteRead:
     return service.vote_read(await service.get_vote(session, vote_id))
 
 
-@router.post("/votes/{vote_id}/open", responses=problem_responses(404, 409, 502), tags=["votes"])
+@router.post(
+    "/votes/{vote_id}/open",
+    responses=problem_responses(
+        VoteNotFound,
+        MeetingNotFound,
+        WrongVoteState,
+        AnotherVoteOpen,
+        EmptyElectorate,
+        UndecidedAmendments,
+    ),
+    tags=["votes"],
+)
 async def open_vote(
     vote_id: int,
     session: SessionDep,
@@ -107,7 +134,11 @@ async def open_vote(
     return service.vote_read(vote)
 
 
-@router.post("/votes/{vote_id}/acclaim", responses=problem_responses(404, 409), tags=["votes"])
+@router.post(
+    "/votes/{vote_id}/acclaim",
+    responses=problem_responses(VoteNotFound, WrongVoteState, UndecidedAmendments),
+    tags=["votes"],
+)
 async def acclaim_vote(
     vote_id: int, data: Acclamation, session: SessionDep, _: ChairAuth
 ) -> VoteRead:
@@ -121,12 +152,20 @@ async def acclaim_vote(
     return service.vote_read(vote)
 
 
-@router.post("/votes/{vote_id}/close", responses=problem_responses(404, 409), tags=["votes"])
+@router.post(
+    "/votes/{vote_id}/close",
+    responses=problem_responses(VoteNotFound, WrongVoteState),
+    tags=["votes"],
+)
 async def close_vote(vote_id: int, session: SessionDep, _: ChairAuth) -> VoteRead:
     return service.vote_read(await service.close_vote(session, vote_id=vote_id))
 
 
-@router.post("/votes/{vote_id}/annul", responses=problem_responses(404, 409), tags=["votes"])
+@router.post(
+    "/votes/{vote_id}/annul",
+    responses=problem_responses(VoteNotFound, WrongVoteState),
+    tags=["votes"],
+)
 async def annul_vote(vote_id: int, data: Annulment, session: SessionDep, _: ChairAuth) -> VoteRead:
     vote = await service.annul_vote(session, vote_id=vote_id, reason=data.reason)
     return service.vote_read(vote)
@@ -135,7 +174,7 @@ async def annul_vote(vote_id: int, data: Annulment, session: SessionDep, _: Chai
 @router.post(
     "/votes/{vote_id}/again",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(VoteNotFound, WrongVoteState, AlreadyHeldAgain, RequestInvalid),
     tags=["votes"],
 )
 async def hold_again(

@@ -6,35 +6,47 @@ from fastapi import APIRouter, Response, status
 
 from services.ballot import prepare, service
 from services.ballot.deps import ChairAuth, SessionDep
+from services.ballot.errors import (
+    AlreadyHeldAgain,
+    BadLink,
+    NoRunoff,
+    NotPrepared,
+    StillLinked,
+    VoteNotFound,
+)
 from services.ballot.schemas import AgendaNode, MeetingSettings, VoteCreate, VoteRead
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 
 router = APIRouter(prefix="/api", tags=["votes"])
 
 
 @router.get("/meetings/{meeting}/agenda")
-async def agenda(meeting: str, session: SessionDep) -> list[AgendaNode]:
+async def agenda(meeting: MeetingCode, session: SessionDep) -> list[AgendaNode]:
     """The votes as a tree: each voorstel or motie with its amendments and motion
     parts, and the amendments not yet decided (opening it is refused until then)."""
     return await prepare.agenda(session, meeting=meeting)
 
 
 @router.get("/meetings/{meeting}/settings", tags=["meetings"])
-async def meeting_settings(meeting: str, session: SessionDep) -> MeetingSettings:
+async def meeting_settings(meeting: MeetingCode, session: SessionDep) -> MeetingSettings:
     """The base the meeting's votes follow unless a vote says otherwise (public:
     the rule a result was reached by is)."""
     return await service.meeting_settings(session, meeting=meeting)
 
 
-@router.put("/meetings/{meeting}/settings", responses=problem_responses(422), tags=["meetings"])
+@router.put("/meetings/{meeting}/settings", tags=["meetings"])
 async def change_settings(
-    meeting: str, data: MeetingSettings, session: SessionDep, _: ChairAuth
+    meeting: MeetingCode, data: MeetingSettings, session: SessionDep, _: ChairAuth
 ) -> MeetingSettings:
     """A new base for the meeting; prepared votes that follow it change with it."""
     return await service.change_settings(session, meeting=meeting, data=data)
 
 
-@router.put("/votes/{vote_id}", responses=problem_responses(404, 409, 422))
+@router.put(
+    "/votes/{vote_id}",
+    responses=problem_responses(VoteNotFound, NotPrepared, StillLinked, BadLink),
+)
 async def edit_vote(vote_id: int, data: VoteCreate, session: SessionDep, _: ChairAuth) -> VoteRead:
     """Change a prepared vote (everything but its place and its earlier rounds)."""
     return service.vote_read(await prepare.edit_vote(session, vote_id=vote_id, data=data))
@@ -43,7 +55,7 @@ async def edit_vote(vote_id: int, data: VoteCreate, session: SessionDep, _: Chai
 @router.delete(
     "/votes/{vote_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(VoteNotFound, NotPrepared, StillLinked),
     response_class=Response,
 )
 async def remove_vote(vote_id: int, session: SessionDep, _: ChairAuth) -> Response:
@@ -55,7 +67,7 @@ async def remove_vote(vote_id: int, session: SessionDep, _: ChairAuth) -> Respon
 @router.post(
     "/votes/{vote_id}/runoff",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(VoteNotFound, NoRunoff, AlreadyHeldAgain),
 )
 async def runoff(vote_id: int, session: SessionDep, _: ChairAuth) -> VoteRead:
     """A further round between the best two of a closed election (or ordevoorstel)

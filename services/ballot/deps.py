@@ -9,9 +9,11 @@ from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
 from services.common.auth import Role, require
 from services.common.database import Database, read_only, request_session
-from services.common.http import ServiceClient
+from services.common.errors import DatabaseError, DatabaseUnavailable, raises
+from services.common.http import ServiceClient, upstream
 
 
+@upstream
 def _registration(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.registration
     return client
@@ -30,6 +32,7 @@ async def _session(
     return session
 
 
+@raises(DatabaseUnavailable, DatabaseError)
 def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     """Short sessions of their own, for work that must not sit in the request's
     transaction (which on SQLite holds the write lock from its first query)."""

@@ -2,7 +2,8 @@
 
 AlvError
  ├── NotFound
- │    └── VoteNotFound        404
+ │    ├── VoteNotFound        404  also for an id that cannot exist
+ │    └── MeetingNotFound     404  registration's, passed on when a vote opens
  ├── Conflict
  │    ├── AnotherVoteOpen     409  one open vote per meeting
  │    ├── WrongVoteState      409  e.g. closing a vote that is not open
@@ -28,6 +29,12 @@ from services.common.errors import Conflict, Invalid, NotFound
 
 class VoteNotFound(NotFound):
     code = "vote_not_found"
+
+
+class MeetingNotFound(NotFound):
+    """Registration does not know the meeting (its answer, passed on)."""
+
+    code = "meeting_not_found"
 
 
 class AnotherVoteOpen(Conflict):

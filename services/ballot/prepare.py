@@ -23,10 +23,9 @@ from services.ballot.schemas import (
 )
 from services.common.labels import VOTE_STATUSES, label
 
-# The pure decision rule (standard library only), the very code results decides
-# with, so the runoff is the outcome's own best two. It moves to a shared pure
-# package (services/domain) on another branch; this import follows it there.
-from services.results import decision
+# The pure decision rule, the very code results decides with: the runoff is
+# the outcome's own best two.
+from services.domain import decision
 
 
 async def _prepared(session: AsyncSession, vote_id: int, doing: str) -> tuple[BallotMeeting, Vote]:
@@ -122,13 +121,18 @@ async def runoff(session: AsyncSession, *, vote_id: int) -> Vote:
             f"Stemming {vote_id} heeft al een volgende ronde: stemming {follower.id}."
         )
     the_record = await record.record(session, vote_id=vote.id)
+    terms = source.majority
+    try:
+        rule = decision.MajorityRule(terms.numerator, terms.denominator, terms.inclusive)
+    except ValueError as exc:  # a rule stored before ballot checked it
+        raise NoRunoff(
+            f"Stemming {vote_id} heeft geen meerderheid die het systeem kan beslissen."
+        ) from exc
     outcome = decision.decide(
         electorate=[decision.Voter(e.member, e.name, e.weight) for e in the_record.electorate],
         choices={p.member: p.key for p in the_record.counted},
         options=[decision.Option(o.key, o.label, _ROLES[o.role]) for o in source.options],
-        rule=decision.MajorityRule(
-            source.majority.numerator, source.majority.denominator, source.majority.inclusive
-        ),
+        rule=rule,
         base=decision.Base.CAST_INCLUDING_ABSTENTIONS
         if source.abstentions_cast
         else decision.Base.CAST_FOR_AGAINST,
@@ -157,7 +161,7 @@ async def runoff(session: AsyncSession, *, vote_id: int) -> Vote:
         agenda_item=source.agenda_item,
         office=source.office,
         options=options,
-        majority=source.majority,
+        majority=source.majority.model_dump(),
         abstentions_cast=None if source.follows_meeting_base else source.abstentions_cast,
         named=source.named,
         follows_vote_id=vote.id,

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ballot.models import BallotMeeting, Elector, ElectorHandset, Event, Press, Vote
+from services.common.bounds import is_row_id
 from services.common.database import lock_or_create
 
 
@@ -22,6 +23,8 @@ async def meeting(session: AsyncSession, code: str) -> BallotMeeting | None:
 
 
 async def vote(session: AsyncSession, vote_id: int) -> Vote | None:
+    if not is_row_id(vote_id):  # e.g. 2^63: SQLite cannot even compare it
+        return None
     return await session.get(Vote, vote_id)
 
 

@@ -6,9 +6,18 @@ import datetime
 import enum
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from services.ballot.rules import PressStatus
+from services.common.bounds import Text
+from services.domain.decision import (
+    ROLE_NAMES,
+    UnfitOptions,
+    UnknownMajority,
+    check_options,
+    offered_rule,
+)
 
 HANDSET = r"^\d{6}$"
 RECEIVER = r"^[A-Z0-9]{1,8}$"
@@ -38,8 +47,8 @@ class VoteStatus(enum.StrEnum):
 
 
 class Option(BaseModel):
-    key: int = Field(ge=0, le=9)
-    label: str = Field(min_length=1, max_length=200)
+    key: StrictInt = Field(ge=0, le=9)
+    label: Text = Field(min_length=1, max_length=200)
     role: OptionRole
 
 
@@ -52,37 +61,51 @@ FOR_AGAINST_ABSTAIN = [
 ANY_KEY = [Option(key=k, label=f"toets {k}", role=OptionRole.CHOICE) for k in range(10)]
 
 
-class Majority(BaseModel):
-    """More than (or, inclusive, at least) numerator/denominator of the votes cast."""
+class MajorityRead(BaseModel):
+    """More than (or, inclusive, at least) numerator/denominator of the votes cast.
 
-    numerator: int = Field(default=1, ge=1)
-    denominator: int = Field(default=2, ge=1)
-    inclusive: bool = False
+    As stored: a vote stored before ballot checked the rule is read as it is.
+    """
+
+    numerator: int
+    denominator: int
+    inclusive: bool
+
+
+class Majority(MajorityRead):
+    """One of the rules the decision module offers (``MAJORITY_RULES``), so
+    every vote ballot accepts is one results can decide."""
+
+    numerator: StrictInt = Field(default=1, ge=1, le=100)
+    denominator: StrictInt = Field(default=2, ge=1, le=100)
+    inclusive: StrictBool = False
 
     @model_validator(mode="after")
-    def _proper_fraction(self) -> Self:
-        if self.numerator >= self.denominator:
-            raise ValueError("de vereiste meerderheid moet kleiner zijn dan 1")
+    def _offered(self) -> Self:
+        try:
+            offered_rule(self.numerator, self.denominator, inclusive=self.inclusive)
+        except UnknownMajority as exc:
+            raise PydanticCustomError("majority", str(exc)) from exc
         return self
 
 
 class VoteCreate(BaseModel):
     kind: VoteKind
-    title: str = Field(min_length=1, max_length=300)
-    agenda_item: str | None = Field(default=None, max_length=100)
+    title: Text = Field(min_length=1, max_length=300)
+    agenda_item: Text | None = Field(default=None, max_length=100)
     # Only for a verkiezing: the office it fills, as the minutes name it.
-    office: str | None = Field(
+    office: Text | None = Field(
         default=None, min_length=1, max_length=100, examples=["vicevoorzitter"]
     )
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, max_length=10)
     majority: Majority = Field(default_factory=Majority)
     # Whether abstentions count as cast; left out: the meeting's base.
-    abstentions_cast: bool | None = None
-    named: bool = True
-    amends_vote_id: int | None = None
-    part_of_vote_id: int | None = None
-    follows_vote_id: int | None = None
+    abstentions_cast: StrictBool | None = None
+    named: StrictBool = True
+    amends_vote_id: StrictInt | None = None
+    part_of_vote_id: StrictInt | None = None
+    follows_vote_id: StrictInt | None = None
 
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Self:
@@ -97,6 +120,10 @@ class VoteCreate(BaseModel):
         keys = [option.key for option in self.options]
         if len(set(keys)) != len(keys) or not keys:
             raise ValueError("elke optie heeft een eigen toets nodig")
+        try:
+            check_options(self.kind.value, [ROLE_NAMES[o.role.value] for o in self.options])
+        except UnfitOptions as exc:
+            raise PydanticCustomError("options", str(exc)) from exc
         return self
 
 
@@ -111,7 +138,7 @@ class VoteRead(BaseModel):
     agenda_item: str | None
     office: str | None = None
     options: list[Option]
-    majority: Majority
+    majority: MajorityRead
     abstentions_cast: bool
     # True while the vote follows the meeting's base (no base of its own).
     follows_meeting_base: bool = False
@@ -142,7 +169,7 @@ class AgendaNode(VoteRead):
 class MeetingSettings(BaseModel):
     """What the votes of a meeting follow unless a vote says otherwise."""
 
-    abstentions_cast: bool = Field(
+    abstentions_cast: StrictBool = Field(
         description="whether abstentions count as cast (the base of the majority)"
     )
 
@@ -151,13 +178,18 @@ class VoteAgain(BaseModel):
     """Hold a vote again as a new prepared copy (a runoff has its own call;
     the copy can be edited while it is prepared)."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    # Options typed by hand are refused, not ignored: a second round is /runoff.
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text | None = Field(default=None, min_length=1, max_length=300)
+    # E.g. a vote stored under a rule no longer offered.
+    majority: Majority | None = None
 
 
 class VoteOrder(BaseModel):
     """The prepared votes of a meeting in their new order (all of them, once each)."""
 
-    vote_ids: list[int]
+    vote_ids: list[StrictInt] = Field(max_length=1000)
 
 
 class SkippedRow(BaseModel):
@@ -177,20 +209,20 @@ class AgendaReport(BaseModel):
 class Acclamation(BaseModel):
     """The chair's record that an item was decided without a vote."""
 
-    adopted: bool = True
+    adopted: StrictBool = True
     # The chair confirmed deciding a proposal before one of its amendments.
-    despite_undecided_amendments: bool = False
+    despite_undecided_amendments: StrictBool = False
 
 
 class Opening(BaseModel):
     """Opening a vote; the body may be left out."""
 
     # The chair confirmed opening a proposal before one of its amendments.
-    despite_undecided_amendments: bool = False
+    despite_undecided_amendments: StrictBool = False
 
 
 class Annulment(BaseModel):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = Field(min_length=3, max_length=1000)
 
 
 class PressIn(BaseModel):

@@ -29,7 +29,7 @@ from services.ballot.errors import (
 )
 from services.ballot.models import BallotMeeting, Elector, Vote, utcnow
 from services.ballot.schemas import (
-    Majority,
+    MajorityRead,
     MeetingSettings,
     MeetingState,
     Option,
@@ -40,8 +40,8 @@ from services.ballot.schemas import (
     VoteRead,
     VoteStatus,
 )
-from services.common.errors import Invalid
-from services.common.http import ServiceClient
+from services.common.errors import RequestInvalid
+from services.common.http import ServiceClient, url_path
 
 
 def vote_read(vote: Vote) -> VoteRead:
@@ -54,7 +54,7 @@ def vote_read(vote: Vote) -> VoteRead:
         agenda_item=vote.agenda_item,
         office=vote.office,
         options=[Option.model_validate(option) for option in vote.options],
-        majority=Majority(
+        majority=MajorityRead(
             numerator=vote.majority_numerator,
             denominator=vote.majority_denominator,
             inclusive=vote.majority_inclusive,
@@ -191,7 +191,7 @@ async def open_vote(
         raise WrongVoteState(f"Stemming {vote_id} is al geopend geweest ({vote.status}).")
     # Fetched before taking the lock: another service's latency must not hold
     # up every press batch of the meeting.
-    electorate = await registration.get_json(f"/api/meetings/{vote.meeting}/electorate")
+    electorate = await registration.get_json(url_path("/api/meetings/{}/electorate", vote.meeting))
     members = electorate["members"]
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
@@ -311,7 +311,7 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             agenda_item=source.agenda_item,
             office=source.office,
             options=source.options,
-            majority=source.majority,
+            majority=data.majority or source.majority.model_dump(),
             abstentions_cast=None if source.follows_meeting_base else source.abstentions_cast,
             named=source.named,
             amends_vote_id=source.amends_vote_id,
@@ -319,8 +319,10 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             follows_vote_id=vote.id,
         )
     except ValidationError as exc:
-        raise Invalid(
-            f"Deze stemming kan niet zo opnieuw worden gehouden: {exc.errors()[0]['msg']}"
+        # The copy is what the request asked for: refused like an invalid request.
+        raise RequestInvalid(
+            f"Zo kan stemming {vote_id} niet opnieuw worden gehouden: {exc.errors()[0]['msg']}",
+            errors=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
         ) from exc
     return await add_vote(session, locked, copy)
 

@@ -16,9 +16,16 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from services.common.database import Database
-from services.common.errors import install_error_handlers, problem, problem_responses
+from services.common.errors import (
+    DatabaseUnavailable,
+    error_response,
+    install_error_handlers,
+    problem_responses,
+)
+from services.common.limits import BodySizeLimit
 from services.common.metrics import RequestMetrics, metrics_router, process_stopped
 from services.common.migrations import upgrade
+from services.common.openapi import install_problem_openapi
 from services.common.pages import mount_static
 from services.common.settings import ServiceSettings
 
@@ -45,14 +52,14 @@ async def database_lifespan(
 def _health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", responses=problem_responses(503))
+    @router.get("/healthz", responses=problem_responses(DatabaseUnavailable))
     async def healthz(request: Request) -> Any:
         database: Database = request.app.state.database
         try:
             async with database.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:  # any failure to reach the database means unhealthy
-            return problem(503, "database_unavailable", "De database is niet bereikbaar.")
+            return error_response(DatabaseUnavailable("De database is niet bereikbaar."))
         return JSONResponse({"status": "ok", "service": service})
 
     return router
@@ -75,14 +82,16 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        responses=problem_responses(401, 403, 422, 503),
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(_health_router(service))
     app.include_router(metrics_router())
+    # Inside the metrics, so a request refused for its size is counted too.
+    app.add_middleware(BodySizeLimit, service=app)
     app.add_middleware(RequestMetrics, service=service)
     for router in routers:
         app.include_router(router)
     mount_static(app, service=service, service_dir=service_dir)
+    install_problem_openapi(app)
     return app

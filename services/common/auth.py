@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import Forbidden, Unauthorized, raises
+from services.common.openapi import asks_token
 from services.common.settings import TokenSettings
 
 
@@ -43,6 +44,8 @@ def generate_tokens() -> dict[str, str]:
 def require(*roles: Role) -> Callable[[Request], Awaitable[Role]]:
     admitted = frozenset(roles) | {Role.ADMIN}
 
+    @raises(Unauthorized, Forbidden)
+    @asks_token()
     async def dependency(request: Request) -> Role:
         header = request.headers.get("authorization", "")
         scheme, _, presented = header.partition(" ")

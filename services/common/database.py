@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from services.common.errors import DatabaseError, DatabaseUnavailable, raises
+
 
 def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
@@ -169,6 +171,7 @@ async def read_only(session: AsyncSession) -> None:
         await session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
 
 
+@raises(DatabaseUnavailable, DatabaseError)
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request owns the transaction: commit on success, roll back on error.
 

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from services.common.errors import AlvError, UpstreamFailed, UpstreamUnavailable
+from services.common.errors import AlvError, UpstreamFailed, UpstreamUnavailable, raises
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+# What a route answers when another service it asks is away or talks nonsense;
+# mark the dependency that hands out a client with it.
+upstream = raises(UpstreamUnavailable, UpstreamFailed)
+
+
+def url_path(template: str, *parts: str | int) -> str:
+    """``template`` with each ``{}`` filled by a part, percent-encoded.
+
+    What a caller sent (a meeting code, an id) never changes the path it is put
+    in: ``/``, ``?``, ``#``, ``%``, spaces and control characters are encoded.
+    """
+    return template.format(*(quote(str(part), safe="") for part in parts))
 
 
 class UpstreamProblem(AlvError):

@@ -5,14 +5,23 @@ The card routes are in ``api_cards.py``, the desk's in ``api_desk.py``.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bounds import MeetingCode, MemberCode, Text, upload_text
 from services.common.errors import problem_responses
+from services.common.limits import CSV_UPLOAD_LIMIT, MEMBER_IMPORT_LIMIT
 from services.registration import repository, service
 from services.registration.deps import AdminAuth, AuditorAuth, SessionDep
-from services.registration.errors import BadImport
+from services.registration.errors import (
+    BadImport,
+    MeetingExists,
+    MeetingNotFound,
+    MemberNotFound,
+)
 from services.registration.models import Meeting
 from services.registration.schemas import (
     AuditRead,
@@ -29,12 +38,14 @@ router = APIRouter(prefix="/api")
 CSV_BODY = {
     "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
 }
+# Where a file came from, for the audit log: "upload", a file name, a URL.
+Source = Annotated[Text, Query(min_length=1, max_length=300)]
 
 
 @router.post(
     "/meetings",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
+    responses=problem_responses(MeetingExists),
     tags=["meetings"],
 )
 async def create_meeting(data: MeetingCreate, session: SessionDep, role: AdminAuth) -> MeetingRead:
@@ -48,19 +59,23 @@ async def list_meetings(session: SessionDep) -> list[MeetingRead]:
     return [MeetingRead.model_validate(m) for m in await repository.meetings(session)]
 
 
-@router.get("/meetings/{meeting}", responses=problem_responses(404), tags=["meetings"])
-async def read_meeting(meeting: str, session: SessionDep) -> MeetingRead:
+@router.get("/meetings/{meeting}", responses=problem_responses(MeetingNotFound), tags=["meetings"])
+async def read_meeting(meeting: MeetingCode, session: SessionDep) -> MeetingRead:
     return MeetingRead.model_validate(await service.get_meeting(session, meeting))
 
 
 def _text(body: bytes) -> str:
-    return body.decode("utf-8-sig", errors="replace")
+    try:
+        return upload_text(body)
+    except ValueError as exc:
+        raise BadImport(f"Het bestand is niet te lezen: {exc}.") from exc
 
 
 @router.post(
     "/meetings/{meeting}/members/import",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(MeetingNotFound, BadImport),
     tags=["members"],
+    max_body_size=MEMBER_IMPORT_LIMIT,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -68,15 +83,15 @@ def _text(body: bytes) -> str:
                 "application/json": {"schema": CbsImport.model_json_schema()},
             },
             "required": True,
-        }
+        },
     },
 )
 async def import_members(
-    meeting: str,
+    meeting: MeetingCode,
     request: Request,
     session: SessionDep,
     role: AdminAuth,
-    source: str = Query(default="upload", max_length=100),
+    source: Source = "upload",
     dry_run: bool = False,
 ) -> ImportReport:
     """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``).
@@ -121,19 +136,25 @@ async def _import_members(
     )
 
 
-@router.get("/meetings/{meeting}/members", responses=problem_responses(404), tags=["members"])
-async def list_members(meeting: str, session: SessionDep) -> list[MemberRead]:
+@router.get(
+    "/meetings/{meeting}/members", responses=problem_responses(MeetingNotFound), tags=["members"]
+)
+async def list_members(meeting: MeetingCode, session: SessionDep) -> list[MemberRead]:
     found = await service.get_meeting(session, meeting)
     return [MemberRead.model_validate(m) for m in await repository.members(session, found)]
 
 
 @router.put(
     "/meetings/{meeting}/members/{member}/population",
-    responses=problem_responses(404),
+    responses=problem_responses(MeetingNotFound, MemberNotFound),
     tags=["members"],
 )
 async def supply_population(
-    meeting: str, member: str, data: PopulationSupply, session: SessionDep, role: AdminAuth
+    meeting: MeetingCode,
+    member: MemberCode,
+    data: PopulationSupply,
+    session: SessionDep,
+    role: AdminAuth,
 ) -> MemberRead:
     """Staff supply a figure the import lacked; the weight is recomputed."""
     found = await service.get_meeting(session, meeting)
@@ -145,16 +166,17 @@ async def supply_population(
 
 @router.post(
     "/meetings/{meeting}/contacts/import",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(MeetingNotFound, BadImport),
     tags=["members"],
+    max_body_size=CSV_UPLOAD_LIMIT,
     openapi_extra=CSV_BODY,
 )
 async def import_contacts(
-    meeting: str,
+    meeting: MeetingCode,
     session: SessionDep,
     role: AdminAuth,
     body: bytes = Body(media_type="text/csv"),
-    source: str = "upload",
+    source: Source = "upload",
 ) -> ContactImportReport:
     """Per municipality the gemeentesecretaris: ``code,name,email``."""
     found = await service.get_meeting(session, meeting)
@@ -163,7 +185,9 @@ async def import_contacts(
     )
 
 
-@router.get("/meetings/{meeting}/audit", responses=problem_responses(404), tags=["audit"])
-async def audit_log(meeting: str, session: SessionDep, _: AuditorAuth) -> list[AuditRead]:
+@router.get(
+    "/meetings/{meeting}/audit", responses=problem_responses(MeetingNotFound), tags=["audit"]
+)
+async def audit_log(meeting: MeetingCode, session: SessionDep, _: AuditorAuth) -> list[AuditRead]:
     found = await service.get_meeting(session, meeting)
     return [AuditRead.model_validate(e) for e in await repository.audit_entries(session, found)]

@@ -7,6 +7,7 @@ from typing import Literal
 import anyio.to_thread
 from fastapi import APIRouter, Response
 
+from services.common.bounds import MeetingCode, MemberCode
 from services.common.errors import problem_responses
 from services.registration import cards, mailing, service
 from services.registration.deps import (
@@ -15,6 +16,14 @@ from services.registration.deps import (
     DatabaseDep,
     SessionDep,
     SettingsDep,
+)
+from services.registration.errors import (
+    CardNotValid,
+    MailNotConfigured,
+    MeetingNotFound,
+    MemberNotFound,
+    NoCard,
+    PopulationMissing,
 )
 from services.registration.render import render_pdf, render_png
 from services.registration.schemas import (
@@ -30,14 +39,16 @@ from services.registration.schemas import (
 router = APIRouter(prefix="/api", tags=["cards"])
 
 
-@router.post("/meetings/{meeting}/cards", responses=problem_responses(404, 409))
-async def issue_cards(meeting: str, session: SessionDep, role: AdminAuth) -> list[CardRead]:
+@router.post(
+    "/meetings/{meeting}/cards", responses=problem_responses(MeetingNotFound, PopulationMissing)
+)
+async def issue_cards(meeting: MeetingCode, session: SessionDep, role: AdminAuth) -> list[CardRead]:
     found = await service.get_meeting(session, meeting)
     return await cards.issue_cards(session, meeting=found, actor=role.value)
 
 
-@router.get("/meetings/{meeting}/cards", responses=problem_responses(404))
-async def list_cards(meeting: str, session: SessionDep, _: AdminAuth) -> list[CardRead]:
+@router.get("/meetings/{meeting}/cards", responses=problem_responses(MeetingNotFound))
+async def list_cards(meeting: MeetingCode, session: SessionDep, _: AdminAuth) -> list[CardRead]:
     found = await service.get_meeting(session, meeting)
     return await cards.list_cards(session, meeting=found)
 
@@ -45,13 +56,17 @@ async def list_cards(meeting: str, session: SessionDep, _: AdminAuth) -> list[Ca
 @router.get(
     "/meetings/{meeting}/members/{member}/card.{kind}",
     responses={
-        **problem_responses(404),
+        **problem_responses(MeetingNotFound, MemberNotFound, NoCard, PopulationMissing),
         200: {"content": {"image/png": {}, "application/pdf": {}}},
     },
     response_class=Response,
 )
 async def card_image(
-    meeting: str, member: str, kind: Literal["png", "pdf"], session: SessionDep, _: AdminAuth
+    meeting: MeetingCode,
+    member: MemberCode,
+    kind: Literal["png", "pdf"],
+    session: SessionDep,
+    _: AdminAuth,
 ) -> Response:
     """The member's current stemkaart: ``card.png`` or ``card.pdf`` (A4)."""
     renderers = {"png": (render_png, "image/png"), "pdf": (render_pdf, "application/pdf")}
@@ -68,9 +83,16 @@ async def card_image(
     )
 
 
-@router.post("/meetings/{meeting}/members/{member}/card/reissue", responses=problem_responses(404))
+@router.post(
+    "/meetings/{meeting}/members/{member}/card/reissue",
+    responses=problem_responses(MeetingNotFound, MemberNotFound, NoCard, PopulationMissing),
+)
 async def reissue_card(
-    meeting: str, member: str, data: CardReissue, session: SessionDep, role: AdminAuth
+    meeting: MeetingCode,
+    member: MemberCode,
+    data: CardReissue,
+    session: SessionDep,
+    role: AdminAuth,
 ) -> CardRead:
     """Lost, or mailed to the wrong person: the old code stops working."""
     found = await service.get_meeting(session, meeting)
@@ -79,9 +101,12 @@ async def reissue_card(
     )
 
 
-@router.post("/meetings/{meeting}/cards/send", responses=problem_responses(404, 409))
+@router.post(
+    "/meetings/{meeting}/cards/send",
+    responses=problem_responses(MeetingNotFound, MailNotConfigured),
+)
 async def send_cards(
-    meeting: str,
+    meeting: MeetingCode,
     data: SendRequest,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -93,15 +118,17 @@ async def send_cards(
     )
 
 
-@router.get("/meetings/{meeting}/cards/mails", responses=problem_responses(404))
-async def mail_log(meeting: str, session: SessionDep, _: AdminAuth) -> list[MailLogEntry]:
+@router.get("/meetings/{meeting}/cards/mails", responses=problem_responses(MeetingNotFound))
+async def mail_log(meeting: MeetingCode, session: SessionDep, _: AdminAuth) -> list[MailLogEntry]:
     found = await service.get_meeting(session, meeting)
     return await mailing.mail_log(session, meeting=found)
 
 
-@router.post("/meetings/{meeting}/cards/holder", responses=problem_responses(404))
+@router.post(
+    "/meetings/{meeting}/cards/holder", responses=problem_responses(MeetingNotFound, CardNotValid)
+)
 async def card_holder(
-    meeting: str, data: CardScan, session: SessionDep, _: AuditorAuth
+    meeting: MeetingCode, data: CardScan, session: SessionDep, _: AuditorAuth
 ) -> CardHolder:
     """For the receipt check (results service): the member of a valid, current card.
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from typing import Annotated
 
+from fastapi import APIRouter, Path, Query, status
+
+from services.common.bounds import MeetingCode, MemberCode, Text
 from services.common.errors import problem_responses
 from services.registration import desk, service
 from services.registration.deps import (
@@ -12,6 +15,22 @@ from services.registration.deps import (
     DeskAuth,
     ElectorateAuth,
     SessionDep,
+)
+from services.registration.errors import (
+    AlreadyRegistered,
+    CardRevoked,
+    ForgedCard,
+    HandsetInUse,
+    HandsetNotBound,
+    MalformedCode,
+    MalformedHandset,
+    MeetingNotFound,
+    MemberNotFound,
+    NotConfirmed,
+    NotRegistered,
+    OtherMeetingCard,
+    PopulationMissing,
+    UnknownCard,
 )
 from services.registration.schemas import (
     CardScan,
@@ -26,11 +45,21 @@ from services.registration.schemas import (
 )
 
 router = APIRouter(prefix="/api")
-CARD_REFUSALS = problem_responses(404, 409, 422)
+# Why a scanned stemkaart is refused.
+CARD = (MalformedCode, ForgedCard, OtherMeetingCard, UnknownCard, CardRevoked)
+# Why a handset is not bound.
+BINDING = (MalformedHandset, PopulationMissing, AlreadyRegistered, HandsetInUse)
+HandsetLabel = Annotated[str, Path(min_length=1, max_length=40)]
 
 
-@router.post("/meetings/{meeting}/desk/scan", responses=CARD_REFUSALS, tags=["desk"])
-async def scan_card(meeting: str, data: CardScan, session: SessionDep, _: DeskAuth) -> MemberStatus:
+@router.post(
+    "/meetings/{meeting}/desk/scan",
+    responses=problem_responses(MeetingNotFound, *CARD),
+    tags=["desk"],
+)
+async def scan_card(
+    meeting: MeetingCode, data: CardScan, session: SessionDep, _: DeskAuth
+) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.scan(session, meeting=found, code=data.card_code)
 
@@ -38,11 +67,11 @@ async def scan_card(meeting: str, data: CardScan, session: SessionDep, _: DeskAu
 @router.post(
     "/meetings/{meeting}/registrations",
     status_code=status.HTTP_201_CREATED,
-    responses=CARD_REFUSALS,
+    responses=problem_responses(MeetingNotFound, *CARD, *BINDING),
     tags=["desk"],
 )
 async def register(
-    meeting: str, data: RegistrationCreate, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, data: RegistrationCreate, session: SessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.register(
@@ -53,11 +82,11 @@ async def register(
 @router.post(
     "/meetings/{meeting}/registrations/without-card",
     status_code=status.HTTP_201_CREATED,
-    responses=CARD_REFUSALS,
+    responses=problem_responses(MeetingNotFound, MemberNotFound, NotConfirmed, *BINDING),
     tags=["desk"],
 )
 async def register_without_card(
-    meeting: str, data: RegistrationWithoutCard, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, data: RegistrationWithoutCard, session: SessionDep, role: DeskAuth
 ) -> MemberStatus:
     """No barcode (a forgotten stemkaart, or a machtigingsformulier without one):
     bound on the officer's named confirmation (audited)."""
@@ -74,9 +103,11 @@ async def register_without_card(
     )
 
 
-@router.get("/meetings/{meeting}/registrations", responses=problem_responses(404), tags=["desk"])
+@router.get(
+    "/meetings/{meeting}/registrations", responses=problem_responses(MeetingNotFound), tags=["desk"]
+)
 async def recent_registrations(
-    meeting: str,
+    meeting: MeetingCode,
     session: SessionDep,
     _: DeskAuth,
     limit: int = Query(default=20, ge=1, le=500),
@@ -88,21 +119,25 @@ async def recent_registrations(
 
 @router.post(
     "/meetings/{meeting}/registrations/{member}/return",
-    responses=problem_responses(404),
+    responses=problem_responses(MeetingNotFound, MemberNotFound, NotRegistered),
     tags=["desk"],
 )
 async def return_handset(
-    meeting: str, member: str, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, member: MemberCode, session: SessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.return_handset(session, meeting=found, member_code=member, actor=role.value)
 
 
 @router.post(
-    "/meetings/{meeting}/registrations/{member}/swap", responses=CARD_REFUSALS, tags=["desk"]
+    "/meetings/{meeting}/registrations/{member}/swap",
+    responses=problem_responses(
+        MeetingNotFound, MemberNotFound, NotRegistered, MalformedHandset, HandsetInUse
+    ),
+    tags=["desk"],
 )
 async def swap_handset(
-    meeting: str, member: str, data: HandsetSwap, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, member: MemberCode, data: HandsetSwap, session: SessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.swap_handset(
@@ -112,43 +147,53 @@ async def swap_handset(
 
 @router.get(
     "/meetings/{meeting}/handsets/{handset}",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(MeetingNotFound, MalformedHandset, HandsetNotBound),
     tags=["desk"],
 )
 async def handset_holder(
-    meeting: str, handset: str, session: SessionDep, _: DeskAuth
+    meeting: MeetingCode, handset: HandsetLabel, session: SessionDep, _: DeskAuth
 ) -> MemberStatus:
     """Which municipality a handset is bound to (a returned or broken handset)."""
     found = await service.get_meeting(session, meeting)
     return await desk.holder_of_handset(session, meeting=found, handset=handset)
 
 
-@router.get("/meetings/{meeting}/members/search", responses=problem_responses(404), tags=["desk"])
+@router.get(
+    "/meetings/{meeting}/members/search",
+    responses=problem_responses(MeetingNotFound),
+    tags=["desk"],
+)
 async def search_members(
-    meeting: str,
+    meeting: MeetingCode,
     session: SessionDep,
     _: DeskAuth,
-    q: str = Query(min_length=2, max_length=100, description="part of the municipality's name"),
+    q: Text = Query(min_length=2, max_length=100, description="part of the municipality's name"),
 ) -> list[MemberStatus]:
     found = await service.get_meeting(session, meeting)
     return await desk.search(session, meeting=found, query=q)
 
 
-@router.get("/meetings/{meeting}/presence", responses=problem_responses(404), tags=["desk"])
-async def presence(meeting: str, session: SessionDep) -> Presence:
+@router.get(
+    "/meetings/{meeting}/presence", responses=problem_responses(MeetingNotFound), tags=["desk"]
+)
+async def presence(meeting: MeetingCode, session: SessionDep) -> Presence:
     found = await service.get_meeting(session, meeting)
     return await desk.presence(session, meeting=found)
 
 
-@router.get("/meetings/{meeting}/electorate", responses=problem_responses(404), tags=["electorate"])
-async def electorate(meeting: str, session: SessionDep, _: ElectorateAuth) -> Electorate:
+@router.get(
+    "/meetings/{meeting}/electorate",
+    responses=problem_responses(MeetingNotFound),
+    tags=["electorate"],
+)
+async def electorate(meeting: MeetingCode, session: SessionDep, _: ElectorateAuth) -> Electorate:
     found = await service.get_meeting(session, meeting)
     return await desk.electorate(session, meeting=found)
 
 
-@router.get("/meetings/{meeting}/test-vote", responses=problem_responses(503), tags=["desk"])
+@router.get("/meetings/{meeting}/test-vote", tags=["desk"])
 async def test_vote(
-    meeting: str, ballot: BallotClientDep, _: DeskAuth, authorization: CallerAuthorization
+    meeting: MeetingCode, ballot: BallotClientDep, _: DeskAuth, authorization: CallerAuthorization
 ) -> TestVoteStatus:
     """During a proefstemming: present members whose handset has not responded."""
     return await desk.test_vote(ballot, meeting=meeting, authorization=authorization)

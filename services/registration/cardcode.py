@@ -23,8 +23,8 @@ from dataclasses import dataclass
 PREFIX = "ALV1"
 TAG_BYTES = 10  # 80 bits, above the 64 the commissie asked for
 _CODE = re.compile(
-    r"^ALV1\.(?P<meeting>[A-Z0-9-]{1,32})\.(?P<member>GM\d{4})\.(?P<version>[1-9]\d{0,3})"
-    r"\.(?P<tag>[A-Z2-7]{16})$"
+    r"ALV1\.(?P<meeting>[A-Z0-9-]{1,32})\.(?P<member>GM[0-9]{4})\.(?P<version>[1-9][0-9]{0,3})"
+    r"\.(?P<tag>[A-Z2-7]{16})"
 )
 
 
@@ -55,7 +55,7 @@ def issue(*, secret: bytes, meeting: str, member: str, version: int) -> str:
 
 
 def parse(code: str) -> CardClaim:
-    match = _CODE.match(code.strip().upper())
+    match = _CODE.fullmatch(code.strip().upper())
     if match is None:
         raise MalformedCardCode(code)
     return CardClaim(

@@ -28,7 +28,6 @@ from services.registration.service import get_member
 
 
 def _card_read(member: Member, card: VotingCard) -> CardRead:
-    assert member.weight is not None  # cards are only issued to members with a weight
     return CardRead(
         member=member.code,
         name=member.name,
@@ -93,6 +92,12 @@ async def current_card(
     if card is None:
         raise NoCard(
             f"{member.name} heeft nog geen stemkaart. Maak eerst de stemkaarten van de vergadering."
+        )
+    if member.weight is None:  # a later import left the member without a figure
+        raise PopulationMissing(
+            f"{member.name} heeft geen inwonertal meer en dus geen stemgewicht."
+            " Voer eerst het inwonertal in.",
+            members=[member.code],
         )
     return member, card
 

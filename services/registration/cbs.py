@@ -18,16 +18,21 @@ as 0. Values in, rows out: no database.
 from __future__ import annotations
 
 import datetime
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.common.bounds import is_storable
 from services.registration.imports import MemberRow, ParsedMembers, Skipped, UnreadableFile
+from services.registration.weights import MAX_POPULATION, population_bound
 
 POPULATION_MEASURE = "M000352"
 # The totals over sex, age and marital status; the full table has breakdowns.
 TOTALS = {"Geslacht": "T001038", "Leeftijd": "10000", "BurgerlijkeStaat": "T001019"}
 _NAME_SUFFIX = " (gemeente)"  # CBS's disambiguation from the province of the same name
+_REGION = re.compile(r"GM[0-9]{4}")  # CBS's identifier of a municipality
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,17 @@ def _is_total_population(observation: Mapping[str, Any]) -> bool:
 
 def _name(titles: Mapping[str, str], code: str) -> str:
     title = titles.get(code, "").strip()
-    return title.removesuffix(_NAME_SUFFIX)
+    # A name no database can store is no name: the region is skipped, as without one.
+    return title.removesuffix(_NAME_SUFFIX) if is_storable(title) else ""
 
 
 def _figure(observation: Mapping[str, Any]) -> int | None:
     value = observation.get("Value")
     if observation.get("ValueAttribute") not in (None, "None") or value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value != int(value):
         return None
     return int(value) if value >= 0 else None
 
@@ -89,8 +97,8 @@ def parse_cbs_population(
     for observation in _values(observations, "Observations"):
         region = str(observation.get("RegioS", ""))
         if (
-            region.startswith("GM")
-            and observation.get("Perioden") in figures
+            _REGION.fullmatch(region)
+            and str(observation.get("Perioden")) in figures
             and _is_total_population(observation)
         ):
             figures[str(observation["Perioden"])][region] = _figure(observation)
@@ -110,6 +118,9 @@ def parse_cbs_population(
         population = reference.get(code)
         if not name:
             skipped.append(Skipped(line, f"{code}: geen naam in RegioSCodes"))
+        elif population is not None and population > MAX_POPULATION:
+            reason = f"inwonertal {population} is groter dan {population_bound()}"
+            skipped.append(Skipped(line, f"{code} {name}: {reason}"))
         elif code not in members:
             reason = (
                 f"bestaat niet meer in {reference_date.year + 1}"

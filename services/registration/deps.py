@@ -7,10 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
 from services.common.database import Database, request_session
-from services.common.http import ServiceClient
+from services.common.errors import DatabaseError, DatabaseUnavailable, raises
+from services.common.http import ServiceClient, upstream
 from services.registration.config import RegistrationSettings
 
 
+@raises(DatabaseUnavailable, DatabaseError)
 def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
@@ -21,6 +23,7 @@ def _settings(request: Request) -> RegistrationSettings:
     return settings
 
 
+@upstream
 def _ballot(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.ballot
     return client

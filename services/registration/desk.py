@@ -14,7 +14,8 @@ import re
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.http import ServiceClient
+from services.common.bounds import HANDSET
+from services.common.http import ServiceClient, url_path
 from services.registration import cardcode, repository
 from services.registration.errors import (
     AlreadyRegistered,
@@ -42,7 +43,7 @@ from services.registration.schemas import (
 )
 from services.registration.service import get_member
 
-_HANDSET = re.compile(r"^\d{6}$")
+_HANDSET = re.compile(HANDSET)
 
 
 def format_time(moment: datetime.datetime) -> str:
@@ -80,9 +81,9 @@ async def member_for_card(session: AsyncSession, *, meeting: Meeting, code: str)
 
 def _handset(raw: str) -> str:
     handset = raw.strip()
-    if not _HANDSET.match(handset):
+    if not _HANDSET.fullmatch(handset):
         raise MalformedHandset(
-            f"'{raw.strip()}' is geen stemkastjenummer: dat zijn precies 6 cijfers."
+            f"'{raw.strip()}' is geen stemkastjenummer: dat zijn precies 6 cijfers (0-9)."
         )
     return handset
 
@@ -327,13 +328,13 @@ async def test_vote(ballot: ServiceClient, *, meeting: str, authorization: str) 
     decides whether the desk may see it.
     """
     headers = {"Authorization": authorization}
-    votes = await ballot.get_json(f"/api/meetings/{meeting}/votes", headers=headers)
+    votes = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting), headers=headers)
     test = next(
         (v for v in votes if v.get("kind") == "proefstemming" and v.get("status") == "open"), None
     )
     if test is None:
         return TestVoteStatus(vote_id=None, title=None, missing=[])
-    body = await ballot.get_json(f"/api/votes/{test['id']}/missing", headers=headers)
+    body = await ballot.get_json(url_path("/api/votes/{}/missing", test["id"]), headers=headers)
     return TestVoteStatus(
         vote_id=test["id"],
         title=test["title"],

@@ -14,9 +14,15 @@ import csv
 import datetime
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-_CODE = re.compile(r"^GM\d{4}$")
+from services.common.bounds import MEMBER_CODE
+from services.registration.weights import MAX_POPULATION, population_bound
+
+_CODE = re.compile(MEMBER_CODE)
+_DIGITS = re.compile(r"[0-9]+")
 REQUIRED_COLUMNS = ("code", "name", "population")
 CONTACT_COLUMNS = ("code", "name", "email")
 # A deliberately plain address check (no lookups): a dot-atom local part and a
@@ -58,14 +64,16 @@ def _row(line: int, record: dict[str, str | None]) -> MemberRow:
     name = (record.get("name") or "").strip()
     raw_population = (record.get("population") or "").strip()
     raw_date = (record.get("reference_date") or "").strip()
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise ValueError(f"ongeldige gemeentecode '{code}' (verwacht GM gevolgd door 4 cijfers)")
     if not name:
         raise ValueError("naam ontbreekt")
     population: int | None = None
     if raw_population:
-        if not raw_population.isdigit():
-            raise ValueError(f"inwonertal '{raw_population}' is geen geheel getal")
+        if not _DIGITS.fullmatch(raw_population):
+            raise ValueError(f"inwonertal '{raw_population}' is geen geheel getal (cijfers 0-9)")
+        if len(raw_population) > len(str(MAX_POPULATION)) or int(raw_population) > MAX_POPULATION:
+            raise ValueError(f"inwonertal {raw_population} is groter dan {population_bound()}")
         population = int(raw_population)
     reference_date = None
     if raw_date:
@@ -86,7 +94,20 @@ def _reader(text: str, required: tuple[str, ...]) -> csv.DictReader[str]:
     return reader
 
 
+@contextmanager
+def _csv_read() -> Iterator[None]:
+    try:
+        yield
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB
+        raise UnreadableFile(f"geen geldige CSV ({exc})") from exc
+
+
 def parse_members_csv(text: str) -> ParsedMembers:
+    with _csv_read():
+        return _parse_members(text)
+
+
+def _parse_members(text: str) -> ParsedMembers:
     reader = _reader(text, REQUIRED_COLUMNS)
     rows: list[MemberRow] = []
     skipped: list[Skipped] = []
@@ -136,6 +157,11 @@ class ParsedContacts:
 
 def parse_contacts_csv(text: str) -> ParsedContacts:
     """Per municipality the gemeentesecretaris: ``code,name,email``."""
+    with _csv_read():
+        return _parse_contacts(text)
+
+
+def _parse_contacts(text: str) -> ParsedContacts:
     reader = _reader(text, CONTACT_COLUMNS)
     rows: list[ContactRow] = []
     skipped: list[Skipped] = []
@@ -145,7 +171,7 @@ def parse_contacts_csv(text: str) -> ParsedContacts:
         code = (record.get("code") or "").strip().upper()
         name = (record.get("name") or "").strip()
         email = (record.get("email") or "").strip()
-        if not _CODE.match(code):
+        if not _CODE.fullmatch(code):
             reason = f"ongeldige gemeentecode '{code}' (verwacht GM gevolgd door 4 cijfers)"
         elif not name:
             reason = f"{code}: naam van de gemeentesecretaris ontbreekt"

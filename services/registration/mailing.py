@@ -98,6 +98,9 @@ async def _plan(session: AsyncSession, meeting: Meeting, members: list[Member]) 
         card = await repository.current_card(session, member)
         if card is None:
             planned.append(_Planned(member.id, 0, None, "Nog geen stemkaart uitgegeven."))
+        elif member.weight is None:
+            reason = "Geen inwonertal en dus geen stemgewicht: voer eerst het inwonertal in."
+            planned.append(_Planned(member.id, card.version, None, reason))
         elif not member.contact_email:
             planned.append(
                 _Planned(

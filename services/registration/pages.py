@@ -13,10 +13,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.common.pages import templates_for
 from services.registration import repository, service
 from services.registration.deps import SessionDep
+from services.registration.errors import MeetingNotFound
 
 templates = templates_for(Path(__file__).parent)
 
@@ -30,8 +32,10 @@ async def portal(request: Request, session: SessionDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "portal.html", {"meetings": meetings})
 
 
-@router.get("/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(404))
-async def desk_page(meeting: str, request: Request, session: SessionDep) -> HTMLResponse:
+@router.get(
+    "/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(MeetingNotFound)
+)
+async def desk_page(meeting: MeetingCode, request: Request, session: SessionDep) -> HTMLResponse:
     found = await service.get_meeting(session, meeting)
     return templates.TemplateResponse(
         request, "desk.html", {"meeting": found}, headers={"Cache-Control": "no-store"}

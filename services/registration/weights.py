@@ -11,12 +11,21 @@ import datetime
 INHABITANTS_PER_VOTE = 1000
 MIN_VOTES = 1
 MAX_VOTES = 75
+# The largest figure any import or form accepts. The largest municipality has
+# under a million inhabitants; the bound keeps a typo (or a 23-digit number)
+# from being read as a population, and fits every integer column.
+MAX_POPULATION = 100_000_000
 
 
 def weight_for(population: int) -> int:
     if population < 0:
         raise ValueError(f"population cannot be negative: {population}")
     return min(MAX_VOTES, max(MIN_VOTES, population // INHABITANTS_PER_VOTE))
+
+
+def population_bound() -> str:
+    """``MAX_POPULATION`` as a Dutch text says it: 100.000.000."""
+    return f"{MAX_POPULATION:,}".replace(",", ".")
 
 
 def population_reference_date(meeting_date: datetime.date) -> datetime.date:

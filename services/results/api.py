@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from services.common.auth import Role
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.common.metrics import followed
 from services.results import screen, service
@@ -20,13 +21,16 @@ from services.results.deps import (
     ScreenHubDep,
     SessionDep,
 )
+from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed, VoteNotFound
 from services.results.schemas import CurrentRead, OutcomeRead
 
 router = APIRouter(prefix="/api")
 
 
 @router.get(
-    "/votes/{vote_id}/outcome", responses=problem_responses(404, 409, 502), tags=["outcomes"]
+    "/votes/{vote_id}/outcome",
+    responses=problem_responses(VoteNotFound, ProefstemmingHasNoOutcome, VoteNotClosed),
+    tags=["outcomes"],
 )
 async def vote_outcome(
     vote_id: int, session: SessionDep, ballot: BallotClientDep, role: OptionalLiveAuth
@@ -47,9 +51,9 @@ async def vote_outcome(
     return shown
 
 
-@router.get("/meetings/{meeting}/outcomes", responses=problem_responses(502), tags=["outcomes"])
+@router.get("/meetings/{meeting}/outcomes", tags=["outcomes"])
 async def meeting_outcomes(
-    meeting: str, session: SessionDep, ballot: BallotClientDep
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
 ) -> list[OutcomeRead]:
     """Every closed or annulled vote of the meeting except proefstemmingen, in close order.
 
@@ -58,9 +62,12 @@ async def meeting_outcomes(
     return await service.as_public(session, meeting, found)
 
 
-@router.get("/meetings/{meeting}/current", responses=problem_responses(502), tags=["chair"])
+@router.get("/meetings/{meeting}/current", tags=["chair"])
 async def meeting_current(
-    meeting: str, session: SessionDep, ballot: BallotClientDep, registration: RegistrationClientDep
+    meeting: MeetingCode,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
 ) -> CurrentRead:
     """What the chair's screen shows now (see ``CurrentRead``)."""
     return await service.current(session, ballot=ballot, registration=registration, meeting=meeting)
@@ -72,7 +79,7 @@ async def meeting_current(
     responses={200: {"content": {"text/event-stream": {}}}},
     tags=["chair"],
 )
-async def meeting_stream(meeting: str, hub: ScreenHubDep) -> StreamingResponse:
+async def meeting_stream(meeting: MeetingCode, hub: ScreenHubDep) -> StreamingResponse:
     """Server-sent events for the chair's screen (public, like ``/current``).
 
     Event ``current`` carries the JSON of ``/current``: at once, and again

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.results import audit, publish
 from services.results.api_record import json_download
@@ -14,6 +15,7 @@ from services.results.deps import (
     RegistrationClientDep,
     SessionDep,
 )
+from services.results.errors import VoteNotFound
 from services.results.schemas_record import AuditVoteRead, TimelineRead
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -22,10 +24,10 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
 @router.get(
     "/meetings/{meeting}/export.json",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}, **problem_responses(502)},
+    responses={200: {"content": {"application/json": {}}}},
 )
 async def export_json(
-    meeting: str, session: SessionDep, ballot: BallotClientDep, _: AuditorAuth
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep, _: AuditorAuth
 ) -> Response:
     """The full export: per vote the definition, the frozen electorate and every
     counted press with its member, also for secret votes. ``alv verify`` input."""
@@ -35,7 +37,7 @@ async def export_json(
     return json_download(document, f"{meeting}-uitslagen-commissie.json")
 
 
-@router.get("/votes/{vote_id}", responses=problem_responses(404, 502))
+@router.get("/votes/{vote_id}", responses=problem_responses(VoteNotFound))
 async def audit_vote(
     vote_id: int, session: SessionDep, ballot: BallotClientDep, _: AuditorAuth
 ) -> AuditVoteRead:
@@ -43,9 +45,9 @@ async def audit_vote(
     return await audit.audit_vote(session, ballot=ballot, vote_id=vote_id)
 
 
-@router.get("/meetings/{meeting}/timeline", responses=problem_responses(502))
+@router.get("/meetings/{meeting}/timeline")
 async def meeting_timeline(
-    meeting: str,
+    meeting: MeetingCode,
     session: SessionDep,
     ballot: BallotClientDep,
     registration: RegistrationClientDep,

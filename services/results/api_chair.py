@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.results import chair
 from services.results.deps import (
@@ -16,6 +17,16 @@ from services.results.deps import (
     ChairAuth,
     ScreenHubDep,
     SessionDep,
+)
+from services.results.errors import (
+    AlreadyHeldAgain,
+    AnotherVoteOpen,
+    EmptyElectorate,
+    MeetingNotFound,
+    NoRunoff,
+    UndecidedAmendments,
+    VoteNotFound,
+    WrongVoteState,
 )
 from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import (
@@ -27,16 +38,27 @@ from services.results.schemas_record import (
 )
 
 router = APIRouter(prefix="/api", tags=["chair"])
+ACTION_REFUSALS = problem_responses(VoteNotFound, WrongVoteState)
 
 
-@router.get("/chair/meetings/{meeting}/votes", responses=problem_responses(502))
+@router.get("/chair/meetings/{meeting}/votes")
 async def list_votes(
-    meeting: str, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    meeting: MeetingCode, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
 ) -> list[BallotVote]:
     return await chair.votes(ballot, meeting=meeting, authorization=authorization)
 
 
-@router.post("/chair/votes/{vote_id}/open", responses=problem_responses(404, 409, 502))
+@router.post(
+    "/chair/votes/{vote_id}/open",
+    responses=problem_responses(
+        VoteNotFound,
+        MeetingNotFound,
+        WrongVoteState,
+        AnotherVoteOpen,
+        EmptyElectorate,
+        UndecidedAmendments,
+    ),
+)
 async def open_vote(
     vote_id: int,
     ballot: BallotClientDep,
@@ -55,14 +77,14 @@ async def open_vote(
     )
 
 
-@router.post("/chair/votes/{vote_id}/close", responses=problem_responses(404, 409, 502))
+@router.post("/chair/votes/{vote_id}/close", responses=ACTION_REFUSALS)
 async def close_vote(
     vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
 ) -> BallotVote:
     return await chair.act(ballot, vote_id=vote_id, action="close", authorization=authorization)
 
 
-@router.post("/chair/votes/{vote_id}/acclaim", responses=problem_responses(404, 409, 502))
+@router.post("/chair/votes/{vote_id}/acclaim", responses=ACTION_REFUSALS)
 async def acclaim_vote(
     vote_id: int,
     data: AcclaimRequest,
@@ -80,7 +102,7 @@ async def acclaim_vote(
     )
 
 
-@router.post("/chair/votes/{vote_id}/annul", responses=problem_responses(404, 409, 502))
+@router.post("/chair/votes/{vote_id}/annul", responses=ACTION_REFUSALS)
 async def annul_vote(
     vote_id: int,
     data: AnnulRequest,
@@ -100,7 +122,7 @@ async def annul_vote(
 @router.post(
     "/chair/votes/{vote_id}/runoff",
     status_code=201,
-    responses=problem_responses(404, 409, 502),
+    responses=problem_responses(VoteNotFound, NoRunoff, AlreadyHeldAgain),
 )
 async def runoff(
     vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
@@ -112,7 +134,7 @@ async def runoff(
 @router.post(
     "/chair/votes/{vote_id}/again",
     status_code=201,
-    responses=problem_responses(404, 409, 502),
+    responses=problem_responses(VoteNotFound, WrongVoteState, AlreadyHeldAgain),
 )
 async def hold_again(
     vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
@@ -121,21 +143,21 @@ async def hold_again(
     return await chair.act(ballot, vote_id=vote_id, action="again", authorization=authorization)
 
 
-@router.get("/chair/votes/{vote_id}/not-voted", responses=problem_responses(404, 502))
+@router.get("/chair/votes/{vote_id}/not-voted", responses=problem_responses(VoteNotFound))
 async def not_voted(vote_id: int, ballot: BallotClientDep, _: ChairAuth) -> list[BallotElector]:
     """Present members without a counted press: the electorate minus the counted."""
     return await chair.not_voted(ballot, vote_id=vote_id)
 
 
 @router.get("/meetings/{meeting}/screen")
-async def read_screen(meeting: str, session: SessionDep) -> ScreenRead:
+async def read_screen(meeting: MeetingCode, session: SessionDep) -> ScreenRead:
     """What the projector screen shows beyond the defaults (public: the room sees it)."""
     return await chair.screen(session, meeting)
 
 
 @router.put("/chair/meetings/{meeting}/screen")
 async def update_screen(
-    meeting: str,
+    meeting: MeetingCode,
     data: ScreenUpdate,
     session: SessionDep,
     hub: ScreenHubDep,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.results import export, publish, receipt
 from services.results.deps import (
@@ -17,6 +18,15 @@ from services.results.deps import (
     SecretariatAuth,
     SessionDep,
     ThrottleDep,
+)
+from services.results.errors import (
+    AlreadyPublished,
+    CardNotValid,
+    MeetingNotFound,
+    ProefstemmingHasNoOutcome,
+    TooManyAttempts,
+    VoteNotClosed,
+    VoteNotFound,
 )
 from services.results.schemas_record import (
     PublicationRead,
@@ -41,14 +51,14 @@ def json_download(document: dict[str, Any], filename: str) -> Response:
 
 
 @router.get("/meetings/{meeting}/publication")
-async def read_publication(meeting: str, session: SessionDep) -> PublicationRead:
+async def read_publication(meeting: MeetingCode, session: SessionDep) -> PublicationRead:
     """Whether the stemgedrag (who voted what in named votes) is public yet."""
     return publish.publication_read(await publication(session, meeting))
 
 
-@router.put("/meetings/{meeting}/publication", responses=problem_responses(409))
+@router.put("/meetings/{meeting}/publication", responses=problem_responses(AlreadyPublished))
 async def update_publication(
-    meeting: str, data: PublicationUpdate, session: SessionDep, role: SecretariatAuth
+    meeting: MeetingCode, data: PublicationUpdate, session: SessionDep, role: SecretariatAuth
 ) -> PublicationRead:
     """``after_meeting`` (default: the secretariat publishes) or ``at_once``; audited."""
     return await publish.set_publication_mode(
@@ -58,15 +68,15 @@ async def update_publication(
 
 @router.post("/meetings/{meeting}/publication/publish")
 async def publish_stemgedrag(
-    meeting: str, session: SessionDep, role: SecretariatAuth
+    meeting: MeetingCode, session: SessionDep, role: SecretariatAuth
 ) -> PublicationRead:
     """Publish the stemgedrag of every named vote; audited. Again: changes nothing."""
     return await publish.publish_stemgedrag(session, meeting=meeting, actor=role.value)
 
 
-@router.get("/meetings/{meeting}/stemgedrag", responses=problem_responses(502))
+@router.get("/meetings/{meeting}/stemgedrag")
 async def meeting_stemgedrag(
-    meeting: str, session: SessionDep, ballot: BallotClientDep
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
 ) -> StemgedragRead:
     """Per decided vote what every municipality voted, with its weight.
 
@@ -76,7 +86,10 @@ async def meeting_stemgedrag(
     return await publish.stemgedrag(session, ballot=ballot, meeting=meeting)
 
 
-@router.get("/votes/{vote_id}/stemgedrag", responses=problem_responses(404, 409, 502))
+@router.get(
+    "/votes/{vote_id}/stemgedrag",
+    responses=problem_responses(VoteNotFound, ProefstemmingHasNoOutcome, VoteNotClosed),
+)
 async def vote_stemgedrag(
     vote_id: int, session: SessionDep, ballot: BallotClientDep
 ) -> StemgedragVote:
@@ -86,9 +99,11 @@ async def vote_stemgedrag(
 @router.get(
     "/meetings/{meeting}/export.json",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}, **problem_responses(502)},
+    responses={200: {"content": {"application/json": {}}}},
 )
-async def export_json(meeting: str, session: SessionDep, ballot: BallotClientDep) -> Response:
+async def export_json(
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
+) -> Response:
     """The public export: every decided vote with its raw data and chain fields.
 
     Secret votes carry their totals only (``inputs: null``); the auditors'
@@ -103,9 +118,11 @@ async def export_json(meeting: str, session: SessionDep, ballot: BallotClientDep
 @router.get(
     "/meetings/{meeting}/export.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(502)},
+    responses={200: {"content": {"text/csv": {}}}},
 )
-async def export_csv(meeting: str, session: SessionDep, ballot: BallotClientDep) -> Response:
+async def export_csv(
+    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
+) -> Response:
     """Totals per option of every decided vote, and the stemgedrag of named votes."""
     record = await publish.stemgedrag(session, ballot=ballot, meeting=meeting)
     return Response(
@@ -115,9 +132,12 @@ async def export_csv(meeting: str, session: SessionDep, ballot: BallotClientDep)
     )
 
 
-@router.post("/meetings/{meeting}/receipt", responses=problem_responses(404, 422, 429, 502))
+@router.post(
+    "/meetings/{meeting}/receipt",
+    responses=problem_responses(MeetingNotFound, CardNotValid, TooManyAttempts),
+)
 async def vote_receipt(
-    meeting: str,
+    meeting: MeetingCode,
     data: ReceiptRequest,
     ballot: BallotClientDep,
     registration: RegistrationClientDep,

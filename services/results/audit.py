@@ -24,10 +24,9 @@ import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import AlvError, UpstreamFailed
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.results import repository
 from services.results.compute import full_explanation, inputs_hash
-from services.results.errors import OutcomeNotComputable
 from services.results.schemas import BallotCounted, BallotElector, BallotVote, OutcomeRead
 from services.results.schemas_record import (
     AuditPress,
@@ -39,7 +38,13 @@ from services.results.schemas_record import (
     TimelineEntry,
     TimelineRead,
 )
-from services.results.service import fetch_record, outcome, parse_ballot, store_decided
+from services.results.service import (
+    fetch_record,
+    outcome,
+    parse_ballot,
+    store_decided,
+    vote_path,
+)
 
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 PUBLICATION_ACTIONS = {
@@ -55,7 +60,7 @@ def _verdict(press: BallotPress) -> PressVerdict:
 
 
 async def fetch_presses(ballot: ServiceClient, vote_id: int) -> list[BallotPress]:
-    body = await ballot.get_json(f"/api/votes/{vote_id}/presses")
+    body = await ballot.get_json(vote_path(vote_id, "/presses"))
     if not isinstance(body, list):
         raise UpstreamFailed("De stemmingen-dienst gaf geen lijst van stemmen.")
     return [parse_ballot(BallotPress, item) for item in body]
@@ -72,11 +77,8 @@ async def audit_vote(
     computed_hash: str | None = None
     verified: bool | None = None
     if not vote.is_test and vote.status != "prepared":
-        try:
-            result = await outcome(session, ballot=ballot, vote_id=vote_id, live_allowed=True)
-            explanation = full_explanation(record)
-        except OutcomeNotComputable as exc:
-            explanation = [exc.detail]
+        result = await outcome(session, ballot=ballot, vote_id=vote_id, live_allowed=True)
+        explanation = full_explanation(record)
         computed_hash = inputs_hash(record)
         row = await repository.stored_outcome(session, vote_id)
         verified = None if row is None else row.inputs_hash == computed_hash
@@ -141,7 +143,7 @@ async def timeline(
     entries: list[tuple[datetime.datetime, int, TimelineEntry]] = []
     notes: list[str] = []
     try:
-        body = await registration.get_json(f"/api/meetings/{meeting}/audit")
+        body = await registration.get_json(url_path("/api/meetings/{}/audit", meeting))
         for item in body if isinstance(body, list) else []:
             audit = RegistrationAuditEntry.model_validate(item)
             entry = TimelineEntry(
@@ -158,7 +160,7 @@ async def timeline(
     except ValueError:
         notes.append("Registratie: het auditlog was niet te lezen.")
 
-    body = await ballot.get_json(f"/api/meetings/{meeting}/votes")
+    body = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting))
     items = body if isinstance(body, list) else []
     votes = [parse_ballot(BallotVote, item) for item in items]
     unknown_annulment = False

@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.common.notify import notify_on_commit
 from services.results import repository
 from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import ScreenRead
 from services.results.screen import CHANNEL
-from services.results.service import fetch_record, parse_ballot
+from services.results.service import fetch_record, parse_ballot, vote_path
 
 Action = str  # "open", "close", "acclaim", "annul", "runoff" or "again"
 
@@ -35,7 +35,7 @@ async def act(
 ) -> BallotVote:
     answer = await ballot.request_json(
         "POST",
-        f"/api/votes/{vote_id}/{action}",
+        vote_path(vote_id, f"/{action}"),
         json=body,
         headers={"Authorization": authorization},
     )
@@ -44,7 +44,7 @@ async def act(
 
 async def votes(ballot: ServiceClient, *, meeting: str, authorization: str) -> list[BallotVote]:
     body = await ballot.get_json(
-        f"/api/meetings/{meeting}/votes", headers={"Authorization": authorization}
+        url_path("/api/meetings/{}/votes", meeting), headers={"Authorization": authorization}
     )
     return [parse_ballot(BallotVote, item) for item in body] if isinstance(body, list) else []
 

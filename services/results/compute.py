@@ -2,7 +2,10 @@
 
 Pure: values in, values out; the I/O is in ``service.py``. The decision itself
 is ``decision.decide`` and the words are ``wording``; this module maps ballot's
-record onto them and the result onto the API shape.
+record onto them and the result onto the API shape. A vote that cannot be
+decided (a rule stored before ballot checked it, or any fault computing it)
+gets an outcome that says so and why, with its tallies but no decision, so it
+never holds up the other votes, the record or the screen.
 
 Hashes are SHA-256 over canonical JSON (sorted keys, no spaces, UTF-8), so an
 auditor can recompute every one of them from ballot's record with any JSON
@@ -20,12 +23,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from fractions import Fraction
+import logging
 from typing import Any, cast, get_args
 
-from services.results import decision
-from services.results.decision import Base, MajorityRule, Outcome, VoteKind, decide, explain
-from services.results.errors import OutcomeNotComputable
+from services.domain import decision
+from services.domain.decision import (
+    Base,
+    MajorityRule,
+    Outcome,
+    UnfitOptions,
+    base_words,
+    check_options,
+    decide,
+    exact_number,
+    explain,
+    rule_words,
+)
 from services.results.schemas import (
     BallotRecord,
     BallotVote,
@@ -47,13 +60,10 @@ from services.results.wording import (
     votes_needed,
 )
 
-_ROLES: dict[OptionRole, decision.OptionRole] = {
-    "for": decision.OptionRole.FOR,
-    "against": decision.OptionRole.AGAINST,
-    "abstain": decision.OptionRole.ABSTAIN,
-    "choice": decision.OptionRole.CHOICE,
-}
-_ROLE_NAMES = {role: name for name, role in _ROLES.items()}
+log = logging.getLogger(__name__)
+
+_ROLES = decision.ROLE_NAMES
+_ROLE_NAMES = {role: cast(OptionRole, name) for name, role in _ROLES.items()}
 _HALF = MajorityRule.more_than_half()
 
 
@@ -114,21 +124,6 @@ def chain_hash(*, vote_id: int, inputs: str, outcome: str, previous: str | None)
     return sha256_hex(canonical_json(link))
 
 
-def _exact(value: Fraction) -> str:
-    whole, rest = divmod(value.numerator, value.denominator)
-    if rest == 0:
-        return str(whole)
-    return f"{whole} {rest}/{value.denominator}" if whole else f"{rest}/{value.denominator}"
-
-
-def _base_description(outcome: Outcome) -> str:
-    if outcome.kind is VoteKind.FOR_AGAINST:
-        return outcome.base.value
-    if outcome.base is Base.CAST_FOR_AGAINST:
-        return "alle keuzes"
-    return "alle keuzes + onthouding"
-
-
 def _percentage(tally: decision.Tally, rule: MajorityRule) -> str | None:
     if tally.share is None:
         return None
@@ -151,45 +146,63 @@ def _explanation(outcome: Outcome, *, named: bool) -> list[str]:
     ]
 
 
+class NotComputable(Exception):
+    """Why the outcome of this vote cannot be computed (Dutch, shown as it is)."""
+
+
+def _rule(vote: BallotVote) -> MajorityRule:
+    terms = vote.majority
+    try:
+        return MajorityRule(terms.numerator, terms.denominator, terms.inclusive)
+    except ValueError as exc:
+        # Only a vote stored before ballot checked the rule can get here.
+        words = rule_words(terms.numerator, terms.denominator, inclusive=terms.inclusive)
+        raise NotComputable(f"'{words}' is geen meerderheid die het systeem kan beslissen") from exc
+
+
 def _decide(record: BallotRecord) -> tuple[Outcome, MajorityRule, dict[str, str]]:
     """The decision on ``record``, its rule and its two sentences (by style)."""
     vote = record.vote
     if vote.kind not in get_args(Kind):
-        raise OutcomeNotComputable(f"Voor een stemming van soort '{vote.kind}' is er geen uitslag.")
+        raise NotComputable(f"voor een stemming van soort '{vote.kind}' is er geen uitslag")
     kind = cast(Kind, vote.kind)  # checked just above
+    rule = _rule(vote)
+    roles = [_ROLES[o.role] for o in vote.options]
     try:
-        rule = MajorityRule(
-            vote.majority.numerator, vote.majority.denominator, vote.majority.inclusive
-        )
+        check_options(kind, roles)
         outcome = decide(
             electorate=[decision.Voter(e.member, e.name, e.weight) for e in record.electorate],
             choices={p.member: p.key for p in record.counted},
-            options=[decision.Option(o.key, o.label, _ROLES[o.role]) for o in vote.options],
+            options=[
+                decision.Option(o.key, o.label, role)
+                for o, role in zip(vote.options, roles, strict=True)
+            ],
             rule=rule,
             base=Base.CAST_INCLUDING_ABSTENTIONS
             if vote.abstentions_cast
             else Base.CAST_FOR_AGAINST,
         )
-        # An election is written with its office: "... kiezen X als vicevoorzitter ...".
-        office = vote.office if kind == "verkiezing" else None
-        sentences = {
-            style: outcome_sentence(outcome, kind=kind, style=style, subject=office)
-            for style in ("2023", "2022")
-        }
+    except UnfitOptions as exc:
+        raise NotComputable(str(exc)) from exc
     except ValueError as exc:
-        # Ballot accepted options that fit neither voor/tegen nor a choice: a
-        # setup error of this vote, to be shown, not a crash of the service.
-        raise OutcomeNotComputable(
-            f"De uitslag van stemming {vote.id} kan niet worden berekend: {exc}."
-        ) from exc
+        # decide() refuses a record that contradicts itself (a counted press
+        # of a member outside the electorate, a key that is no option).
+        raise NotComputable(f"het verslag van de stemming klopt niet ({exc})") from exc
+    # An election is written with its office: "... kiezen X als vicevoorzitter ...".
+    office = vote.office if kind == "verkiezing" else None
+    sentences = {
+        style: outcome_sentence(outcome, kind=kind, style=style, subject=office)
+        for style in ("2023", "2022")
+    }
     return outcome, rule, sentences
 
 
 def full_explanation(record: BallotRecord) -> list[str]:
     """The computation step by step with every member code, also of a secret
     vote: for the commissie van stemopneming only."""
-    if record.vote.decided_by == "acclamation":
-        return _acclaimed(record).explanation
+    computed = compute(record)
+    if computed.not_computable is not None or record.vote.decided_by == "acclamation":
+        return computed.explanation
     return explain(_decide(record)[0])
 
 
@@ -197,14 +210,12 @@ def _acclaimed(record: BallotRecord) -> ComputedOutcome:
     """A decision bij acclamatie: nobody asked for a vote, so nothing was cast."""
     vote = record.vote
     if vote.kind not in get_args(Kind) or vote.acclamation_adopted is None:
-        raise OutcomeNotComputable(f"Stemming {vote.id} heeft geen besluit bij acclamatie.")
+        raise NotComputable("er is geen besluit bij acclamatie vastgelegd")
     if record.electorate or record.counted:
-        raise OutcomeNotComputable(
-            f"Stemming {vote.id} is bij acclamatie besloten maar heeft stemmen."
-        )
+        raise NotComputable("bij acclamatie besloten, maar er zijn stemmen uitgebracht")
     kind = cast(Kind, vote.kind)  # checked just above
     adopted = vote.acclamation_adopted
-    rule = MajorityRule(vote.majority.numerator, vote.majority.denominator, vote.majority.inclusive)
+    rule = _rule(vote)
     in_base = {o.key: o.role != "abstain" or vote.abstentions_cast for o in vote.options}
     none = Count(members=0, weight=0)
     return ComputedOutcome(
@@ -246,17 +257,87 @@ def _acclaimed(record: BallotRecord) -> ComputedOutcome:
 
 def required_votes(computed: ComputedOutcome) -> int | None:
     """The fewest whole votes that met the rule of a stored outcome (not stored
-    itself: read from its rule and base, so outcomes stored before stay as they are)."""
-    majority = computed.vote.majority
-    rule = MajorityRule(majority.numerator, majority.denominator, majority.inclusive)
+    itself: read from its rule and base, so outcomes stored before stay as they
+    are); None when nothing was cast or no decision could be computed."""
+    if computed.not_computable is not None or computed.decision is None:
+        return None
+    terms = computed.vote.majority
+    try:
+        rule = MajorityRule(terms.numerator, terms.denominator, terms.inclusive)
+    except ValueError:  # stored before the rules were checked: nothing to derive
+        return None
     return votes_needed(rule, computed.base.weight)
 
 
 def compute(record: BallotRecord) -> ComputedOutcome:
-    """The outcome of a vote from its record; member codes only for a named vote."""
+    """The outcome of a vote from its record; member codes only for a named vote.
+
+    Never raises: an outcome that cannot be computed is an outcome that says
+    why (``not_computable``), so one vote never stalls the rest of its meeting.
+    """
+    try:
+        if record.vote.decided_by == "acclamation":
+            return _acclaimed(record)
+        return _computed(record)
+    except NotComputable as exc:
+        return _not_computable(record, str(exc))
+    except Exception:  # a fault in our own code, too, stays with this one vote
+        log.exception("results.outcome.compute_failed", extra={"vote_id": record.vote.id})
+        return _not_computable(record, "de berekening liep op een fout (zie het logboek)")
+
+
+def _not_computable(record: BallotRecord, reason: str) -> ComputedOutcome:
+    """Only what is counted without a decision: who voted what, and why no decision."""
     vote = record.vote
-    if vote.decided_by == "acclamation":
-        return _acclaimed(record)
+    weights: dict[str, int] = {}
+    for elector in record.electorate:
+        weights.setdefault(elector.member, elector.weight)
+    choices = {p.member: p.key for p in record.counted if p.member in weights}
+    non_voters = sorted(code for code in weights if code not in choices)
+    named = vote.named
+    tallies = []
+    for option in sorted(vote.options, key=lambda o: o.key):
+        codes = sorted(code for code, key in choices.items() if key == option.key)
+        tallies.append(
+            TallyRead(
+                key=option.key,
+                label=option.label,
+                role=option.role,
+                weight=sum(weights[code] for code in codes),
+                members=len(codes),
+                in_base=option.role != "abstain" or vote.abstentions_cast,
+                percentage=None,
+                codes=codes if named else None,
+            )
+        )
+    terms = vote.majority
+    return ComputedOutcome(
+        vote=definition(vote),
+        electorate=Count(members=len(weights), weight=sum(weights.values())),
+        voted=Count(members=len(choices), weight=sum(weights[code] for code in choices)),
+        non_voters=NonVoters(
+            members=len(non_voters),
+            weight=sum(weights[code] for code in non_voters),
+            codes=non_voters if named else None,
+        ),
+        tallies=tallies,
+        base=BaseRead(
+            description="niet berekend",
+            weight=sum(t.weight for t in tallies if t.in_base),
+            keys=[t.key for t in tallies if t.in_base],
+        ),
+        required=RequiredRead(
+            description=rule_words(terms.numerator, terms.denominator, inclusive=terms.inclusive),
+            weight="",
+        ),
+        decision=None,
+        explanation=[f"Uitslag niet te berekenen: {reason}"],
+        not_computable=reason,
+    )
+
+
+def _computed(record: BallotRecord) -> ComputedOutcome:
+    vote = record.vote
     outcome, rule, sentences = _decide(record)
     named = vote.named
     op = "ten minste" if rule.inclusive else "meer dan"
@@ -283,13 +364,13 @@ def compute(record: BallotRecord) -> ComputedOutcome:
             for t in outcome.tallies
         ],
         base=BaseRead(
-            description=_base_description(outcome),
+            description=base_words(outcome),
             weight=outcome.base_weight,
             keys=list(outcome.base_keys),
         ),
         required=RequiredRead(
             description=rule.describe(),
-            weight=f"{op} {_exact(outcome.required)}" if outcome.base_weight else "",
+            weight=f"{op} {exact_number(outcome.required)}" if outcome.base_weight else "",
         ),
         decision=DecisionRead(
             adopted=outcome.adopted,

@@ -7,13 +7,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
 from services.common.database import request_session
-from services.common.http import ServiceClient
+from services.common.errors import Forbidden, Unauthorized, raises
+from services.common.http import ServiceClient, upstream
+from services.common.openapi import asks_token
 from services.results.screen import ScreenHub
 from services.results.throttle import GuessThrottle
 
 _live_auth = require(Role.CHAIR, Role.AUDITOR)
 
 
+@upstream
 def _ballot(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.ballot
     return client
@@ -34,11 +37,14 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@upstream
 def _registration(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.registration
     return client
 
 
+@raises(Unauthorized, Forbidden)
+@asks_token(optional=True)
 async def _optional_live_auth(request: Request) -> Role | None:
     """The caller's role if it sent a token (checked as usual), else None.
 

@@ -139,8 +139,9 @@ def stemgedrag_vote(
         vote=computed.vote,
         status=vote.status,
         annulled_reason=vote.annulled_reason,
-        sentence=None if annulled else computed.decision.sentence_2023,
+        sentence=None if annulled or computed.decision is None else computed.decision.sentence_2023,
         decision=None if annulled else computed.decision,
+        not_computable=computed.not_computable,
         totals=[
             OptionTotal(
                 key=t.key,
@@ -192,6 +193,8 @@ CSV_COLUMNS = [
 def _decision_text(entry: StemgedragVote) -> str:
     if entry.status == "annulled":
         return f"nietig verklaard: {entry.annulled_reason or ''}".strip()
+    if entry.not_computable is not None:
+        return f"uitslag niet te berekenen: {entry.not_computable}"
     return entry.sentence or ""
 
 

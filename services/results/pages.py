@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from services.common.errors import AlvError, Invalid, problem_responses
+from services.common.bounds import MeetingCode
+from services.common.errors import AlvError, Invalid
 from services.common.pages import templates_for
 from services.results import export, publish, receipt
 from services.results.charts import Scene, to_svg
@@ -48,7 +49,7 @@ def _svg(scene: Scene | None) -> Markup | None:
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
 async def chair_screen(
-    meeting: str, request: Request, registration: RegistrationClientDep
+    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
 ) -> HTMLResponse:
     """The projector: the room sees the meeting's name, never its code."""
     info = await publish.meeting_info(registration, meeting)
@@ -57,7 +58,7 @@ async def chair_screen(
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
 async def chair_control(
-    meeting: str, request: Request, registration: RegistrationClientDep
+    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
 ) -> HTMLResponse:
     info = await publish.meeting_info(registration, meeting)
     return templates.TemplateResponse(request, "control.html", {"meeting": info})
@@ -97,7 +98,7 @@ async def _record_page(
 
 @router.get("/record/{meeting}", response_class=HTMLResponse, tags=["record"])
 async def record_page(
-    meeting: str,
+    meeting: MeetingCode,
     request: Request,
     session: SessionDep,
     ballot: BallotClientDep,
@@ -116,7 +117,7 @@ async def record_page(
 
 @router.get("/record/{meeting}/report", response_class=HTMLResponse, tags=["record"])
 async def report_page(
-    meeting: str,
+    meeting: MeetingCode,
     request: Request,
     session: SessionDep,
     ballot: BallotClientDep,
@@ -136,11 +137,11 @@ async def report_page(
 @router.get(
     "/record/{meeting}/report.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problem_responses(502, 503)},
+    responses={200: {"content": {"application/pdf": {}}}},
     tags=["record"],
 )
 async def report_pdf(
-    meeting: str,
+    meeting: MeetingCode,
     session: SessionDep,
     ballot: BallotClientDep,
     registration: RegistrationClientDep,
@@ -175,7 +176,7 @@ async def _card_code(request: Request) -> str:
 
 @router.get("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])
 async def receipt_page(
-    meeting: str, request: Request, registration: RegistrationClientDep
+    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
 ) -> HTMLResponse:
     """The receipt check: a form for the stemkaart's code."""
     info = await publish.meeting_info(registration, meeting)
@@ -185,7 +186,7 @@ async def receipt_page(
 
 @router.post("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])
 async def receipt_check(
-    meeting: str,
+    meeting: MeetingCode,
     request: Request,
     ballot: BallotClientDep,
     registration: RegistrationClientDep,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import AlvError
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.results import export, repository
 from services.results.attendance import PresenceChange, attendance
 from services.results.charts import AttendancePoint
@@ -146,8 +146,8 @@ async def attendance_points(
 ) -> tuple[list[AttendancePoint], str | None]:
     """Presence through the day from registration's audit log, or why it is missing."""
     try:
-        log = await registration.get_json(f"/api/meetings/{meeting}/audit")
-        members = await registration.get_json(f"/api/meetings/{meeting}/members")
+        log = await registration.get_json(url_path("/api/meetings/{}/audit", meeting))
+        members = await registration.get_json(url_path("/api/meetings/{}/members", meeting))
         changes = [
             PresenceChange(at=entry.at, action=entry.action, member=entry.member_code)
             for entry in (RegistrationAuditEntry.model_validate(item) for item in log)
@@ -190,7 +190,7 @@ class MeetingInfo:
 async def meeting_info(registration: ServiceClient, meeting: str) -> MeetingInfo:
     """The meeting's name and date from registration; the code alone if it cannot say."""
     try:
-        body = await registration.get_json(f"/api/meetings/{meeting}")
+        body = await registration.get_json(url_path("/api/meetings/{}", meeting))
     except AlvError:
         return MeetingInfo(code=meeting, name=meeting, date=None)
     name = body.get("name") if isinstance(body, dict) else None

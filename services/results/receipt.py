@@ -19,7 +19,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 
-from services.common.http import ServiceClient, UpstreamProblem
+from services.common.http import ServiceClient, UpstreamProblem, url_path
 from services.common.labels import PRESS_STATUSES, VOTE_KINDS
 from services.results.errors import TooManyAttempts
 from services.results.schemas import BallotVote
@@ -91,7 +91,9 @@ async def receipt(
         )
     try:
         holder = await registration.request_json(
-            "POST", f"/api/meetings/{meeting}/cards/holder", json={"card_code": card_code}
+            "POST",
+            url_path("/api/meetings/{}/cards/holder", meeting),
+            json={"card_code": card_code},
         )
     except UpstreamProblem as exc:
         if exc.code == "card_not_valid":
@@ -99,7 +101,7 @@ async def receipt(
         raise
     throttle.succeeded(client)
     member = str(holder["member"])
-    body = await ballot.get_json(f"/api/meetings/{meeting}/members/{member}/presses")
+    body = await ballot.get_json(url_path("/api/meetings/{}/members/{}/presses", meeting, member))
     presses = [parse_ballot(BallotPress, item) for item in body] if isinstance(body, list) else []
     votes = await fetch_votes(ballot, meeting)
     return ReceiptRead(

@@ -199,6 +199,8 @@ def _summary(votes: Sequence[StemgedragVote]) -> list[Flowable]:
     rows = [["nr.", "stemming", "besluit"]]
     for v in votes:
         decided = "nietig verklaard" if v.status == "annulled" else v.sentence or ""
+        if v.status != "annulled" and v.not_computable is not None:
+            decided = "uitslag niet te berekenen"
         rows.append(
             [
                 str(v.sequence),
@@ -246,6 +248,9 @@ def _vote(v: StemgedragVote, titles: dict[int, str]) -> list[Flowable]:
         parts.append(
             _p(f"Deze stemming is nietig verklaard{reason}. Zij heeft niets besloten.", BODY)
         )
+    elif v.not_computable is not None:
+        why = f"Uitslag niet te berekenen: {v.not_computable}."
+        parts.append(_p(why, _style("decision", 11, bold=True)))
     else:
         parts.append(_p(f"{capitalised(v.sentence)}.", _style("decision", 11, bold=True)))
     chart = result_chart(v)

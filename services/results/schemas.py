@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 VoteStatus = Literal["prepared", "open", "closed", "annulled"]
 OptionRole = Literal["for", "against", "abstain", "choice"]
@@ -164,8 +164,12 @@ class ComputedOutcome(BaseModel):
     tallies: list[TallyRead]
     base: BaseRead
     required: RequiredRead
-    decision: DecisionRead
+    # None when the outcome cannot be computed; ``not_computable`` says why.
+    decision: DecisionRead | None
     explanation: list[str]
+    # Left out of the stored JSON when None, so every decided outcome keeps the
+    # bytes (and the hash) it had before this field existed.
+    not_computable: str | None = Field(default=None, exclude_if=lambda reason: reason is None)
 
 
 class ChainLink(BaseModel):
@@ -191,13 +195,15 @@ class OutcomeRead(BaseModel):
     tallies: list[TallyRead]
     base: BaseRead
     required: RequiredRead
-    # None for an annulled vote: it decided nothing.
+    # None for an annulled vote (it decided nothing) and when not computable.
     decision: DecisionRead | None
     explanation: list[str]
     record: ChainLink | None
     # The fewest whole votes that meet the rule (92 for "meer dan de helft" of
     # 183); None when nothing was cast. Read from the rule, never stored.
     required_votes: int | None = None
+    # "uitslag niet te berekenen": why (e.g. a rule no longer offered); else None.
+    not_computable: str | None = None
 
 
 class ProgressRead(BaseModel):

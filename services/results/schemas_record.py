@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
+from services.common.bounds import Text
 from services.results.publication import PublicationMode
 from services.results.schemas import (
     BallotCounted,
@@ -97,9 +98,11 @@ class StemgedragVote(BaseModel):
     vote: VoteDefinition
     status: VoteStatus
     annulled_reason: str | None
-    # The sentence of the minutes; None for an annulled vote.
+    # The sentence of the minutes; None for an annulled vote and when not computable.
     sentence: str | None
     decision: DecisionRead | None = None
+    # "uitslag niet te berekenen": why; else None.
+    not_computable: str | None = None
     totals: list[OptionTotal]
     base: BaseRead
     required: RequiredRead
@@ -194,7 +197,7 @@ class TimelineRead(BaseModel):
 
 
 class ReceiptRequest(BaseModel):
-    card_code: str = Field(min_length=1, max_length=200)
+    card_code: Text = Field(min_length=1, max_length=200)
 
 
 class ReceiptPress(BaseModel):
@@ -234,19 +237,19 @@ class ScreenRead(BaseModel):
 
 
 class ScreenUpdate(BaseModel):
-    show_tally: bool
+    show_tally: StrictBool
 
 
 class AcclaimRequest(BaseModel):
-    adopted: bool
+    adopted: StrictBool
     # The chair confirmed deciding a proposal before one of its amendments.
-    despite_undecided_amendments: bool = False
+    despite_undecided_amendments: StrictBool = False
 
 
 class OpenRequest(BaseModel):
     # The chair confirmed opening a proposal before one of its amendments.
-    despite_undecided_amendments: bool = False
+    despite_undecided_amendments: StrictBool = False
 
 
 class AnnulRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = Field(min_length=3, max_length=1000)

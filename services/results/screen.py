@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -47,10 +48,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.errors import AlvError
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.results import service
 
 log = logging.getLogger(__name__)
+_EVENT_ID = re.compile(r"[0-9]{1,18}")
 
 # The PostgreSQL channel on which results processes poke each other's feeds
 # after a screen setting changed; the payload is the meeting.
@@ -94,7 +96,7 @@ async def _upstream_event_ids(response: httpx.Response) -> AsyncIterator[int | N
             event_id, has_data = None, False
         elif line.startswith("id:"):
             value = line[3:].strip()
-            event_id = int(value) if value.isdigit() else None
+            event_id = int(value) if _EVENT_ID.fullmatch(value) else None
         elif line.startswith("data:"):
             has_data = True
 
@@ -151,7 +153,7 @@ class MeetingFeed:
     # --- following ballot ---------------------------------------------------------------
 
     async def _follow(self) -> None:
-        path = f"/api/meetings/{self.meeting}/events"
+        path = url_path("/api/meetings/{}/events", self.meeting)
         after: int | None = None
         delay = self.hub.timing.backoff_min
         while True:

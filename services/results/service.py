@@ -26,8 +26,9 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.bounds import is_row_id
 from services.common.errors import AlvError, UpstreamFailed
-from services.common.http import ServiceClient
+from services.common.http import ServiceClient, url_path
 from services.results import metrics, repository
 from services.results.compute import (
     canonical_json,
@@ -38,11 +39,7 @@ from services.results.compute import (
     required_votes,
     sha256_hex,
 )
-from services.results.errors import (
-    OutcomeNotComputable,
-    ProefstemmingHasNoOutcome,
-    VoteNotClosed,
-)
+from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed, VoteNotFound
 from services.results.models import ResultsMeeting, StoredOutcome, utcnow
 from services.results.publication import (
     PublicationMode,
@@ -78,23 +75,30 @@ def parse_ballot(model: type[Model], body: Any) -> Model:
         ) from exc
 
 
+def vote_path(vote_id: int, tail: str = "") -> str:
+    """Ballot's path for a vote; an id no vote can have goes no further than here."""
+    if not is_row_id(vote_id):
+        raise VoteNotFound(f"Stemming {vote_id} bestaat niet.")
+    return url_path("/api/votes/{}", vote_id) + tail
+
+
 async def fetch_vote(ballot: ServiceClient, vote_id: int) -> BallotVote:
-    return parse_ballot(BallotVote, await ballot.get_json(f"/api/votes/{vote_id}"))
+    return parse_ballot(BallotVote, await ballot.get_json(vote_path(vote_id)))
 
 
 async def fetch_votes(ballot: ServiceClient, meeting: str) -> list[BallotVote]:
-    body = await ballot.get_json(f"/api/meetings/{meeting}/votes")
+    body = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting))
     if not isinstance(body, list):
         raise UpstreamFailed("De stemmingen-dienst gaf geen lijst van stemmingen.")
     return [parse_ballot(BallotVote, item) for item in body]
 
 
 async def fetch_record(ballot: ServiceClient, vote_id: int) -> BallotRecord:
-    return parse_ballot(BallotRecord, await ballot.get_json(f"/api/votes/{vote_id}/record"))
+    return parse_ballot(BallotRecord, await ballot.get_json(vote_path(vote_id, "/record")))
 
 
 async def fetch_progress(ballot: ServiceClient, vote_id: int) -> BallotProgress:
-    return parse_ballot(BallotProgress, await ballot.get_json(f"/api/votes/{vote_id}/progress"))
+    return parse_ballot(BallotProgress, await ballot.get_json(vote_path(vote_id, "/progress")))
 
 
 def _close_order(votes: Iterable[BallotVote]) -> list[BallotVote]:
@@ -209,6 +213,7 @@ def _read(
         explanation=computed.explanation,
         record=link,
         required_votes=required_votes(computed),
+        not_computable=computed.not_computable,
     )
 
 
@@ -275,10 +280,7 @@ async def _running_tally(ballot: ServiceClient, vote_id: int) -> OutcomeRead | N
     record = await fetch_record(ballot, vote_id)
     if record.vote.status != "open":
         return None
-    try:
-        return _read(_live(record), record.vote, live=True, link=None)
-    except OutcomeNotComputable:
-        return None
+    return _read(_live(record), record.vote, live=True, link=None)
 
 
 def _progress(progress: BallotProgress, *, until: datetime.datetime) -> ProgressRead:

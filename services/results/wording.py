@@ -46,7 +46,7 @@ from fractions import Fraction
 from math import ceil, floor
 from typing import Literal, get_args
 
-from services.results.decision import MajorityRule, Outcome, Tally, VoteKind
+from services.domain.decision import AGENDA_KINDS, MajorityRule, Outcome, Tally, VoteKind
 
 Kind = Literal["voorstel", "motie", "amendement", "ordevoorstel", "verkiezing"]
 Style = Literal["2023", "2022"]
@@ -60,7 +60,7 @@ _NOUNS: dict[str, str] = {
     "amendement": "het amendement",
     "ordevoorstel": "het ordevoorstel",
 }
-_CHOICE_KINDS = ("ordevoorstel", "verkiezing")
+_CHOICE_KINDS = tuple(k for k, decided in AGENDA_KINDS.items() if decided is VoteKind.CHOICE)
 
 
 def format_percentage(share: Fraction, *, rule: MajorityRule | None = None) -> str:

@@ -34,6 +34,7 @@ from services.results.config import ResultsSettings
 from tests.results.conftest import BINDINGS, HAND_COMPUTED, press
 from tests.support.apps import bearer
 from tests.support.builders import SMALL_MEMBERS
+from tests.support.legacy import store_majority
 
 pytestmark = [pytest.mark.db]
 
@@ -278,6 +279,29 @@ def test_recovers_after_the_service_was_unreachable(
     page.unroute("**/current")
     expect(page.locator("#connection")).to_be_hidden()
     expect(page.locator("#idle")).to_be_visible()
+
+
+def test_a_vote_that_cannot_be_decided_shows_why_and_never_hangs(
+    hall: Hall, page: Page, meeting_code: str, database_urls: dict[str, str]
+) -> None:
+    """Issue 9: the projector hung on "verbinding herstellen…" after such a vote."""
+    hall.seat(meeting_code)
+    vote_id = hall.chair(
+        f"/api/meetings/{meeting_code}/votes", json={"kind": "motie", "title": "Motie 3"}
+    ).json()["id"]
+    hall.chair(f"/api/votes/{vote_id}/open")
+    store_majority(database_urls["ballot"], vote_id, numerator=1, denominator=2, inclusive=True)
+    hall.chair(f"/api/votes/{vote_id}/close")
+
+    page.goto(f"{hall.results_url}/chair/{meeting_code}")
+    expect(page.locator("#outcome-sentence")).to_have_text(
+        "uitslag niet te berekenen: 'ten minste de helft' is geen meerderheid die het"
+        " systeem kan beslissen"
+    )
+    expect(page.locator("#connection")).to_be_hidden()
+    hall.chair(f"/api/votes/{vote_id}/annul", json={"reason": "verkeerde meerderheid"})
+    expect(page.locator("#annulled-reason")).to_have_text("verkeerde meerderheid")
+    expect(page.locator("#connection")).to_be_hidden()
 
 
 # What a projector crops: nothing may be drawn in the outer 5% of any side.

@@ -30,6 +30,7 @@ from tests.results.conftest import (
     settings_reaching_ballot,
 )
 from tests.support.apps import serve_in_process
+from tests.support.legacy import store_majority
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import ServerEvent, server_events, take_until
 
@@ -191,6 +192,34 @@ class TestScreenStream:
             feed = served.hub.feed(meeting_code)
             assert feed is not None and feed.subscribers == 2
             assert served.line.streams == 1
+
+    async def test_a_vote_that_cannot_be_decided_never_stalls_the_screen(
+        self, served: Served, database_urls: dict[str, str], meeting_code: str
+    ) -> None:
+        """Issue 9: the screen hung on "verbinding herstellen" after such a
+        vote closed, and again after it was annulled."""
+        services = served.services
+        await seat(services, meeting_code)
+        stuck = await new_vote(services, meeting_code)
+        await act(services, stuck, "open")
+        await cast(services, meeting_code, HAND_COMPUTED, seq=stuck)
+        store_majority(database_urls["ballot"], stuck, numerator=1, denominator=2, inclusive=True)
+        await act(services, stuck, "close")
+        async with screen(served, meeting_code) as events:
+            first = await take_until(events, lambda taken: True)
+            await act(services, stuck, "annul", reason="verkeerde meerderheid")
+            annulled = await take_until(
+                events, lambda taken: taken[-1].data.get("state") != "closed"
+            )
+            following = await new_vote(services, meeting_code, title="Opnieuw")
+            await act(services, following, "open")
+            opened = await take_until(events, lambda taken: taken[-1].data.get("state") == "open")
+
+        assert (first[0].event, first[0].data["state"]) == ("current", "closed")
+        assert "ten minste de helft" in first[0].data["outcome"]["not_computable"]
+        assert (annulled[-1].event, annulled[-1].data["state"]) == ("current", "annulled")
+        assert [e.event for e in annulled + opened] == ["current"] * len(annulled + opened)
+        assert opened[-1].data["vote"]["id"] == following
 
 
 class TestAcrossProcesses:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.results.decision import (
+from services.domain.decision import (
     Base,
     MajorityRule,
     Option,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.imports import imported_modules
 
 VERIFY = Path(__file__).resolve().parents[2] / "verify"
 OURS = {"services", "alv", "hardware", "tests"}
@@ -13,16 +14,9 @@ OURS = {"services", "alv", "hardware", "tests"}
 
 def test_imports_only_the_standard_library() -> None:
     for path in VERIFY.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top == "verify" or top in sys.stdlib_module_names, f"{path.name}: {name}"
+        for name in imported_modules(path):
+            top = name.split(".")[0]
+            assert top == "verify" or top in sys.stdlib_module_names, f"{path.name}: {name}"
 
 
 def test_running_it_loads_none_of_our_packages(tmp_path: Path) -> None:

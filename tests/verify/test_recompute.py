@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 from verify.recompute import check_percentage, decide
 
 HALF = {"numerator": 1, "denominator": 2, "inclusive": False}
@@ -47,3 +49,15 @@ def test_percentage_must_not_suggest_the_other_outcome() -> None:
     assert check_percentage("50,00%", share, rule, "voor")
     assert check_percentage("100%", Fraction(99_996, 100_000), None, "voor")
     assert check_percentage("98,68%", Fraction(75, 76), rule, "voor") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["٩٨,٦٨%", "98,６8%", "98.68%", "98,68", "+98,68%", "98_68%", " 98,68%", "1e2%"]
+)
+def test_a_percentage_is_read_only_as_the_services_write_it(text: str) -> None:
+    """ASCII digits with a decimal comma: Fraction() alone would also read "٩٨"."""
+    assert check_percentage(text, Fraction(75, 76), None, "voor") == [
+        f"voor: percentage {text!r} is onleesbaar"
+    ]
+    assert check_percentage("100%", Fraction(1), None, "voor") == []
+    assert check_percentage("0%", Fraction(0), None, "voor") == []

@@ -7,7 +7,7 @@
 const meeting = document.body.dataset.meeting;
 const base = `/api/meetings/${encodeURIComponent(meeting)}`;
 const TOKEN_KEY = "alv.deskToken"; // sessionStorage: gone when the tab closes
-const HANDSET = /^\d{6}$/;
+const HANDSET = /^[0-9]{6}$/;
 const CARD = /^ALV1\./i;
 
 const $ = (id) => document.getElementById(id);

@@ -107,7 +107,8 @@
     if (key === shownResult) return;
     shownResult = key;
     const decision = outcome.decision;
-    $("outcome-sentence").textContent = decision ? decision.sentence_2023 : "";
+    $("outcome-sentence").textContent = decision ? decision.sentence_2023
+      : outcome.not_computable ? "uitslag niet te berekenen: " + outcome.not_computable : "";
     const bars = $("bars");
     bars.replaceChildren();
     if (outcome.vote.decided_by === "acclamation") {

@@ -9,16 +9,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.results.decision import (
+from services.domain.decision import (
+    AGENDA_KINDS,
+    MAJORITY_RULES,
     Base,
     MajorityRule,
     Option,
     OptionRole,
     Outcome,
+    UnfitOptions,
+    UnknownMajority,
     VoteKind,
     Voter,
+    check_options,
     decide,
     explain,
+    kind_of,
+    offered_rule,
 )
 
 FOR, AGAINST, ABSTAIN = 1, 2, 3
@@ -646,3 +653,74 @@ class TestProperties:
         else:
             assert outcome.runoff_ambiguous
             assert choice_weights[1] == choice_weights[2]
+
+
+class TestOfferedRules:
+    """The catalogue ballot checks votes against: each one is decidable."""
+
+    def test_the_catalogue_in_words(self) -> None:
+        assert [(rule.describe(), rule.notation) for rule in MAJORITY_RULES] == [
+            ("meer dan de helft", "1/2"),
+            ("meer dan twee derden", "2/3"),
+            ("ten minste twee derden", ">=2/3"),
+            ("meer dan drie kwart", "3/4"),
+            ("ten minste drie kwart", ">=3/4"),
+        ]
+
+    @pytest.mark.parametrize("rule", MAJORITY_RULES, ids=lambda rule: rule.notation)
+    def test_every_offered_rule_is_found_and_decides(self, rule: MajorityRule) -> None:
+        found = offered_rule(rule.numerator, rule.denominator, inclusive=rule.inclusive)
+        assert found == rule
+        assert for_against(voor=4, tegen=1, rule=found).adopted is True
+        assert for_against(voor=1, tegen=1, rule=found).adopted is False
+
+    @pytest.mark.parametrize(
+        ("numerator", "denominator", "inclusive", "words"),
+        [
+            (1, 2, True, "ten minste de helft"),  # results cannot decide it
+            (1, 3, False, "meer dan 1/3"),
+            (3, 5, False, "meer dan 3/5"),  # decidable, but not offered
+            (2, 4, False, "meer dan de helft"),  # the same threshold, other terms
+            (1, 0, False, "meer dan 1/0"),
+        ],
+    )
+    def test_anything_else_is_refused_in_dutch(
+        self, numerator: int, denominator: int, inclusive: bool, words: str
+    ) -> None:
+        with pytest.raises(UnknownMajority) as refused:
+            offered_rule(numerator, denominator, inclusive=inclusive)
+        assert str(refused.value).startswith(f"'{words}' is geen meerderheid")
+        assert "kies uit: meer dan de helft (1/2), meer dan twee derden (2/3)" in str(refused.value)
+
+
+class TestOptionsPerKind:
+    F, A, N, C = OptionRole.FOR, OptionRole.AGAINST, OptionRole.ABSTAIN, OptionRole.CHOICE
+
+    @pytest.mark.parametrize(
+        ("roles", "kind"),
+        [
+            ((F, A), VoteKind.FOR_AGAINST),
+            ((F, A, N, N), VoteKind.FOR_AGAINST),
+            ((C, C), VoteKind.CHOICE),
+            ((C, C, C, N), VoteKind.CHOICE),
+            ((F,), None),
+            ((F, F, A), None),
+            ((C,), None),
+            ((C, C, F), None),
+            ((N, N), None),
+            ((), None),
+        ],
+    )
+    def test_kind_of(self, roles: tuple[OptionRole, ...], kind: VoteKind | None) -> None:
+        assert kind_of(list(roles)) is kind
+
+    def test_every_agenda_kind_is_checked(self) -> None:
+        for kind, decided in AGENDA_KINDS.items():
+            fitting = [self.F, self.A] if decided is VoteKind.FOR_AGAINST else [self.C, self.C]
+            other = [self.C, self.C] if decided is VoteKind.FOR_AGAINST else [self.F, self.A]
+            check_options(kind, fitting)
+            with pytest.raises(UnfitOptions, match=f"^een {kind} heeft "):
+                check_options(kind, other)
+
+    def test_a_proefstemming_takes_any_keys(self) -> None:
+        check_options("proefstemming", [self.C] * 10)

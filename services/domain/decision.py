@@ -25,6 +25,14 @@ Decisions taken where the statutes and DOMAIN.md are silent:
   choice vote two options could both win), "more than 1" is impossible.
   Comparisons are made on whole weights (``weight * d > n * base``), never on a
   rounded percentage.
+* **Options per kind.** ``AGENDA_KINDS`` says which decision a voorstel, motie,
+  amendement, ordevoorstel or verkiezing takes; ``check_options`` is how ballot
+  refuses options that would not fit it.
+* **Offered rules.** ``MAJORITY_RULES`` is the catalogue a vote may use: more
+  than half (the default), more than or at least two thirds, more than or at
+  least three quarters. ``offered_rule`` is how ballot checks a vote against it,
+  so every rule ballot accepts is one this module decides; results still
+  decides any valid ``MajorityRule`` (votes stored before the catalogue).
 * **Nothing cast.** When the base weight is 0 (nobody voted, or under the
   default base everybody abstained) nothing is adopted, nobody wins, no runoff
   is proposed and every share is ``None``: a share of nothing is undefined, it
@@ -54,6 +62,15 @@ class OptionRole(Enum):
     AGAINST = "tegen"
     ABSTAIN = "onthouding"
     CHOICE = "keuze"
+
+
+# The roles by the names the services' APIs use for them.
+ROLE_NAMES: dict[str, OptionRole] = {
+    "for": OptionRole.FOR,
+    "against": OptionRole.AGAINST,
+    "abstain": OptionRole.ABSTAIN,
+    "choice": OptionRole.CHOICE,
+}
 
 
 class Base(Enum):
@@ -123,16 +140,56 @@ class MajorityRule:
 
     def describe(self) -> str:
         """The rule in words, as the chair and the minutes say it."""
-        words = {
-            Fraction(1, 2): "de helft",
-            Fraction(2, 3): "twee derden",
-            Fraction(3, 4): "drie kwart",
-        }
-        amount = words.get(self.threshold, f"{self.numerator}/{self.denominator}")
-        return f"{self._comparison()} {amount}"
+        return rule_words(self.numerator, self.denominator, inclusive=self.inclusive)
 
-    def _comparison(self) -> str:
-        return "ten minste" if self.inclusive else "meer dan"
+    @property
+    def notation(self) -> str:
+        """As an agenda file writes it: ``1/2``, ``>=2/3``."""
+        return f"{'>=' if self.inclusive else ''}{self.numerator}/{self.denominator}"
+
+
+def rule_words(numerator: int, denominator: int, *, inclusive: bool) -> str:
+    """Any terms in words, also terms that are no rule ("ten minste de helft")."""
+    words = {
+        Fraction(1, 2): "de helft",
+        Fraction(2, 3): "twee derden",
+        Fraction(3, 4): "drie kwart",
+    }
+    amount = f"{numerator}/{denominator}"
+    if denominator > 0:
+        amount = words.get(Fraction(numerator, denominator), amount)
+    return f"{'ten minste' if inclusive else 'meer dan'} {amount}"
+
+
+# The rules a vote may be put under: what an agenda editor offers, and all that
+# ballot accepts. Add one here and it is offered, accepted and decided at once.
+MAJORITY_RULES: tuple[MajorityRule, ...] = (
+    MajorityRule(1, 2),
+    MajorityRule(2, 3),
+    MajorityRule(2, 3, inclusive=True),
+    MajorityRule(3, 4),
+    MajorityRule(3, 4, inclusive=True),
+)
+
+
+class UnknownMajority(ValueError):
+    """Terms that are not in ``MAJORITY_RULES``; the message is Dutch, for the user."""
+
+
+def offered_rule(numerator: int, denominator: int, *, inclusive: bool) -> MajorityRule:
+    """The offered rule with exactly these terms, or ``UnknownMajority`` saying which are."""
+    for rule in MAJORITY_RULES:
+        if (rule.numerator, rule.denominator, rule.inclusive) == (
+            numerator,
+            denominator,
+            inclusive,
+        ):
+            return rule
+    offered = ", ".join(f"{rule.describe()} ({rule.notation})" for rule in MAJORITY_RULES)
+    raise UnknownMajority(
+        f"'{rule_words(numerator, denominator, inclusive=inclusive)}' is geen meerderheid"
+        f" die het systeem kan beslissen; kies uit: {offered}"
+    )
 
 
 @dataclass(frozen=True)
@@ -190,20 +247,54 @@ class Outcome:
         return found
 
 
-def _vote_kind(options: Sequence[Option]) -> VoteKind:
-    roles = [o.role for o in options]
-    if len({o.key for o in options}) != len(options):
-        raise ValueError("option keys must be unique")
+def kind_of(roles: Sequence[OptionRole]) -> VoteKind | None:
+    """voor/tegen, a choice, or None for options that fit neither."""
     n_choice = roles.count(OptionRole.CHOICE)
     n_for, n_against = roles.count(OptionRole.FOR), roles.count(OptionRole.AGAINST)
     if n_choice == 0 and n_for == 1 and n_against == 1:
         return VoteKind.FOR_AGAINST
     if n_choice >= 2 and n_for == 0 and n_against == 0:
         return VoteKind.CHOICE
-    raise ValueError(
-        "options must be exactly one FOR and one AGAINST, or at least two CHOICE "
-        "options (either with any number of ABSTAIN options)"
-    )
+    return None
+
+
+# The decision each kind of agenda item takes; a proefstemming takes none.
+AGENDA_KINDS: dict[str, VoteKind] = {
+    "voorstel": VoteKind.FOR_AGAINST,
+    "motie": VoteKind.FOR_AGAINST,
+    "amendement": VoteKind.FOR_AGAINST,
+    "ordevoorstel": VoteKind.CHOICE,
+    "verkiezing": VoteKind.CHOICE,
+}
+_OPTIONS_NEEDED = {
+    VoteKind.FOR_AGAINST: "precies één optie voor en één optie tegen",
+    VoteKind.CHOICE: "ten minste twee keuzeopties en geen voor of tegen",
+}
+
+
+class UnfitOptions(ValueError):
+    """Options that do not fit the kind of vote; the message is Dutch, for the user."""
+
+
+def check_options(kind: str, roles: Sequence[OptionRole]) -> None:
+    """Refuse options this module could not decide for a ``kind`` of ``AGENDA_KINDS``."""
+    expected = AGENDA_KINDS.get(kind)
+    if expected is not None and kind_of(roles) is not expected:
+        raise UnfitOptions(
+            f"een {kind} heeft {_OPTIONS_NEEDED[expected]} nodig (onthouding mag erbij)"
+        )
+
+
+def _vote_kind(options: Sequence[Option]) -> VoteKind:
+    if len({o.key for o in options}) != len(options):
+        raise ValueError("option keys must be unique")
+    kind = kind_of([o.role for o in options])
+    if kind is None:
+        raise ValueError(
+            "options must be exactly one FOR and one AGAINST, or at least two CHOICE "
+            "options (either with any number of ABSTAIN options)"
+        )
+    return kind
 
 
 def _in_base(role: OptionRole, base: Base) -> bool:
@@ -308,7 +399,7 @@ def decide(
 # --- explanation for the commissie van stemopneming --------------------------------
 
 
-def _number(value: Fraction) -> str:
+def exact_number(value: Fraction) -> str:
     """An exact number in words an auditor can check: 75, 75 1/2, 66 2/3."""
     whole, rest = divmod(value.numerator, value.denominator)
     if rest == 0:
@@ -326,7 +417,7 @@ def _count(members: int, weight: int) -> str:
     return f"{members} {'lid' if members == 1 else 'leden'}, {_votes(weight)}"
 
 
-def _base_words(outcome: Outcome) -> str:
+def base_words(outcome: Outcome) -> str:
     if outcome.kind is VoteKind.FOR_AGAINST:
         return outcome.base.value
     if outcome.base is Base.CAST_FOR_AGAINST:
@@ -348,13 +439,13 @@ def explain(outcome: Outcome) -> list[str]:
     ]
     for t in outcome.tallies:
         lines.append(f"{t.label}: {_count(t.members, t.weight)}")
-    lines.append(f"Uitgebracht (basis: {_base_words(outcome)}): {_votes(outcome.base_weight)}")
+    lines.append(f"Uitgebracht (basis: {base_words(outcome)}): {_votes(outcome.base_weight)}")
     if outcome.base_weight == 0:
         verdict = "niet aangenomen" if outcome.kind is VoteKind.FOR_AGAINST else "niemand gekozen"
         lines.append(f"Geen uitgebrachte stemmen: {verdict}; aandelen niet gedefinieerd")
         return lines
     fraction = f"{rule.numerator}/{rule.denominator}"
-    required = _number(outcome.required)
+    required = exact_number(outcome.required)
     lines.append(f"Vereist: {op} {fraction} van {outcome.base_weight} = {op} {required}")
     if outcome.kind is VoteKind.FOR_AGAINST:
         t_for = outcome.tally_for_role(OptionRole.FOR)
