@@ -10,12 +10,14 @@ import httpx
 from fastapi import FastAPI
 
 from services.ballot.api import router
+from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
 from services.ballot.config import BallotSettings
 from services.ballot.events import CHANNEL, EventBus
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 from services.common.notify import listening
+from services.common.pages import portal_redirect
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -47,7 +49,7 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, live_router],
+        routers=[router, agenda_router, live_router, portal_redirect()],
     )
 
 
