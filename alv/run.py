@@ -21,6 +21,7 @@ from alv.stack import SERVICE_PORTS, Stack, StackConfig, StackError
 from services.common.auth import generate_tokens
 from services.registration.weights import population_reference_date
 
+EXAMPLE_VOTE = "Voorbeeldstemming"
 REFERENCE = Path(__file__).resolve().parent.parent / "services" / "registration" / "reference"
 
 
@@ -46,7 +47,7 @@ def prepare_meeting(
     """
     created = client.post("/api/meetings", json={"code": meeting, "name": name, "date": str(date)})
     if created.status_code not in (201, 409):
-        raise StackError(f"could not create the meeting: {created.text}")
+        raise StackError(f"de vergadering kon niet worden aangemaakt: {created.text}")
     figures = REFERENCE / f"population-{population_reference_date(date).isoformat()}.csv"
     if created.status_code == 201:
         imported = client.post(
@@ -110,12 +111,24 @@ def run(args: argparse.Namespace) -> int:
                 date=datetime.date.fromisoformat(args.date),
                 seat=args.seat,
             )
+        vote_id = None
+        if seated:
+            chair = {"Authorization": f"Bearer {tokens['chair']}"}
+            with httpx.Client(base_url=config.url("ballot"), headers=chair, timeout=30) as c:
+                vote_id = example_vote(c, meeting=args.meeting)
         stack.start_hardware()
-        print_welcome(config, members, seated, time.monotonic() - started)
+        print_welcome(
+            config,
+            name=args.name,
+            members=members,
+            seated=seated,
+            vote_id=vote_id,
+            seconds=time.monotonic() - started,
+        )
         while not stopping:
             failed = stack.failed()
             if failed:
-                print(f"stopped unexpectedly: {', '.join(failed)}; logs in {stack.log_dir}")
+                print(f"onverwacht gestopt: {', '.join(failed)}; logboeken in {stack.log_dir}")
                 return 1
             time.sleep(0.5)
         return 0
@@ -123,46 +136,117 @@ def run(args: argparse.Namespace) -> int:
         print(f"alv run: {exc}")
         return 1
     finally:
-        print("stopping ...")
+        print("alles wordt gestopt ...")
         stack.stop()
 
 
-def print_welcome(config: StackConfig, members: int, seated: int, seconds: float) -> None:
+def example_vote(client: httpx.Client, *, meeting: str) -> int:
+    """A prepared voorstel to try a vote with: one left prepared by an earlier
+    run, else a new one, so the printed commands always name a vote that opens."""
+    listed = client.get(f"/api/meetings/{meeting}/votes")
+    listed.raise_for_status()
+    for vote in listed.json():
+        if vote["title"] == EXAMPLE_VOTE and vote["status"] == "prepared":
+            return int(vote["id"])
+    created = client.post(
+        f"/api/meetings/{meeting}/votes", json={"kind": "voorstel", "title": EXAMPLE_VOTE}
+    )
+    if created.status_code != 201:
+        raise StackError(f"de voorbeeldstemming kon niet worden voorbereid: {created.text}")
+    return int(created.json()["id"])
+
+
+def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
+    """(name, address, what it is for) of every page, as printed."""
     meeting = config.meeting
-    lines = [
-        "",
-        f"ALV Stemsysteem is running ({seconds:.1f} s): meeting '{meeting}', {members} members,"
-        f" {seated} seated with handsets 000001-{seated:06d}.",
-        "",
-        f"  Desk (stembalie)     {config.url('registration')}/desk/{meeting}",
-        f"  Chair's screen       {config.url('results')}/chair/{meeting}",
-        f"  Published record     {config.url('results')}/api/meetings/{meeting}/outcomes",
-        f"  API docs             {config.url('registration')}/docs  {config.url('ballot')}/docs"
-        f"  {config.url('results')}/docs",
-        f"  Gateway diagnostics  {config.url('gateway')}/api/receivers",
+    registration, ballot, results = (config.url(s) for s in ("registration", "ballot", "results"))
+    pages = [
+        ("Startpagina", f"{registration}/", "alle vergaderingen en de pagina's per taak"),
+        (
+            "Stembalie",
+            f"{registration}/desk/{meeting}",
+            "stemkaarten scannen, stemkastjes uitgeven",
+        ),
+        (
+            "Bediening voorzitter",
+            f"{results}/chair/{meeting}/control",
+            "stemmingen openen en sluiten (toegangscode: chair)",
+        ),
+        (
+            "Scherm voor de zaal",
+            f"{results}/chair/{meeting}",
+            "voor de beamer: voortgang en uitslag",
+        ),
+        (
+            "Uitslagen",
+            f"{results}/record/{meeting}",
+            "de gepubliceerde uitslagen en het stemgedrag",
+        ),
+        ("Verslag", f"{results}/record/{meeting}/report", "afdrukbaar, met de hashketen"),
+        ("API-documentatie", f"{registration}/docs", "registratie: leden, stemkaarten, balie"),
+        ("", f"{ballot}/docs", "stemmingen: agenda, openen, sluiten, drukken"),
+        ("", f"{results}/docs", "uitslagen, export, controle"),
+        ("Gateway", f"{config.url('gateway')}/api/receivers", "ontvangers en hun verbinding"),
     ]
     if config.simulated_handsets:
-        lines.append(
-            f"  Simulated receiver   {config.receiver_links()[0]}"
-            f" (control: http://{config.host}:{config.simulator_control_port})"
+        simulator = f"http://{config.host}:{config.simulator_control_port}"
+        pages.append(
+            ("Simulator", f"{simulator}/presses", "wat de gesimuleerde stemkastjes drukten")
         )
-    lines += ["", "Tokens (Authorization: Bearer ...):"]
-    lines += [f"  {role:<8} {token}" for role, token in config.tokens.items()]
-    chair = f"-H 'Authorization: Bearer {config.tokens['chair']}'"
-    ballot = config.url("ballot")
-    lines += [
+    return pages
+
+
+def _curl(token: str | None, method: str, url: str, body: str | None = None) -> str:
+    """A command that works as printed: it fails visibly (with the Dutch
+    problem detail) instead of printing an error as if it were an answer."""
+    parts = ["curl -sS --fail-with-body"]
+    if method != "GET":
+        parts.append(f"-X {method}")
+    if token is not None:
+        parts.append(f"-H 'Authorization: Bearer {token}'")
+    if body is not None:
+        parts.append(f"-H 'Content-Type: application/json' -d '{body}'")
+    parts.append(url)
+    return "  " + " ".join(parts)
+
+
+def print_welcome(
+    config: StackConfig,
+    *,
+    name: str,
+    members: int,
+    seated: int,
+    vote_id: int | None,
+    seconds: float,
+) -> None:
+    meeting = config.meeting
+    handsets = f", {seated} aangemeld met stemkastjes 000001-{seated:06d}" if seated else ""
+    lines = [
         "",
-        "Try a vote:",
-        f"  curl -s {chair} -H 'Content-Type: application/json'"
-        f" {ballot}/api/meetings/{meeting}/votes"
-        ' -d \'{"kind": "voorstel", "title": "Voorstel 1"}\'',
-        f"  curl -s -X POST {chair} {ballot}/api/votes/1/open",
-        f"  curl -s -X POST http://{config.host}:{config.simulator_control_port}/burst"
-        " -d '{\"within_s\": 5}'",
-        f"  curl -s -X POST {chair} {ballot}/api/votes/1/close",
+        f"ALV Stemsysteem draait ({seconds:.1f} s): vergadering '{name}' ({meeting}),"
+        f" {members} leden{handsets}.",
         "",
-        f"Logs in {config.data_dir / 'logs'}. Ctrl-C stops everything.",
+        "Pagina's:",
     ]
+    pages = _pages(config)
+    width = max(len(url) for _, url, _ in pages)
+    lines += [f"  {name:<22}{url:<{width}}  {purpose}" for name, url, purpose in pages]
+    lines += ["", "Toegangscodes (Authorization: Bearer ...):"]
+    lines += [f"  {role:<8} {token}" for role, token in config.tokens.items()]
+    chair = config.tokens["chair"]
+    ballot, results = config.url("ballot"), config.url("results")
+    if vote_id is not None:
+        lines += ["", f"Een stemming proberen (stemming {vote_id} staat klaar):"]
+        lines.append(_curl(chair, "POST", f"{ballot}/api/votes/{vote_id}/open"))
+        if config.simulated_handsets:
+            simulator = f"http://{config.host}:{config.simulator_control_port}"
+            lines.append(_curl(None, "POST", f"{simulator}/burst", '{"within_s": 5}'))
+        lines.append(_curl(chair, "POST", f"{ballot}/api/votes/{vote_id}/close"))
+        lines.append(_curl(None, "GET", f"{results}/api/votes/{vote_id}/outcome"))
+    lines += ["", "Een stemming voorbereiden:"]
+    body = '{"kind": "motie", "title": "Motie 1"}'
+    lines.append(_curl(chair, "POST", f"{ballot}/api/meetings/{meeting}/votes", body))
+    lines += ["", f"Logboeken in {config.data_dir / 'logs'}. Ctrl-C stopt alles."]
     print("\n".join(lines), flush=True)
 
 

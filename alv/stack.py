@@ -91,7 +91,11 @@ class Stack:
         env["REGISTRATION_BALLOT_URL"] = config.url("ballot")
         env["RESULTS_BALLOT_URL"] = config.url("ballot")
         env["RESULTS_REGISTRATION_URL"] = config.url("registration")
+        # The pages link to each other, and the portal to the gateway.
+        for part in SERVICE_PORTS:
+            env[f"ALV_PUBLIC_URL_{part.upper()}"] = config.url(part)
         env["GATEWAY_BALLOT_URL"] = config.url("ballot")
+        env["GATEWAY_REGISTRATION_URL"] = config.url("registration")
         env["GATEWAY_MEETING"] = config.meeting
         env["GATEWAY_TOKEN"] = config.tokens["gateway"]
         env["GATEWAY_HTTP_HOST"] = config.host
@@ -177,8 +181,8 @@ class Stack:
                 process = self.processes[part]
                 if process.poll() is not None:
                     raise StackError(
-                        f"{part} stopped with exit code {process.returncode};"
-                        f" see {self.log_dir / f'{part}.log'}"
+                        f"{part} stopte met afsluitcode {process.returncode};"
+                        f" zie {self.log_dir / f'{part}.log'}"
                     )
                 try:
                     if client.get(f"{self.config.url(part)}/healthz").status_code == 200:
@@ -187,7 +191,7 @@ class Stack:
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise StackError(f"{part} not healthy after {timeout:.0f} s")
+                    raise StackError(f"{part} werkt na {timeout:.0f} s nog niet")
                 time.sleep(0.1)
 
     def wait_receivers_connected(self, timeout: float, gateway: str = "gateway") -> None:
@@ -203,7 +207,7 @@ class Stack:
                 except (httpx.TransportError, ValueError):
                     pass
                 if time.monotonic() > deadline:
-                    raise StackError(f"receivers not connected after {timeout:.0f} s: {url}")
+                    raise StackError(f"ontvangers na {timeout:.0f} s niet verbonden: {url}")
                 time.sleep(0.1)
 
     def failed(self) -> list[str]:
@@ -237,4 +241,11 @@ class Stack:
         self.wait_healthy((name,), timeout)
 
 
-_OWN_PREFIXES = ("ALV_TOKEN_", "REGISTRATION_", "BALLOT_", "RESULTS_", "GATEWAY_")
+_OWN_PREFIXES = (
+    "ALV_TOKEN_",
+    "ALV_PUBLIC_URL_",
+    "REGISTRATION_",
+    "BALLOT_",
+    "RESULTS_",
+    "GATEWAY_",
+)

@@ -41,6 +41,9 @@ class GatewaySettings(BaseSettings):
     retry_max_s: float = Field(default=2.0, gt=0)
     reconnect_initial_s: float = Field(default=0.05, gt=0)
     reconnect_max_s: float = Field(default=2.0, gt=0)
+    # Where the handset registry lives (registration); empty: no reports.
+    registration_url: str = ""
+    handset_report_s: float = Field(default=5.0, gt=0)
 
     @field_validator("ports", mode="before")
     @classmethod
@@ -52,7 +55,7 @@ class GatewaySettings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("ballot_url")
+    @field_validator("ballot_url", "registration_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

@@ -46,6 +46,7 @@ from typing import Any
 import httpx
 
 from hardware.config import GatewaySettings
+from hardware.handset_report import HandsetReporter
 from hardware.protocol import ACK_STATUSES, Ack, Err, Hello, Key, Message, Poll, Stat
 from hardware.transport import ReceiverPort, open_serial
 from hardware.waiters import Waiters
@@ -212,6 +213,7 @@ class Gateway:
         ]
         self._links_by_port = {id(link.port): link for link in self.links}
         self.handsets: dict[str, HandsetStatus] = {}
+        self.reporter: HandsetReporter | None = None
         self.ballot_state: BallotState | None = None
         self.latency = LatencyStats()
         self.counters: Counter[str] = Counter()
@@ -262,14 +264,37 @@ class Gateway:
             self._loop.create_task(self._forward_loop(), name="gateway-forward"),
             self._loop.create_task(self._follow_state(), name="gateway-state"),
         ]
+        self._start_reporter()
         for link in self.links:
             link.port.start()
         log.info("gateway.started", extra={"ports": self.settings.ports})
+
+    def _start_reporter(self) -> None:
+        """The handsets' battery and signal to registration (handset_report.py)."""
+        settings = self.settings
+        if not settings.registration_url:
+            self.reporter = None
+            return
+        assert self._loop is not None
+        self._registration = httpx.AsyncClient(
+            base_url=settings.registration_url,
+            headers={"Authorization": f"Bearer {settings.token.get_secret_value()}"},
+            timeout=settings.request_timeout_s,
+        )
+        self.reporter = HandsetReporter(
+            self.handsets,
+            client=self._registration,
+            meeting=settings.meeting,
+            interval=settings.handset_report_s,
+        )
+        self._tasks.append(self._loop.create_task(self.reporter.run(), name="gateway-handsets"))
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._deliveries]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._deliveries, return_exceptions=True)
+        if self.reporter is not None:
+            await self._registration.aclose()
         await asyncio.gather(*(asyncio.to_thread(link.port.stop) for link in self.links))
         if self._own_client and self._client is not None:
             await self._client.aclose()

@@ -7,11 +7,18 @@ is sniffed (Dutch spreadsheets write ``;``). Columns, English or Dutch:
     kind / soort               voorstel, motie, amendement, ordevoorstel, verkiezing, proefstemming
     title / titel              required
     agenda_item / agendapunt   optional
+    office / functie           a verkiezing: the office it fills ("vicevoorzitter")
     options / opties           "1=Jansen|2=De Vries"; empty: voor/tegen/onthouding
     majority / meerderheid     "1/2" (default), "2/3"; ">=2/3" or "≥2/3" for "at least";
                                only the rules of ``decision.MAJORITY_RULES``
     named / hoofdelijk         ja/nee (default ja)
     abstentions_cast / onthoudingen_tellen   ja/nee (default nee)
+    amends / wijzigt           an amendement: the title or agendapunt of what it amends
+    part_of / onderdeel_van    a motion part: the title or agendapunt of its motie
+
+A link names another vote of the file or of the meeting (see ``links.py`` for
+what may link to what); JSON may use the same two keys, or the ids of votes
+already in the meeting (``amends_vote_id``, ``part_of_vote_id``).
 
 A row that cannot be read is skipped with its reason, never fatal: the report
 says what to fix. Only a file that cannot be read at all is refused.
@@ -34,16 +41,42 @@ COLUMNS = {
     "soort": "kind",
     "titel": "title",
     "agendapunt": "agenda_item",
+    "functie": "office",
     "opties": "options",
     "meerderheid": "majority",
     "hoofdelijk": "named",
     "onthoudingen_tellen": "abstentions_cast",
+    "wijzigt": "amends",
+    "onderdeel_van": "part_of",
 }
+REFERENCES = ("amends", "part_of")
 # ASCII digits only: int() would also read "١" or "²" (PROTOCOL.md 1.1).
 _FRACTION = re.compile(r"(>=|≥)?\s*([0-9]{1,3})\s*/\s*([0-9]{1,3})")
 _KEY = re.compile(r"[0-9]{1,2}")
 YES = {"ja", "j", "yes", "y", "true", "1", "waar"}
 NO = {"nee", "n", "no", "false", "0", "onwaar"}
+
+
+@dataclass(frozen=True)
+class Named:
+    """A vote a link in the file can name: one of the meeting's (its id) or a
+    row of the file (minus the row number)."""
+
+    key: int
+    title: str
+    agenda_item: str | None
+
+
+def resolve(text: str, candidates: list[Named]) -> Named:
+    """The one vote ``text`` names: by title (letter case aside), else by agendapunt."""
+    wanted = text.strip().casefold()
+    for field_of in (lambda n: n.title, lambda n: n.agenda_item):
+        found = [n for n in candidates if (field_of(n) or "").strip().casefold() == wanted]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise ValueError(f"'{text}' past bij meer dan één stemming; gebruik de titel")
+    raise ValueError(f"'{text}' is geen titel of agendapunt van een stemming")
 
 
 class UnreadableAgenda(ValueError):
@@ -56,6 +89,8 @@ class Agenda:
     votes: list[tuple[int, VoteCreate]] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     read: int = 0
+    # row -> {"amends": "Motie Armoedebeleid"}: links by title or agendapunt
+    references: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def _reason(exc: ValidationError) -> str:
@@ -71,11 +106,28 @@ def _title(raw: Any) -> str | None:
     return title if isinstance(title, str) else None
 
 
+def _references(raw: Any) -> dict[str, str]:
+    """The links by name of one entry, taken out of it."""
+    if not isinstance(raw, dict):
+        return {}
+    found = {}
+    for name in REFERENCES:
+        value = raw.pop(name, None)
+        if value is not None:
+            if not isinstance(value, str) or not value.strip() or len(value) > 300:
+                raise ValueError(f"{name}: geef de titel of het agendapunt van een stemming")
+            found[name] = value.strip()
+    return found
+
+
 def _collect(agenda: Agenda, entries: list[tuple[int, Any]]) -> Agenda:
     for row, raw in entries:
         agenda.read += 1
         try:
+            references = _references(raw)
             agenda.votes.append((row, VoteCreate.model_validate(raw)))
+            if references:
+                agenda.references[row] = references
         except (ValidationError, ValueError) as exc:
             reason = _reason(exc) if isinstance(exc, ValidationError) else str(exc)
             agenda.skipped.append(SkippedRow(row=row, title=_title(raw), reason=reason))
@@ -132,7 +184,7 @@ def _csv_vote(cells: dict[str, str]) -> dict[str, Any]:
             continue
         if column == "kind":
             vote["kind"] = value.lower()
-        elif column in ("title", "agenda_item"):
+        elif column in ("title", "agenda_item", "office", *REFERENCES):
             vote[column] = value
         elif column == "options":
             vote["options"] = _options(value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from services.ballot import agenda, repository, service
+from services.ballot import agenda, agenda_import, repository, service
 from services.ballot.deps import ChairAuth, PressPathDep, RegistrationClientDep, SessionDep
 from services.ballot.errors import (
     AlreadyHeldAgain,
@@ -17,6 +17,7 @@ from services.ballot.errors import (
     BadOrder,
     EmptyElectorate,
     MeetingNotFound,
+    UndecidedAmendments,
     VoteNotFound,
     WrongVoteState,
 )
@@ -24,6 +25,7 @@ from services.ballot.schemas import (
     Acclamation,
     AgendaReport,
     Annulment,
+    Opening,
     VoteAgain,
     VoteCreate,
     VoteOrder,
@@ -74,7 +76,7 @@ async def import_agenda(
         read = agenda.read_json(text) if is_json else agenda.read_csv(text)
     except ValueError as exc:  # UnreadableAgenda too
         raise BadAgenda(f"Dit agendabestand is niet te lezen: {exc}") from exc
-    return await service.import_agenda(session, meeting=meeting, agenda=read)
+    return await agenda_import.import_agenda(session, meeting=meeting, agenda=read)
 
 
 @router.put(
@@ -105,7 +107,12 @@ async def read_vote(vote_id: int, session: SessionDep) -> VoteRead:
 @router.post(
     "/votes/{vote_id}/open",
     responses=problem_responses(
-        VoteNotFound, MeetingNotFound, WrongVoteState, AnotherVoteOpen, EmptyElectorate
+        VoteNotFound,
+        MeetingNotFound,
+        WrongVoteState,
+        AnotherVoteOpen,
+        EmptyElectorate,
+        UndecidedAmendments,
     ),
     tags=["votes"],
 )
@@ -115,23 +122,35 @@ async def open_vote(
     registration: RegistrationClientDep,
     path: PressPathDep,
     _: ChairAuth,
+    data: Opening | None = None,
 ) -> VoteRead:
+    """Open a prepared vote. A proposal whose amendments are undecided is refused
+    (409 ``undecided_amendments``) unless the chair confirms in the body."""
     vote = await service.open_vote(
-        session, vote_id=vote_id, registration=registration, frozen=path.frozen
+        session,
+        vote_id=vote_id,
+        registration=registration,
+        frozen=path.frozen,
+        despite_undecided_amendments=(data or Opening()).despite_undecided_amendments,
     )
     return service.vote_read(vote)
 
 
 @router.post(
     "/votes/{vote_id}/acclaim",
-    responses=problem_responses(VoteNotFound, WrongVoteState),
+    responses=problem_responses(VoteNotFound, WrongVoteState, UndecidedAmendments),
     tags=["votes"],
 )
 async def acclaim_vote(
     vote_id: int, data: Acclamation, session: SessionDep, _: ChairAuth
 ) -> VoteRead:
     """Record that a prepared item was decided bij acclamatie (nobody objected)."""
-    vote = await service.acclaim_vote(session, vote_id=vote_id, adopted=data.adopted)
+    vote = await service.acclaim_vote(
+        session,
+        vote_id=vote_id,
+        adopted=data.adopted,
+        despite_undecided_amendments=data.despite_undecided_amendments,
+    )
     return service.vote_read(vote)
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.ballot import bindings
 from services.ballot.api import router
+from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
 from services.ballot.config import BallotSettings
 from services.ballot.events import CHANNEL, EventBus
@@ -18,6 +19,7 @@ from services.ballot.presses import PressPath
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 from services.common.notify import listening
+from services.common.pages import portal_redirect
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -56,7 +58,7 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, live_router],
+        routers=[router, agenda_router, live_router, portal_redirect()],
     )
 
 

@@ -9,9 +9,13 @@ AlvError
  │    ├── WrongVoteState      409  e.g. closing a vote that is not open
  │    ├── EmptyElectorate     409  nobody present: a vote cannot open
  │    ├── NotATestVote        409  the missing list is for a proefstemming
- │    └── AlreadyHeldAgain    409  a vote is held again once
+ │    ├── AlreadyHeldAgain    409  a vote is held again once (or gets one runoff)
+ │    ├── UndecidedAmendments 409  a proposal before its amendments (confirmable)
+ │    ├── NotPrepared         409  only a prepared vote is edited or removed
+ │    ├── StillLinked         409  removing a vote others link to
+ │    └── NoRunoff            409  the outcome has a winner, a tie for second, nothing cast
  ├── Invalid
- │    ├── BadLink             422  a link to a vote of another meeting
+ │    ├── BadLink             422  a link the agenda cannot have (see links.py)
  │    ├── BadOrder            422  a new order that is not the prepared votes
  │    └── BadAgenda           422  an agenda file that cannot be read at all
  └── UpstreamUnavailable      503  (common) registration unreachable when a
@@ -63,3 +67,19 @@ class BadOrder(Invalid):
 
 class BadAgenda(Invalid):
     code = "bad_agenda"
+
+
+class UndecidedAmendments(Conflict):
+    code = "undecided_amendments"
+
+
+class NotPrepared(Conflict):
+    code = "not_prepared"
+
+
+class StillLinked(Conflict):
+    code = "still_linked"
+
+
+class NoRunoff(Conflict):
+    code = "no_runoff"

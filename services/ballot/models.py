@@ -13,7 +13,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -41,6 +43,9 @@ class BallotMeeting(Base):
     last_closed_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
     # The binding changes learnt for the meeting so far (BindingChange.learned_seq).
     bindings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The meeting's base: whether abstentions count as cast (DOMAIN.md: per
+    # meeting, explicit). A vote follows it unless it says otherwise.
+    abstentions_cast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Vote(Base):
@@ -52,12 +57,17 @@ class Vote(Base):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     agenda_item: Mapped[str | None] = mapped_column(String(100))
+    # An election names the office it fills ("vicevoorzitter"), for the minutes.
+    office: Mapped[str | None] = mapped_column(String(100))
     # [{"key": 1, "label": "voor", "role": "for"}, ...]
     options: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     majority_numerator: Mapped[int] = mapped_column(Integer, default=1)
     majority_denominator: Mapped[int] = mapped_column(Integer, default=2)
     majority_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
     abstentions_cast: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False while the vote follows the meeting's base (a prepared vote then
+    # changes with it); True when it was set for this vote.
+    base_overridden: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     named: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(10), default="prepared")
     created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -84,6 +84,22 @@ async def follower(session: AsyncSession, vote_id: int) -> Vote | None:
     return await session.scalar(select(Vote).where(Vote.follows_vote_id == vote_id).limit(1))
 
 
+async def linked_to(session: AsyncSession, vote_id: int) -> Sequence[Vote]:
+    """The votes that amend, are a part of, or follow ``vote_id``."""
+    result = await session.scalars(
+        select(Vote)
+        .where(
+            or_(
+                Vote.amends_vote_id == vote_id,
+                Vote.part_of_vote_id == vote_id,
+                Vote.follows_vote_id == vote_id,
+            )
+        )
+        .order_by(Vote.position, Vote.id)
+    )
+    return result.all()
+
+
 async def open_vote(session: AsyncSession, meeting: str) -> Vote | None:
     return await session.scalar(
         select(Vote).where(Vote.meeting == meeting, Vote.status == "open").limit(1)

@@ -113,10 +113,15 @@ class VoteCreate(BaseModel):
     kind: VoteKind
     title: Text = Field(min_length=1, max_length=300)
     agenda_item: Text | None = Field(default=None, max_length=100)
+    # Only for a verkiezing: the office it fills, as the minutes name it.
+    office: Text | None = Field(
+        default=None, min_length=1, max_length=100, examples=["vicevoorzitter"]
+    )
     # Omitted: voor/tegen/onthouding (keys 1-3); required for numbered options.
     options: list[Option] | None = Field(default=None, max_length=10)
     majority: Majority = Field(default_factory=Majority)
-    abstentions_cast: StrictBool = False
+    # Whether abstentions count as cast; left out: the meeting's base.
+    abstentions_cast: StrictBool | None = None
     named: StrictBool = True
     amends_vote_id: StrictInt | None = None
     part_of_vote_id: StrictInt | None = None
@@ -124,6 +129,8 @@ class VoteCreate(BaseModel):
 
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Self:
+        if self.office is not None and self.kind is not VoteKind.VERKIEZING:
+            raise ValueError("alleen een verkiezing vervult een functie")
         if self.kind is VoteKind.PROEFSTEMMING:
             self.options = ANY_KEY
         elif self.options is None:
@@ -149,9 +156,12 @@ class VoteRead(BaseModel):
     kind: VoteKind
     title: str
     agenda_item: str | None
+    office: str | None = None
     options: list[Option]
     majority: MajorityRead
     abstentions_cast: bool
+    # True while the vote follows the meeting's base (no base of its own).
+    follows_meeting_base: bool = False
     named: bool
     status: VoteStatus
     opened_at: datetime.datetime | None
@@ -167,12 +177,31 @@ class VoteRead(BaseModel):
     acclamation_adopted: bool | None = None
 
 
+class AgendaNode(VoteRead):
+    """A vote with the amendments and motion parts that hang under it (links.py)."""
+
+    # For a voorstel or motie: its amendments (latest rounds) not yet decided;
+    # opening it is refused until the chair confirms.
+    undecided_amendments: list[int] = Field(default_factory=list)
+    children: list[AgendaNode] = Field(default_factory=list)
+
+
+class MeetingSettings(BaseModel):
+    """What the votes of a meeting follow unless a vote says otherwise."""
+
+    abstentions_cast: StrictBool = Field(
+        description="whether abstentions count as cast (the base of the majority)"
+    )
+
+
 class VoteAgain(BaseModel):
-    """Hold a vote again as a new prepared vote; omitted fields are copied."""
+    """Hold a vote again as a new prepared copy (a runoff has its own call;
+    the copy can be edited while it is prepared)."""
+
+    # Options typed by hand are refused, not ignored: a second round is /runoff.
+    model_config = ConfigDict(extra="forbid")
 
     title: Text | None = Field(default=None, min_length=1, max_length=300)
-    # E.g. a second round between the best two candidates.
-    options: list[Option] | None = Field(default=None, max_length=10)
     # E.g. a vote stored under a rule no longer offered.
     majority: Majority | None = None
 
@@ -201,6 +230,15 @@ class Acclamation(BaseModel):
     """The chair's record that an item was decided without a vote."""
 
     adopted: StrictBool = True
+    # The chair confirmed deciding a proposal before one of its amendments.
+    despite_undecided_amendments: StrictBool = False
+
+
+class Opening(BaseModel):
+    """Opening a vote; the body may be left out."""
+
+    # The chair confirmed opening a proposal before one of its amendments.
+    despite_undecided_amendments: StrictBool = False
 
 
 class Annulment(BaseModel):

@@ -16,26 +16,25 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot import events, repository, repository_presses
-from services.ballot.agenda import Agenda
+from services.ballot import events, links, repository, repository_presses
 from services.ballot.errors import (
     AlreadyHeldAgain,
     AnotherVoteOpen,
     BadLink,
     BadOrder,
     EmptyElectorate,
+    UndecidedAmendments,
     VoteNotFound,
     WrongVoteState,
 )
 from services.ballot.frozen import FrozenVotes, frozen_vote
 from services.ballot.models import BallotMeeting, Vote, utcnow
 from services.ballot.schemas import (
-    AgendaReport,
     MajorityRead,
+    MeetingSettings,
     MeetingState,
     Option,
     OptionRole,
-    SkippedRow,
     VoteAgain,
     VoteCreate,
     VoteKind,
@@ -54,6 +53,7 @@ def vote_read(vote: Vote) -> VoteRead:
         kind=vote.kind,
         title=vote.title,
         agenda_item=vote.agenda_item,
+        office=vote.office,
         options=[Option.model_validate(option) for option in vote.options],
         majority=MajorityRead(
             numerator=vote.majority_numerator,
@@ -61,6 +61,7 @@ def vote_read(vote: Vote) -> VoteRead:
             inclusive=vote.majority_inclusive,
         ),
         abstentions_cast=vote.abstentions_cast,
+        follows_meeting_base=not vote.base_overridden,
         named=vote.named,
         status=vote.status,
         opened_at=vote.opened_at,
@@ -75,7 +76,7 @@ def vote_read(vote: Vote) -> VoteRead:
     )
 
 
-async def _emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
+async def emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
     data = {"vote": vote_read(vote).model_dump(mode="json")}
     await events.emit(session, locked, kind, vote_id=vote.id, data=data)
 
@@ -87,7 +88,7 @@ async def get_vote(session: AsyncSession, vote_id: int) -> Vote:
     return vote
 
 
-async def _lock_vote(session: AsyncSession, vote_id: int) -> tuple[BallotMeeting, Vote]:
+async def lock_vote(session: AsyncSession, vote_id: int) -> tuple[BallotMeeting, Vote]:
     """The vote, re-read after its meeting is locked, so its status is current."""
     vote = await get_vote(session, vote_id)
     locked = await repository.lock_meeting(session, vote.meeting)
@@ -95,34 +96,68 @@ async def _lock_vote(session: AsyncSession, vote_id: int) -> tuple[BallotMeeting
     return locked, vote
 
 
-async def add_vote(session: AsyncSession, locked: BallotMeeting, data: VoteCreate) -> Vote:
-    """A new prepared vote at the end of the meeting's order (meeting already locked)."""
-    for link in (data.amends_vote_id, data.part_of_vote_id, data.follows_vote_id):
-        if link is not None:
-            linked = await repository.vote(session, link)
-            if linked is None or linked.meeting != locked.code:
-                raise BadLink(f"Stemming {link} bestaat niet in deze vergadering.")
+async def check_links(
+    session: AsyncSession, meeting: str, data: VoteCreate, *, vote_id: int | None = None
+) -> None:
+    """Every link of ``data`` points at a vote of the meeting it may point at."""
+    for name, link in (("amends", data.amends_vote_id), ("part_of", data.part_of_vote_id)):
+        if link is None:
+            continue
+        target = await repository.vote(session, link)
+        try:
+            links.check_target(
+                kind=data.kind.value,
+                link=name,
+                target=target if target is not None and target.meeting == meeting else None,
+                own_id=vote_id,
+            )
+        except links.BadLinkError as exc:
+            raise BadLink(f"Koppeling aan stemming {link} kan niet: {exc}.") from exc
+    if data.follows_vote_id is not None:
+        earlier = await repository.vote(session, data.follows_vote_id)
+        if earlier is None or earlier.meeting != meeting:
+            raise BadLink(f"Stemming {data.follows_vote_id} bestaat niet in deze vergadering.")
+
+
+def apply(vote: Vote, data: VoteCreate, meeting: BallotMeeting) -> None:
+    """The fields of a prepared vote, as ``data`` says (on creation and on edit)."""
     assert data.options is not None  # filled in by the schema
+    vote.kind = data.kind.value
+    vote.title = data.title
+    vote.agenda_item = data.agenda_item
+    vote.office = data.office
+    vote.options = [option.model_dump(mode="json") for option in data.options]
+    vote.majority_numerator = data.majority.numerator
+    vote.majority_denominator = data.majority.denominator
+    vote.majority_inclusive = data.majority.inclusive
+    vote.base_overridden = data.abstentions_cast is not None
+    vote.abstentions_cast = (
+        meeting.abstentions_cast if data.abstentions_cast is None else data.abstentions_cast
+    )
+    vote.named = data.named
+    vote.amends_vote_id = data.amends_vote_id
+    vote.part_of_vote_id = data.part_of_vote_id
+
+
+async def add_vote(
+    session: AsyncSession, locked: BallotMeeting, data: VoteCreate, *, check: bool = True
+) -> Vote:
+    """A new prepared vote at the end of the meeting's order (meeting already locked).
+
+    ``check=False`` only for an import that checked its links itself.
+    """
+    if check:
+        await check_links(session, locked.code, data)
     vote = Vote(
         meeting=locked.code,
         position=await repository.next_position(session, locked.code),
-        kind=data.kind.value,
-        title=data.title,
-        agenda_item=data.agenda_item,
-        options=[option.model_dump(mode="json") for option in data.options],
-        majority_numerator=data.majority.numerator,
-        majority_denominator=data.majority.denominator,
-        majority_inclusive=data.majority.inclusive,
-        abstentions_cast=data.abstentions_cast,
-        named=data.named,
         status=VoteStatus.PREPARED.value,
-        amends_vote_id=data.amends_vote_id,
-        part_of_vote_id=data.part_of_vote_id,
         follows_vote_id=data.follows_vote_id,
     )
+    apply(vote, data, locked)
     session.add(vote)
     await session.flush()
-    await _emit_vote(session, locked, "created", vote)
+    await emit_vote(session, locked, "created", vote)
     return vote
 
 
@@ -131,8 +166,27 @@ async def create_vote(session: AsyncSession, *, meeting: str, data: VoteCreate) 
     return await add_vote(session, locked, data)
 
 
+async def check_amendments_decided(session: AsyncSession, vote: Vote) -> None:
+    """An amendment is voted before what it amends: refuse to decide a proposal
+    while one of its amendments is undecided (the chair may confirm and go on)."""
+    if vote.kind not in links.AMENDABLE:
+        return
+    pending = links.undecided_amendments(vote, await repository.votes(session, vote.meeting))
+    if pending:
+        raise UndecidedAmendments(
+            f"Over amendement {links.names(pending)} is nog niet besloten. Een amendement gaat voor"
+            " wat het wijzigt: besluit eerst daarover, of bevestig dat het zo moet.",
+            amendments=[v.id for v in pending],
+        )
+
+
 async def open_vote(
-    session: AsyncSession, *, vote_id: int, registration: ServiceClient, frozen: FrozenVotes
+    session: AsyncSession,
+    *,
+    vote_id: int,
+    registration: ServiceClient,
+    frozen: FrozenVotes,
+    despite_undecided_amendments: bool = False,
 ) -> Vote:
     vote = await get_vote(session, vote_id)
     if vote.status != VoteStatus.PREPARED:
@@ -143,7 +197,7 @@ async def open_vote(
     members = electorate["members"]
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
-    locked, vote = await _lock_vote(session, vote_id)
+    locked, vote = await lock_vote(session, vote_id)
     if vote.status != VoteStatus.PREPARED:
         raise WrongVoteState(f"Stemming {vote_id} is zojuist al geopend.")
     current = await repository.open_vote(session, vote.meeting)
@@ -151,6 +205,8 @@ async def open_vote(
         raise AnotherVoteOpen(
             f"Stemming {current.id} ('{current.title}') is nog open. Sluit die eerst."
         )
+    if not despite_undecided_amendments:
+        await check_amendments_decided(session, vote)
     await repository_presses.add_electors(
         session,
         vote.id,
@@ -170,7 +226,7 @@ async def open_vote(
     vote.bindings_seen = int(electorate.get("change_id") or 0)
     locked.version += 1
     await session.flush()
-    await _emit_vote(session, locked, "opened", vote)
+    await emit_vote(session, locked, "opened", vote)
     frozen.keep(
         frozen_vote(
             vote_id=vote.id,
@@ -185,7 +241,7 @@ async def open_vote(
 
 
 async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
-    locked, vote = await _lock_vote(session, vote_id)
+    locked, vote = await lock_vote(session, vote_id)
     if vote.status != VoteStatus.OPEN:
         raise WrongVoteState(f"Stemming {vote_id} is niet open ({vote.status}).")
     now = utcnow()
@@ -194,17 +250,23 @@ async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
     locked.last_closed_at = now
     locked.version += 1
     await session.flush()
-    await _emit_vote(session, locked, "closed", vote)
+    await emit_vote(session, locked, "closed", vote)
     return vote
 
 
-async def acclaim_vote(session: AsyncSession, *, vote_id: int, adopted: bool) -> Vote:
+async def acclaim_vote(
+    session: AsyncSession,
+    *,
+    vote_id: int,
+    adopted: bool,
+    despite_undecided_amendments: bool = False,
+) -> Vote:
     """Record that a prepared item was decided bij acclamatie.
 
     Only when nobody in the room objects; otherwise the chair opens it as a
     weighted vote. The receivers are not involved: no POLL, no LATE window.
     """
-    locked, vote = await _lock_vote(session, vote_id)
+    locked, vote = await lock_vote(session, vote_id)
     if vote.status != VoteStatus.PREPARED:
         raise WrongVoteState(
             f"Alleen een voorbereide stemming kan bij acclamatie worden besloten ({vote.status})."
@@ -215,17 +277,19 @@ async def acclaim_vote(session: AsyncSession, *, vote_id: int, adopted: bool) ->
             "Bij acclamatie besluiten kan alleen over een voorstel, motie of amendement"
             " (voor/tegen)."
         )
+    if not despite_undecided_amendments:
+        await check_amendments_decided(session, vote)
     vote.status = VoteStatus.CLOSED.value
     vote.closed_at = utcnow()
     vote.decided_by = "acclamation"
     vote.acclamation_adopted = adopted
     await session.flush()
-    await _emit_vote(session, locked, "acclaimed", vote)
+    await emit_vote(session, locked, "acclaimed", vote)
     return vote
 
 
 async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vote:
-    locked, vote = await _lock_vote(session, vote_id)
+    locked, vote = await lock_vote(session, vote_id)
     if vote.status != VoteStatus.CLOSED:
         raise WrongVoteState(
             f"Alleen een gesloten stemming kan nietig worden verklaard ({vote.status})."
@@ -234,19 +298,18 @@ async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vot
     vote.annulled_at = utcnow()
     vote.annulled_reason = reason
     await session.flush()
-    await _emit_vote(session, locked, "annulled", vote)
+    await emit_vote(session, locked, "annulled", vote)
     return vote
 
 
 async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) -> Vote:
     """A fresh prepared copy of a closed or annulled vote, linked by ``follows_vote_id``.
 
-    Any closed vote may be held again, not only one without a majority: the
-    outcome is computed by the results service, and the chair decides (a
-    further round between the best two candidates is the usual case). Once
-    per vote, so a double click does not prepare two copies.
+    Any closed vote may be held again (a further round between the best two
+    of an election is ``prepare.runoff``); the copy can be edited while it is
+    prepared. Once per vote, so a double click does not prepare two copies.
     """
-    locked, vote = await _lock_vote(session, vote_id)
+    locked, vote = await lock_vote(session, vote_id)
     if vote.status not in (VoteStatus.CLOSED, VoteStatus.ANNULLED):
         raise WrongVoteState(
             "Alleen een gesloten of nietig verklaarde stemming kan opnieuw worden gehouden"
@@ -263,9 +326,10 @@ async def hold_again(session: AsyncSession, *, vote_id: int, data: VoteAgain) ->
             kind=source.kind,
             title=data.title or source.title,
             agenda_item=source.agenda_item,
-            options=data.options or source.options,
+            office=source.office,
+            options=source.options,
             majority=data.majority or source.majority.model_dump(),
-            abstentions_cast=source.abstentions_cast,
+            abstentions_cast=None if source.follows_meeting_base else source.abstentions_cast,
             named=source.named,
             amends_vote_id=source.amends_vote_id,
             part_of_vote_id=source.part_of_vote_id,
@@ -300,6 +364,26 @@ async def reorder(session: AsyncSession, *, meeting: str, vote_ids: list[int]) -
     await events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
 
 
+async def meeting_settings(session: AsyncSession, *, meeting: str) -> MeetingSettings:
+    found = await repository.meeting(session, meeting)
+    return MeetingSettings(abstentions_cast=found.abstentions_cast if found else False)
+
+
+async def change_settings(
+    session: AsyncSession, *, meeting: str, data: MeetingSettings
+) -> MeetingSettings:
+    """A new base for the meeting; the prepared votes that follow it change with it
+    (a vote that was opened keeps the base it was held with)."""
+    locked = await repository.lock_meeting(session, meeting)
+    locked.abstentions_cast = data.abstentions_cast
+    for vote in await repository.votes(session, meeting, status=VoteStatus.PREPARED.value):
+        if not vote.base_overridden and vote.abstentions_cast != data.abstentions_cast:
+            vote.abstentions_cast = data.abstentions_cast
+            await emit_vote(session, locked, "updated", vote)
+    await session.flush()
+    return MeetingSettings(abstentions_cast=locked.abstentions_cast)
+
+
 async def meeting_state(session: AsyncSession, *, meeting: str) -> MeetingState:
     found = await repository.meeting(session, meeting)
     vote = await repository.open_vote(session, meeting)
@@ -310,29 +394,3 @@ async def meeting_state(session: AsyncSession, *, meeting: str) -> MeetingState:
         keys=len(vote.options) if vote else 0,
         version=found.version if found else 0,
     )
-
-
-async def import_agenda(session: AsyncSession, *, meeting: str, agenda: Agenda) -> AgendaReport:
-    """Prepare the votes of an agenda, after the votes already there.
-
-    A vote whose agenda item and title the meeting already has is skipped, so
-    importing the same file twice (or a corrected one) prepares nothing twice.
-    """
-    locked = await repository.lock_meeting(session, meeting)
-    existing = {(v.agenda_item, v.title) for v in await repository.votes(session, meeting)}
-    created: list[VoteRead] = []
-    skipped = list(agenda.skipped)
-    for row, data in agenda.votes:
-        if (data.agenda_item, data.title) in existing:
-            reason = "deze stemming bestaat al (zelfde agendapunt en titel)"
-            skipped.append(SkippedRow(row=row, title=data.title, reason=reason))
-            continue
-        try:
-            vote = await add_vote(session, locked, data)
-        except BadLink as exc:
-            skipped.append(SkippedRow(row=row, title=data.title, reason=exc.detail))
-            continue
-        existing.add((data.agenda_item, data.title))
-        created.append(vote_read(vote))
-    skipped.sort(key=lambda each: each.row)
-    return AgendaReport(read=agenda.read, created=created, skipped=skipped)

@@ -135,6 +135,12 @@ class Database:
 Row = TypeVar("Row")
 
 
+def upsert_insert(session: AsyncSession) -> Any:
+    """The INSERT of the session's database that has ``on_conflict_do_...``
+    (PostgreSQL and SQLite spell it the same; SQLAlchemy has one per dialect)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 async def lock_or_create(
     session: AsyncSession, model: type[Row], *, code: str, **defaults: object
 ) -> Row:
@@ -146,7 +152,7 @@ async def lock_or_create(
     already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL ``FOR UPDATE``
     queues the other transaction until this one ends.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     await session.execute(insert(model).values(code=code, **defaults).on_conflict_do_nothing())
     row = await session.scalar(
         select(model)

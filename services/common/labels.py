@@ -45,6 +45,20 @@ PRESS_STATUSES: Final = {
     "DENY": "geweigerd",
 }
 
+# What the handset registry warns about before a vote.
+HANDSET_PROBLEMS: Final = {
+    "never_seen": "nooit gehoord",
+    "out_of_range": "buiten bereik",
+    "low_battery": "batterij bijna leeg",
+}
+
+# How a representative was admitted at the desk.
+ADMISSIONS: Final = {
+    "card": "stemkaart",
+    "forgotten_card": "stemkaart vergeten",
+    "authorisation_form": "machtigingsformulier",
+}
+
 DECIDED_BY: Final = {
     "vote": "bij stemming",
     "acclamation": "bij acclamatie",
@@ -64,6 +78,8 @@ ALL: Final = {
     "option_roles": OPTION_ROLES,
     "press_statuses": PRESS_STATUSES,
     "decided_by": DECIDED_BY,
+    "handset_problems": HANDSET_PROBLEMS,
+    "admissions": ADMISSIONS,
 }
 
 
@@ -74,9 +90,10 @@ _MONTHS: Final = (
 )
 
 
-def dutch_date(day: datetime.date) -> str:
-    """``vrijdag 1 december 2023``."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+def dutch_date(day: datetime.date, *, weekday: bool = True) -> str:
+    """``vrijdag 1 december 2023``, or ``1 december 2023`` without the weekday."""
+    date = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {date}" if weekday else date
 
 
 def dutch_number(value: int) -> str:

@@ -22,8 +22,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -44,6 +44,12 @@ HTMX_CONFIG = {
     "includeIndicatorStyles": False,
     "allowEval": False,
 }
+
+
+def _site(request: Request) -> dict[str, Any]:
+    """What every page may link to: the public addresses of the parts."""
+    settings = getattr(request.app.state, "settings", None)
+    return {"urls": settings.public_urls if settings is not None else None}
 
 
 @functools.cache
@@ -67,7 +73,7 @@ def templates_for(service_dir: Path | None = None) -> Jinja2Templates:
         static_common=STATIC_URL,
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
     )
-    return Jinja2Templates(env=environment)
+    return Jinja2Templates(env=environment, context_processors=[_site])
 
 
 def mount_static(app: FastAPI, *, service: str, service_dir: Path) -> None:
@@ -76,6 +82,18 @@ def mount_static(app: FastAPI, *, service: str, service_dir: Path) -> None:
     own = service_dir / "static"
     if own.is_dir():
         app.mount(f"/static/{service}", StaticFiles(directory=own), name=f"{service}-static")
+
+
+def portal_redirect() -> APIRouter:
+    """``/`` of a service without a start page of its own: to the one portal
+    (registration's, which knows the meetings)."""
+    router = APIRouter(tags=["pages"])
+
+    @router.get("/", include_in_schema=False)
+    async def start(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"{request.app.state.settings.public_urls.registration}/")
+
+    return router
 
 
 def is_htmx(request: Request) -> bool:

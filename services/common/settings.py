@@ -1,4 +1,4 @@
-"""Settings shared by every service: tokens per role, database, bind address.
+"""Settings shared by every service: tokens per role, public addresses, database, bind address.
 
 Each service subclasses ``ServiceSettings`` with its own ``env_prefix``; the
 tokens are read once from ``ALV_TOKEN_*`` because all services must agree on
@@ -40,6 +40,31 @@ class TokenSettings(BaseSettings):
         return value
 
 
+class PublicUrls(BaseSettings):
+    """Where a browser finds each part: the pages link to one another with these.
+
+    Shared by every service, like the tokens. They are the addresses people
+    type (a host name, a reverse proxy), not the links between the services:
+    inside docker-compose ballot reaches ``http://registration:8001``, a
+    laptop in the hall ``http://alv.local:8001``. Empty ``gateway``: not linked.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ALV_PUBLIC_URL_", extra="ignore")
+
+    registration: str = "http://127.0.0.1:8001"
+    ballot: str = "http://127.0.0.1:8002"
+    results: str = "http://127.0.0.1:8003"
+    gateway: str = ""
+
+    @field_validator("registration", "ballot", "results", "gateway")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' is not an http:// or https:// address")
+        return value
+
+
 class ServiceSettings(BaseSettings):
     """What every service needs; subclasses set the env prefix and defaults."""
 
@@ -53,6 +78,8 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     # Read from ALV_TOKEN_*, shared by every service (not from the service prefix).
     tokens: TokenSettings = Field(default_factory=TokenSettings)
+    # Read from ALV_PUBLIC_URL_*, the same for every service.
+    public_urls: PublicUrls = Field(default_factory=PublicUrls)
 
     def resolved_database_url(self, service: str) -> str:
         if self.database_url:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, status
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import MeetingCode, MemberCode, Text, upload_text
 from services.common.errors import problem_responses
@@ -21,6 +22,7 @@ from services.registration.errors import (
     MeetingNotFound,
     MemberNotFound,
 )
+from services.registration.models import Meeting
 from services.registration.schemas import (
     AuditRead,
     CbsImport,
@@ -49,6 +51,12 @@ Source = Annotated[Text, Query(min_length=1, max_length=300)]
 async def create_meeting(data: MeetingCreate, session: SessionDep, role: AdminAuth) -> MeetingRead:
     meeting = await service.create_meeting(session, data=data, actor=role.value)
     return MeetingRead.model_validate(meeting)
+
+
+@router.get("/meetings", tags=["meetings"])
+async def list_meetings(session: SessionDep) -> list[MeetingRead]:
+    """Every meeting, the latest first (public: the start page lists them)."""
+    return [MeetingRead.model_validate(m) for m in await repository.meetings(session)]
 
 
 @router.get("/meetings/{meeting}", responses=problem_responses(MeetingNotFound), tags=["meetings"])
@@ -84,11 +92,30 @@ async def import_members(
     session: SessionDep,
     role: AdminAuth,
     source: Source = "upload",
+    dry_run: bool = False,
 ) -> ImportReport:
-    """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``)."""
+    """The simple CSV (``text/csv``), or CBS's OData documents (``application/json``).
+
+    ``dry_run``: the report of what the import would do (every member with its
+    weight and where its figure came from, every skipped row with its reason),
+    and nothing is stored."""
     found = await service.get_meeting(session, meeting)
     body = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
+
+    is_json = request.headers.get("content-type", "").startswith("application/json")
+
+    async def work() -> ImportReport:
+        return await _import_members(
+            session, meeting=found, body=body, is_json=is_json, source=source, actor=role.value
+        )
+
+    return await (service.preview(session, work) if dry_run else work())
+
+
+async def _import_members(
+    session: AsyncSession, *, meeting: Meeting, body: bytes, is_json: bool, source: str, actor: str
+) -> ImportReport:
+    if is_json:
         try:
             cbs = CbsImport.model_validate_json(body)
         except ValidationError as exc:
@@ -98,14 +125,14 @@ async def import_members(
             ) from exc
         return await service.import_members_cbs(
             session,
-            meeting=found,
+            meeting=meeting,
             observations=cbs.observations,
             regions=cbs.regions,
             source=source,
-            actor=role.value,
+            actor=actor,
         )
     return await service.import_members(
-        session, meeting=found, text=_text(body), source=source, actor=role.value
+        session, meeting=meeting, text=_text(body), source=source, actor=actor
     )
 
 

@@ -42,6 +42,7 @@ from services.registration.schemas import (
     MemberStatus,
     Presence,
     RegistrationCreate,
+    RegistrationRead,
     RegistrationWithoutCard,
     TestVoteStatus,
 )
@@ -90,7 +91,8 @@ async def register(
 async def register_without_card(
     meeting: MeetingCode, data: RegistrationWithoutCard, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
-    """A forgotten card: bound on the officer's named confirmation (audited)."""
+    """No barcode (a forgotten stemkaart, or a machtigingsformulier without one):
+    bound on the officer's named confirmation (audited)."""
     found = await service.get_meeting(session, meeting)
     return await desk.register_without_card(
         session,
@@ -100,7 +102,22 @@ async def register_without_card(
         officer=data.officer,
         confirmed=data.confirmed,
         actor=role.value,
+        proof=data.proof,
     )
+
+
+@router.get(
+    "/meetings/{meeting}/registrations", responses=problem_responses(MeetingNotFound), tags=["desk"]
+)
+async def recent_registrations(
+    meeting: MeetingCode,
+    session: SessionDep,
+    _: DeskAuth,
+    limit: int = Query(default=20, ge=1, le=500),
+) -> list[RegistrationRead]:
+    """The latest registrations, newest first: what the desk just did."""
+    found = await service.get_meeting(session, meeting)
+    return await desk.recent(session, meeting=found, limit=limit)
 
 
 @router.post(

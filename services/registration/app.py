@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
-from services.registration import api, api_cards, api_desk, pages
+from services.registration import api, api_cards, api_desk, api_handsets, pages
 from services.registration.bindings import BindingOutbox
 from services.registration.config import RegistrationSettings
 
@@ -46,7 +46,7 @@ def create_app(
         description="Leden en stemgewichten, stemkaarten, de stembalie.",
         settings=settings,
         lifespan=lifespan,
-        routers=[api.router, api_cards.router, api_desk.router, pages.router],
+        routers=[api.router, api_cards.router, api_desk.router, api_handsets.router, pages.router],
     )
 
 

@@ -64,3 +64,6 @@ AdminAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 DeskAuth = Annotated[Role, Depends(require(Role.DESK))]
 ElectorateAuth = Annotated[Role, Depends(require(Role.GATEWAY, Role.CHAIR, Role.AUDITOR))]
 AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
+GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
+# Staff who look after the handsets: the desk swaps them, the chair checks before a vote.
+StaffAuth = Annotated[Role, Depends(require(Role.DESK, Role.CHAIR, Role.AUDITOR))]

@@ -33,12 +33,14 @@ from services.registration.errors import (
 )
 from services.registration.models import Meeting, Member, Registration, utcnow
 from services.registration.schemas import (
+    Admission,
     BindingChangeRead,
     BindingChanges,
     Electorate,
     ElectorMember,
     MemberStatus,
     Presence,
+    RegistrationRead,
     TestVoteStatus,
 )
 from services.registration.service import get_member
@@ -134,6 +136,8 @@ async def _bind(
     *,
     actor: str,
     action: str,
+    admitted_by: Admission = "card",
+    officer: str | None = None,
     **details: object,
 ) -> MemberStatus:
     """The one way a handset gets bound, with or without a card."""
@@ -153,9 +157,17 @@ async def _bind(
             registered_at=current.registered_at.isoformat(),
         )
     await _ensure_handset_free(session, meeting, handset, member)
-    registration = Registration(meeting_id=meeting.id, member_id=member.id, handset=handset)
+    registration = Registration(
+        meeting_id=meeting.id,
+        member_id=member.id,
+        handset=handset,
+        admitted_by=admitted_by,
+        officer=officer,
+    )
     session.add(registration)
     await _flush_binding(session, handset)
+    if officer is not None:
+        details["officer"] = officer
     repository.add_audit(
         session, meeting, actor=actor, action=action, member=member, handset=handset, **details
     )
@@ -179,21 +191,28 @@ async def register_without_card(
     officer: str,
     confirmed: bool,
     actor: str,
+    proof: Admission = "forgotten_card",
 ) -> MemberStatus:
-    """A representative who forgot the card, admitted on the officer's own check."""
+    """A representative without a barcode (a forgotten stemkaart, or a signed
+    machtigingsformulier without one), admitted on the officer's own check."""
     if not confirmed or not officer.strip():
         raise NotConfirmed(
-            "Aanmelden zonder stemkaart kan alleen als de baliemedewerker met naam bevestigt"
+            "Aanmelden zonder barcode kan alleen als de baliemedewerker met naam bevestigt"
             " dat de vertegenwoordiger is gecontroleerd."
         )
     member = await get_member(session, meeting=meeting, code=member_code)
+    action = {
+        "forgotten_card": "handset.bound_without_card",
+        "authorisation_form": "handset.bound_with_authorisation",
+    }[proof]
     return await _bind(
         session,
         meeting,
         member,
         handset,
         actor=actor,
-        action="handset.bound_without_card",
+        action=action,
+        admitted_by=proof,
         officer=officer.strip(),
         confirmed=True,
     )
@@ -258,6 +277,23 @@ async def holder_of_handset(
     member = await session.get(Member, registration.member_id)
     assert member is not None  # a foreign key
     return _status(member, registration)
+
+
+async def recent(session: AsyncSession, *, meeting: Meeting, limit: int) -> list[RegistrationRead]:
+    """The desk's latest registrations, newest first (returned ones too)."""
+    return [
+        RegistrationRead(
+            member=member.code,
+            name=member.name,
+            weight=member.weight,
+            handset=registration.handset,
+            registered_at=registration.registered_at,
+            returned_at=registration.returned_at,
+            admitted_by=registration.admitted_by,
+            officer=registration.officer,
+        )
+        for registration, member in await repository.recent_registrations(session, meeting, limit)
+    ]
 
 
 async def search(session: AsyncSession, *, meeting: Meeting, query: str) -> list[MemberStatus]:

@@ -22,7 +22,7 @@ from services.registration import cards, repository, service
 from services.registration.config import RegistrationSettings
 from services.registration.errors import MailNotConfigured
 from services.registration.mail import Outcome, OutgoingCard, SmtpConfig, send_all
-from services.registration.models import CardMail, Meeting, Member
+from services.registration.models import CardMail, Meeting, Member, VotingCard
 from services.registration.render import render_pdf
 from services.registration.schemas import MailLogEntry, SendReport, SendRequest
 
@@ -59,7 +59,10 @@ def smtp_config(settings: RegistrationSettings) -> SmtpConfig:
     )
 
 
-async def _targets(session: AsyncSession, meeting: Meeting, request: SendRequest) -> list[Member]:
+async def _targets(
+    session: AsyncSession, meeting: Meeting, request: SendRequest
+) -> tuple[list[Member], int]:
+    """The members to send to now, and how many more the request selects."""
     if request.members is not None:
         members = [
             await service.get_member(session, meeting=meeting, code=code)
@@ -67,15 +70,31 @@ async def _targets(session: AsyncSession, meeting: Meeting, request: SendRequest
         ]
     else:
         members = list(await repository.members(session, meeting))
-    if request.only_failed:
-        latest = await repository.latest_mail_status(session, meeting)
-        members = [m for m in members if latest.get(m.id) == "failed"]
-    return members
+    history = await repository.mail_history(session, meeting)
+
+    def wanted(member: Member, card: VotingCard | None) -> bool:
+        attempts = history.get(member.id, [])
+        if request.only_failed and (not attempts or attempts[-1].status != "failed"):
+            return False
+        if request.skip_sent and card is not None:
+            sent = {a.card_version for a in attempts if a.status == "sent"}
+            if card.version in sent:
+                return False
+        since = request.not_tried_since
+        return since is None or all(a.attempted_at < since for a in attempts)
+
+    selected = [
+        member
+        for member in members
+        if wanted(member, await repository.current_card(session, member))
+    ]
+    limit = request.limit or len(selected)
+    return selected[:limit], max(0, len(selected) - limit)
 
 
-async def _plan(session: AsyncSession, meeting: Meeting, request: SendRequest) -> list[_Planned]:
+async def _plan(session: AsyncSession, meeting: Meeting, members: list[Member]) -> list[_Planned]:
     planned = []
-    for member in await _targets(session, meeting, request):
+    for member in members:
         card = await repository.current_card(session, member)
         if card is None:
             planned.append(_Planned(member.id, 0, None, "Nog geen stemkaart uitgegeven."))
@@ -164,7 +183,8 @@ async def send_cards(
     config = smtp_config(settings)
     async with _transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
-        planned = await _plan(session, meeting, request)
+        members, remaining = await _targets(session, meeting, request)
+        planned = await _plan(session, meeting, members)
     sendable = [plan.mail for plan in planned if plan.mail is not None]
     results = iter(await anyio.to_thread.run_sync(send_all, config, sendable, render_pdf))
     outcomes = [
@@ -173,7 +193,8 @@ async def send_cards(
     ]
     async with _transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
-        return await _record(session, meeting, planned, outcomes, actor)
+        report = await _record(session, meeting, planned, outcomes, actor)
+    return report.model_copy(update={"remaining": remaining})
 
 
 async def mail_log(session: AsyncSession, *, meeting: Meeting) -> list[MailLogEntry]:

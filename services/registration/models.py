@@ -96,6 +96,11 @@ class Registration(Base):
     handset: Mapped[str] = mapped_column(String(6))
     registered_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
     returned_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    # What the representative showed: "card" (the stemkaart's barcode, also on
+    # a machtigingsformulier), "forgotten_card" or "authorisation_form" (found
+    # by name, on the officer's named confirmation).
+    admitted_by: Mapped[str] = mapped_column(String(20), default="card", server_default="card")
+    officer: Mapped[str | None] = mapped_column(String(100))
 
 
 class BindingChange(Base):
@@ -157,3 +162,22 @@ class CardMail(Base):
     smtp_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
     attempted_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class HandsetSighting(Base):
+    """What the gateway last heard of a handset: a press (KEY) or a heartbeat (STAT).
+
+    Reported by the gateway every few seconds; the newest sighting wins, so a
+    late report never turns the clock back. Read by the handset registry.
+    """
+
+    __tablename__ = "handset_sightings"
+    __table_args__ = (UniqueConstraint("meeting_id", "handset"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    handset: Mapped[str] = mapped_column(String(6))
+    receiver: Mapped[str] = mapped_column(String(8))
+    rssi: Mapped[int] = mapped_column(Integer)
+    battery: Mapped[int] = mapped_column(Integer)
+    last_seen: Mapped[datetime.datetime] = mapped_column(UtcDateTime)

@@ -1,4 +1,4 @@
-"""The stembalie page: rendered in the common layout, with its script and style.
+"""The start page (the one portal of every service) and the stembalie page.
 
 The page itself holds no data and needs no token; it asks the desk officer for
 the desk token once and keeps it in ``sessionStorage`` (gone when the tab
@@ -16,13 +16,20 @@ from fastapi.responses import HTMLResponse
 from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.common.pages import templates_for
-from services.registration import service
+from services.registration import repository, service
 from services.registration.deps import SessionDep
 from services.registration.errors import MeetingNotFound
 
 templates = templates_for(Path(__file__).parent)
 
 router = APIRouter(tags=["pages"])
+
+
+@router.get("/", response_class=HTMLResponse)
+async def portal(request: Request, session: SessionDep) -> HTMLResponse:
+    """Every meeting with the pages of each role; ballot and results send ``/`` here."""
+    meetings = await repository.meetings(session)
+    return templates.TemplateResponse(request, "portal.html", {"meetings": meetings})
 
 
 @router.get(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.database import upsert_insert
 from services.registration.models import (
     AuditEntry,
     BindingChange,
     CardMail,
+    HandsetSighting,
     Meeting,
     Member,
     Registration,
@@ -98,6 +101,12 @@ async def meeting_by_code(session: AsyncSession, code: str) -> Meeting | None:
     return await session.scalar(select(Meeting).where(Meeting.code == code))
 
 
+async def meetings(session: AsyncSession) -> Sequence[Meeting]:
+    """Every meeting, the coming or latest first."""
+    result = await session.scalars(select(Meeting).order_by(Meeting.date.desc(), Meeting.id.desc()))
+    return result.all()
+
+
 async def members(session: AsyncSession, meeting: Meeting) -> Sequence[Member]:
     result = await session.scalars(
         select(Member).where(Member.meeting_id == meeting.id).order_by(Member.name)
@@ -158,6 +167,19 @@ async def present_members(
     return [(member, registration) for member, registration in result]
 
 
+async def recent_registrations(
+    session: AsyncSession, meeting: Meeting, limit: int
+) -> Sequence[tuple[Registration, Member]]:
+    result = await session.execute(
+        select(Registration, Member)
+        .join(Member, Member.id == Registration.member_id)
+        .where(Registration.meeting_id == meeting.id)
+        .order_by(Registration.registered_at.desc(), Registration.id.desc())
+        .limit(limit)
+    )
+    return [(registration, member) for registration, member in result]
+
+
 async def totals(session: AsyncSession, meeting: Meeting) -> tuple[int, int]:
     row = (
         await session.execute(
@@ -201,9 +223,39 @@ async def card_mails(session: AsyncSession, meeting: Meeting) -> Sequence[tuple[
     return [(mail, member) for mail, member in result]
 
 
-async def latest_mail_status(session: AsyncSession, meeting: Meeting) -> dict[int, str]:
-    """member id -> status of its latest attempt, for "resend the failures"."""
-    latest: dict[int, str] = {}
+async def mail_history(session: AsyncSession, meeting: Meeting) -> dict[int, list[CardMail]]:
+    """member id -> its attempts, oldest first: whom to send to, whom to resend to."""
+    history: dict[int, list[CardMail]] = {}
     for mail, _ in await card_mails(session, meeting):
-        latest[mail.member_id] = mail.status
-    return latest
+        history.setdefault(mail.member_id, []).append(mail)
+    return history
+
+
+async def store_sightings(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert or update sightings in one statement; a newer sighting wins, so a
+    report that arrives late never turns a handset's clock back."""
+    if not rows:
+        return
+    statement = upsert_insert(session)(HandsetSighting).values(rows)
+    newer = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["meeting_id", "handset"],
+            set_={
+                "receiver": newer.receiver,
+                "rssi": newer.rssi,
+                "battery": newer.battery,
+                "last_seen": newer.last_seen,
+            },
+            where=newer.last_seen > HandsetSighting.last_seen,
+        )
+    )
+
+
+async def sightings(session: AsyncSession, meeting: Meeting) -> Sequence[HandsetSighting]:
+    result = await session.scalars(
+        select(HandsetSighting)
+        .where(HandsetSighting.meeting_id == meeting.id)
+        .order_by(HandsetSighting.handset)
+    )
+    return result.all()

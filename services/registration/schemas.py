@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from services.common.bounds import MEETING_CODE, MEMBER_CODE, IsoDate, Text
+from services.common.bounds import HANDSET, MEETING_CODE, MEMBER_CODE, IsoDate, Text
 from services.registration.weights import MAX_POPULATION
 
 MemberCodeField = Annotated[str, Field(pattern=MEMBER_CODE, examples=["GM0363"])]
+RECEIVER = r"^[A-Z0-9]{1,8}$"
 
 
 class MeetingCreate(BaseModel):
@@ -47,11 +48,27 @@ class SkippedRow(BaseModel):
     reason: str
 
 
+class ImportedMember(BaseModel):
+    """One member as the import leaves it: its weight and where the figure came from."""
+
+    code: str
+    name: str
+    population: int | None
+    weight: int | None
+    population_date: datetime.date | None
+    source: str | None
+    change: Literal["new", "updated", "unchanged"]
+    old_weight: int | None  # before this import; None for a new member
+
+
 class ImportReport(BaseModel):
+    # A preview (``dry_run``): what the import would do; nothing was stored.
+    dry_run: bool = False
     read: int
     created: int
     updated: int
     skipped: list[SkippedRow]
+    members: list[ImportedMember] = []
     # Members imported without a figure: cards stay blocked until staff supply it.
     without_population: list[str] = []
     period: str | None = Field(default=None, examples=["2023JJ00"])  # CBS imports only
@@ -113,13 +130,20 @@ class RegistrationCreate(BaseModel):
     handset: Text = Field(min_length=1, max_length=40)
 
 
+Admission = Literal["card", "forgotten_card", "authorisation_form"]
+
+
 class RegistrationWithoutCard(BaseModel):
-    """A forgotten card: the officer checked who it is and says so by name."""
+    """No barcode to scan: the officer found the municipality by name, checked
+    who the representative is and says so by name. ``proof`` is what the
+    representative brought: nothing (a forgotten stemkaart) or a signed
+    machtigingsformulier without a barcode."""
 
     member: MemberCodeField
     handset: Text = Field(min_length=1, max_length=40)
     officer: Text = Field(max_length=100, examples=["J. de Vries"])
     confirmed: StrictBool
+    proof: Literal["forgotten_card", "authorisation_form"] = "forgotten_card"
 
 
 class HandsetSwap(BaseModel):
@@ -135,6 +159,19 @@ class MemberStatus(BaseModel):
     present: bool
     handset: str | None
     registered_at: datetime.datetime | None
+
+
+class RegistrationRead(BaseModel):
+    """One registration at the desk, for its list of recent ones."""
+
+    member: str
+    name: str
+    weight: int | None
+    handset: str
+    registered_at: datetime.datetime
+    returned_at: datetime.datetime | None
+    admitted_by: Admission
+    officer: str | None
 
 
 class Presence(BaseModel):
@@ -206,12 +243,25 @@ class SendRequest(BaseModel):
     only_failed: StrictBool = Field(
         default=False, description="only members whose latest attempt was not sent"
     )
+    skip_sent: StrictBool = Field(
+        default=False, description="leave out members whose current card was already sent"
+    )
+    # Sending a few hundred cards in short batches (the console shows progress):
+    # each batch leaves out whom this run already tried.
+    not_tried_since: AwareDatetime | None = Field(
+        default=None, description="leave out members with an attempt at or after this moment"
+    )
+    limit: StrictInt | None = Field(
+        default=None, ge=1, le=1000, description="at most this many members, by name"
+    )
 
 
 class SendReport(BaseModel):
     sent: int
     failed: int
     attempts: list[MailLogEntry]
+    # Members this request selected beyond its limit: the next batch's.
+    remaining: int = 0
 
 
 class TestVoteStatus(BaseModel):
@@ -221,3 +271,53 @@ class TestVoteStatus(BaseModel):
     vote_id: int | None
     title: str | None
     missing: list[ElectorMember]
+
+
+HandsetProblem = Literal["never_seen", "out_of_range", "low_battery"]
+
+
+class HandsetSeen(BaseModel):
+    """What the gateway last heard of one handset (a press or a heartbeat)."""
+
+    handset: str = Field(pattern=HANDSET, examples=["004711"])
+    receiver: str = Field(pattern=RECEIVER, examples=["R01"])
+    rssi: int = Field(ge=-120, le=0)
+    battery: int = Field(ge=0, le=100)
+    last_seen: AwareDatetime
+
+
+class HandsetReport(BaseModel):
+    """The handsets whose status changed since the gateway's previous report."""
+
+    handsets: list[HandsetSeen] = Field(max_length=5000)
+
+
+class HandsetReportResult(BaseModel):
+    stored: int
+
+
+class HandsetRead(BaseModel):
+    """A handset heard by the gateway or bound at the desk, and how it is doing."""
+
+    handset: str
+    # The member it is bound to now; None for a handset nobody holds.
+    member: str | None
+    name: str | None
+    weight: int | None
+    receiver: str | None
+    rssi: int | None
+    battery: int | None
+    last_seen: datetime.datetime | None
+    in_range: bool  # heard within the last minute
+    problems: list[HandsetProblem]  # only for a bound handset
+
+
+class HandsetRegistry(BaseModel):
+    meeting: str
+    checked_at: datetime.datetime
+    bound: int
+    in_range: int
+    # Bound handsets with a problem, the heaviest member first: check them before a vote.
+    warnings: list[HandsetRead]
+    # Every handset seen or bound, by number.
+    handsets: list[HandsetRead]

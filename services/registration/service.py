@@ -8,6 +8,7 @@ lives in ``desk.py``, stemkaarten in ``cards.py``, sending them in ``mailing.py`
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from services.registration.imports import (
 from services.registration.models import Meeting, Member
 from services.registration.schemas import (
     ContactImportReport,
+    ImportedMember,
     ImportReport,
     MeetingCreate,
     PopulationSupply,
@@ -82,6 +84,7 @@ async def _apply_members(
     skipped = [SkippedRow(line=s.line, reason=s.reason) for s in parsed.skipped]
     existing = {member.code: member for member in await repository.members(session, meeting)}
     created = updated = 0
+    imported: list[ImportedMember] = []
     for row in parsed.rows:
         if row.reference_date is not None and row.reference_date != meeting.population_date:
             skipped.append(
@@ -101,8 +104,25 @@ async def _apply_members(
             created += 1
         else:
             updated += 1
+        before = (member.name, member.population, member.weight) if member.id else None
         member.name = row.name
         _set_population(member, meeting, row.population, source)
+        imported.append(
+            ImportedMember(
+                code=member.code,
+                name=member.name,
+                population=member.population,
+                weight=member.weight,
+                population_date=member.population_date,
+                source=member.population_source,
+                change="new"
+                if before is None
+                else "unchanged"
+                if before == (member.name, member.population, member.weight)
+                else "updated",
+                old_weight=before[2] if before else None,
+            )
+        )
     await session.flush()
     read = len(parsed.rows) + len(parsed.skipped)
     details: dict[str, Any] = {"period": period} if period else {}
@@ -122,10 +142,24 @@ async def _apply_members(
         read=read,
         created=created,
         updated=updated,
-        skipped=skipped,
+        skipped=sorted(skipped, key=lambda each: each.line),
+        members=sorted(imported, key=lambda each: each.name),
         without_population=sorted(row.code for row in parsed.rows if row.population is None),
         period=period,
     )
+
+
+async def preview(
+    session: AsyncSession, work: Callable[[], Awaitable[ImportReport]]
+) -> ImportReport:
+    """What ``work`` (an import) would do, with nothing kept: it runs in a
+    savepoint that is rolled back, so the preview is the import itself."""
+    savepoint = await session.begin_nested()
+    try:
+        report = await work()
+    finally:
+        await savepoint.rollback()
+    return report.model_copy(update={"dry_run": True})
 
 
 async def import_members(

@@ -14,7 +14,13 @@ from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.common.metrics import followed
 from services.results import screen, service
-from services.results.deps import BallotClientDep, OptionalLiveAuth, ScreenHubDep, SessionDep
+from services.results.deps import (
+    BallotClientDep,
+    OptionalLiveAuth,
+    RegistrationClientDep,
+    ScreenHubDep,
+    SessionDep,
+)
 from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed, VoteNotFound
 from services.results.schemas import CurrentRead, OutcomeRead
 
@@ -58,10 +64,13 @@ async def meeting_outcomes(
 
 @router.get("/meetings/{meeting}/current", tags=["chair"])
 async def meeting_current(
-    meeting: MeetingCode, session: SessionDep, ballot: BallotClientDep
+    meeting: MeetingCode,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
 ) -> CurrentRead:
     """What the chair's screen shows now (see ``CurrentRead``)."""
-    return await service.current(session, ballot=ballot, meeting=meeting)
+    return await service.current(session, ballot=ballot, registration=registration, meeting=meeting)
 
 
 @router.get(

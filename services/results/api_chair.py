@@ -19,9 +19,12 @@ from services.results.deps import (
     SessionDep,
 )
 from services.results.errors import (
+    AlreadyHeldAgain,
     AnotherVoteOpen,
     EmptyElectorate,
     MeetingNotFound,
+    NoRunoff,
+    UndecidedAmendments,
     VoteNotFound,
     WrongVoteState,
 )
@@ -29,6 +32,7 @@ from services.results.schemas import BallotElector, BallotVote
 from services.results.schemas_record import (
     AcclaimRequest,
     AnnulRequest,
+    OpenRequest,
     ScreenRead,
     ScreenUpdate,
 )
@@ -47,13 +51,30 @@ async def list_votes(
 @router.post(
     "/chair/votes/{vote_id}/open",
     responses=problem_responses(
-        VoteNotFound, MeetingNotFound, WrongVoteState, AnotherVoteOpen, EmptyElectorate
+        VoteNotFound,
+        MeetingNotFound,
+        WrongVoteState,
+        AnotherVoteOpen,
+        EmptyElectorate,
+        UndecidedAmendments,
     ),
 )
 async def open_vote(
-    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    vote_id: int,
+    ballot: BallotClientDep,
+    _: ChairAuth,
+    authorization: CallerAuthorization,
+    data: OpenRequest | None = None,
 ) -> BallotVote:
-    return await chair.act(ballot, vote_id=vote_id, action="open", authorization=authorization)
+    """Open a prepared vote; a proposal with undecided amendments needs the
+    chair's confirmation (409 ``undecided_amendments`` without it)."""
+    return await chair.act(
+        ballot,
+        vote_id=vote_id,
+        action="open",
+        authorization=authorization,
+        body=(data or OpenRequest()).model_dump(),
+    )
 
 
 @router.post("/chair/votes/{vote_id}/close", responses=ACTION_REFUSALS)
@@ -96,6 +117,30 @@ async def annul_vote(
         authorization=authorization,
         body=data.model_dump(),
     )
+
+
+@router.post(
+    "/chair/votes/{vote_id}/runoff",
+    status_code=201,
+    responses=problem_responses(VoteNotFound, NoRunoff, AlreadyHeldAgain),
+)
+async def runoff(
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> BallotVote:
+    """A second round between the best two of a closed election without a majority."""
+    return await chair.act(ballot, vote_id=vote_id, action="runoff", authorization=authorization)
+
+
+@router.post(
+    "/chair/votes/{vote_id}/again",
+    status_code=201,
+    responses=problem_responses(VoteNotFound, WrongVoteState, AlreadyHeldAgain),
+)
+async def hold_again(
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+) -> BallotVote:
+    """Hold a closed or annulled vote again, as a prepared copy right after it."""
+    return await chair.act(ballot, vote_id=vote_id, action="again", authorization=authorization)
 
 
 @router.get("/chair/votes/{vote_id}/not-voted", responses=problem_responses(VoteNotFound))

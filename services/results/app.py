@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 from services.common.notify import listening
+from services.common.pages import portal_redirect
 from services.results.api import router
 from services.results.api_audit import router as audit_router
 from services.results.api_chair import router as chair_router
@@ -61,6 +62,7 @@ def create_app(
             hub = app.state.screen_hub = ScreenHub(
                 sessions=database.sessionmaker,
                 ballot=app.state.ballot,
+                registration=app.state.registration,
                 events=events,
                 timing=StreamTiming(
                     coalesce=settings.stream_coalesce_seconds,
@@ -87,7 +89,14 @@ def create_app(
         " voorzitter.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, record_router, audit_router, chair_router, pages_router],
+        routers=[
+            router,
+            record_router,
+            audit_router,
+            chair_router,
+            pages_router,
+            portal_redirect(),
+        ],
     )
     # Wrong stemkaart codes at the receipt check, per client (throttle.py).
     app.state.receipt_throttle = MemoryThrottle()

@@ -121,7 +121,7 @@ def synthetic_report(*, members_count: int = 342, votes: int = 20) -> ReportInpu
     return ReportInput(
         meeting_code=meeting,
         meeting_name="Algemene ledenvergadering 1 december 2023",
-        meeting_date="2023-12-01",
+        meeting_date=datetime.date(2023, 12, 1),
         votes=entries,
         attendance=attendance(synthetic_day(members_count), weights),
         attendance_note=None,

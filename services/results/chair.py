@@ -22,7 +22,7 @@ from services.results.schemas_record import ScreenRead
 from services.results.screen import CHANNEL
 from services.results.service import fetch_record, parse_ballot, vote_path
 
-Action = str  # "open", "close", "acclaim" or "annul"
+Action = str  # "open", "close", "acclaim", "annul", "runoff" or "again"
 
 
 async def act(

@@ -57,6 +57,7 @@ from services.results.wording import (
     acclamation_sentence,
     format_percentage,
     outcome_sentence,
+    votes_needed,
 )
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def definition(vote: BallotVote) -> VoteDefinition:
         kind=vote.kind,
         title=vote.title,
         agenda_item=vote.agenda_item,
+        office=vote.office,
         named=vote.named,
         majority=vote.majority,
         abstentions_cast=vote.abstentions_cast,
@@ -94,6 +96,9 @@ def definition(vote: BallotVote) -> VoteDefinition:
 def hashed_inputs(record: BallotRecord) -> dict[str, Any]:
     """What ``inputs_hash`` covers, as JSON values; the export carries it as is."""
     vote = record.vote.model_dump(mode="json", exclude={"status", "annulled_reason"})
+    if vote["office"] is None:
+        # Added after outcomes were stored: a vote without one hashes as before.
+        del vote["office"]
     return {
         "vote": vote,
         "electorate": sorted(
@@ -183,8 +188,11 @@ def _decide(record: BallotRecord) -> tuple[Outcome, MajorityRule, dict[str, str]
         # decide() refuses a record that contradicts itself (a counted press
         # of a member outside the electorate, a key that is no option).
         raise NotComputable(f"het verslag van de stemming klopt niet ({exc})") from exc
+    # An election is written with its office: "... kiezen X als vicevoorzitter ...".
+    office = vote.office if kind == "verkiezing" else None
     sentences = {
-        style: outcome_sentence(outcome, kind=kind, style=style) for style in ("2023", "2022")
+        style: outcome_sentence(outcome, kind=kind, style=style, subject=office)
+        for style in ("2023", "2022")
     }
     return outcome, rule, sentences
 
@@ -245,6 +253,20 @@ def _acclaimed(record: BallotRecord) -> ComputedOutcome:
             "Aangenomen" if adopted else "Verworpen",
         ],
     )
+
+
+def required_votes(computed: ComputedOutcome) -> int | None:
+    """The fewest whole votes that met the rule of a stored outcome (not stored
+    itself: read from its rule and base, so outcomes stored before stay as they
+    are); None when nothing was cast or no decision could be computed."""
+    if computed.not_computable is not None or computed.decision is None:
+        return None
+    terms = computed.vote.majority
+    try:
+        rule = MajorityRule(terms.numerator, terms.denominator, terms.inclusive)
+    except ValueError:  # stored before the rules were checked: nothing to derive
+        return None
+    return votes_needed(rule, computed.base.weight)
 
 
 def compute(record: BallotRecord) -> ComputedOutcome:

@@ -12,7 +12,10 @@ AlvError
       ├── AlreadyPublished           409  the stemgedrag is public: its mode is final
       ├── WrongVoteState             409  ballot's, passed on (the chair's controls)
       ├── AnotherVoteOpen            409  ballot's, passed on
-      └── EmptyElectorate            409  ballot's, passed on
+      ├── EmptyElectorate            409  ballot's, passed on
+      ├── UndecidedAmendments        409  ballot's, passed on: the chair may confirm
+      ├── AlreadyHeldAgain           409  ballot's, passed on
+      └── NoRunoff                   409  ballot's, passed on
 
 A vote whose outcome cannot be computed is no error: its outcome says so
 (``not_computable``), so it never blocks the rest of its meeting.
@@ -88,3 +91,19 @@ class TooManyAttempts(AlvError):
     extra_properties: ClassVar[Mapping[str, dict[str, Any]]] = {
         "retry_after": {"type": "integer", "description": "seconden wachten"}
     }
+
+
+class UndecidedAmendments(Conflict):
+    """A proposal before its amendments: open it only on the chair's confirmation."""
+
+    code = "undecided_amendments"
+
+
+class AlreadyHeldAgain(Conflict):
+    code = "already_held_again"
+
+
+class NoRunoff(Conflict):
+    """The outcome has a winner, a tie for second place, or nothing was cast."""
+
+    code = "no_runoff"

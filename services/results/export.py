@@ -33,7 +33,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from services.results.compute import hashed_inputs, inputs_hash
+from services.results.compute import hashed_inputs, inputs_hash, required_votes
 from services.results.models import StoredOutcome
 from services.results.publication import outcome_json_without_stemgedrag
 from services.results.schemas import BallotRecord, ComputedOutcome, Count
@@ -160,6 +160,7 @@ def stemgedrag_vote(
         members=members,
         stemgedrag_withheld=vote.named and not stemgedrag_public,
         inputs_verified=inputs_hash(record) == row.inputs_hash,
+        required_votes=required_votes(computed),
         opened_at=vote.opened_at,
         closed_at=vote.closed_at,
         amends_vote_id=vote.amends_vote_id,

@@ -31,7 +31,7 @@ from services.results.figures import chain_of, day_chart, result_chart
 from services.results.models import utcnow
 from services.results.report_pdf import render_report
 from services.results.service import publication
-from services.results.text import clock, heading
+from services.results.text import clock, counted, heading
 
 templates = templates_for(Path(__file__).parent)
 
@@ -39,6 +39,7 @@ router = APIRouter()
 
 templates.env.filters["heading"] = heading
 templates.env.filters["clock"] = clock
+templates.env.filters["counted"] = counted
 
 
 def _svg(scene: Scene | None) -> Markup | None:
@@ -47,13 +48,20 @@ def _svg(scene: Scene | None) -> Markup | None:
 
 
 @router.get("/chair/{meeting}", response_class=HTMLResponse, tags=["chair"])
-async def chair_screen(meeting: MeetingCode, request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "chair.html", {"meeting": meeting})
+async def chair_screen(
+    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
+) -> HTMLResponse:
+    """The projector: the room sees the meeting's name, never its code."""
+    info = await publish.meeting_info(registration, meeting)
+    return templates.TemplateResponse(request, "chair.html", {"meeting": info})
 
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
-async def chair_control(meeting: MeetingCode, request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "control.html", {"meeting": meeting})
+async def chair_control(
+    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
+) -> HTMLResponse:
+    info = await publish.meeting_info(registration, meeting)
+    return templates.TemplateResponse(request, "control.html", {"meeting": info})
 
 
 async def _record_page(

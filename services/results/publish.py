@@ -7,6 +7,7 @@ No FastAPI here; functions flush, never commit.
 from __future__ import annotations
 
 import asyncio
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,7 +184,7 @@ async def report_input(
 class MeetingInfo:
     code: str
     name: str
-    date: str | None
+    date: datetime.date | None
 
 
 async def meeting_info(registration: ServiceClient, meeting: str) -> MeetingInfo:
@@ -194,8 +195,8 @@ async def meeting_info(registration: ServiceClient, meeting: str) -> MeetingInfo
         return MeetingInfo(code=meeting, name=meeting, date=None)
     name = body.get("name") if isinstance(body, dict) else None
     date = body.get("date") if isinstance(body, dict) else None
-    return MeetingInfo(
-        code=meeting,
-        name=str(name) if name else meeting,
-        date=str(date) if date else None,
-    )
+    try:
+        day = datetime.date.fromisoformat(str(date)) if date else None
+    except ValueError:
+        day = None
+    return MeetingInfo(code=meeting, name=str(name) if name else meeting, date=day)

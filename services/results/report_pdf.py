@@ -47,11 +47,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from services.common.labels import capitalised
+from services.common.labels import capitalised, dutch_date, dutch_number
 from services.results.charts import AttendancePoint, Circle, Line, Rect, Scene, Text, short_hash
 from services.results.figures import chain_of, day_chart, result_chart
 from services.results.schemas_record import StemgedragVote
-from services.results.text import clock, heading
+from services.results.text import clock, counted, heading
 
 FONT, BOLD, MONO = "Vera", "VeraBd", "Courier"
 FRAME_WIDTH = A4[0] - 4 * cm
@@ -91,7 +91,7 @@ HASH = ParagraphStyle("hash", fontName=MONO, fontSize=8, leading=10, spaceAfter=
 class ReportInput:
     meeting_code: str
     meeting_name: str
-    meeting_date: str | None
+    meeting_date: datetime.date | None
     votes: Sequence[StemgedragVote]
     attendance: Sequence[AttendancePoint]
     # Why attendance may be missing (registration unreachable), else None.
@@ -258,9 +258,8 @@ def _vote(v: StemgedragVote, titles: dict[int, str]) -> list[Flowable]:
         parts.append(SceneFlowable(chart, width=FRAME_WIDTH * 0.9))
         parts.append(
             _p(
-                f"Aanwezig {v.electorate.members} gemeenten met {v.electorate.weight} stemmen;"
-                f" uitgebracht ({v.base.description}): {v.base.weight} stemmen;"
-                f" vereist {v.required.weight or '–'}.",
+                f"Aanwezig {dutch_number(v.electorate.members)} gemeenten met"
+                f" {dutch_number(v.electorate.weight)} stemmen. {counted(v)}.",
                 SMALL,
             )
         )
@@ -383,7 +382,7 @@ def render_report(report: ReportInput) -> bytes:
     )
     votes = list(report.votes)
     titles = {v.vote.id: heading(v.vote) for v in votes}
-    date = f", {report.meeting_date}" if report.meeting_date else ""
+    date = f", {dutch_date(report.meeting_date)}" if report.meeting_date else ""
     story: list[Flowable] = [
         _p("Vereniging van Nederlandse Gemeenten · algemene ledenvergadering", SMALL),
         _p("Verslag van de stemmingen", TITLE),

@@ -36,6 +36,8 @@ class BallotVote(BaseModel):
     kind: str
     title: str
     agenda_item: str | None = None
+    # The office an election fills; hashed only when set (see compute.hashed_inputs).
+    office: str | None = None
     options: list[BallotOption]
     majority: BallotMajority
     abstentions_cast: bool
@@ -100,6 +102,7 @@ class VoteDefinition(BaseModel):
     kind: str
     title: str
     agenda_item: str | None
+    office: str | None = None
     named: bool
     majority: BallotMajority
     abstentions_cast: bool
@@ -196,6 +199,9 @@ class OutcomeRead(BaseModel):
     decision: DecisionRead | None
     explanation: list[str]
     record: ChainLink | None
+    # The fewest whole votes that meet the rule (92 for "meer dan de helft" of
+    # 183); None when nothing was cast. Read from the rule, never stored.
+    required_votes: int | None = None
     # "uitslag niet te berekenen": why (e.g. a rule no longer offered); else None.
     not_computable: str | None = None
 
@@ -207,6 +213,13 @@ class ProgressRead(BaseModel):
     elapsed_seconds: int
 
 
+class Attendance(BaseModel):
+    """Who is in the room (registered at the desk) out of all members."""
+
+    present: Count
+    total: Count
+
+
 class CurrentRead(BaseModel):
     """What the chair's screen shows now.
 
@@ -214,8 +227,9 @@ class CurrentRead(BaseModel):
     ``closed`` (the latest closed vote: ``vote`` and ``outcome``), ``annulled``
     (the latest vote was declared void: ``vote`` and ``outcome`` without a
     decision), ``test`` (the latest was a proefstemming: ``vote`` and
-    ``progress``, never a result) or ``idle`` (nothing voted yet). With
-    ``show_tally`` an ``open`` vote also has its running tally in ``outcome``.
+    ``progress``, never a result) or ``idle`` (nothing voted yet: with the
+    ``attendance``, when registration can say). With ``show_tally`` an
+    ``open`` vote also has its running tally in ``outcome``.
     """
 
     meeting: str
@@ -226,3 +240,4 @@ class CurrentRead(BaseModel):
     server_time: datetime.datetime
     # The chair switched on the running tally: ``outcome`` is live while open.
     show_tally: bool = False
+    attendance: Attendance | None = None

@@ -115,6 +115,8 @@ class StemgedragVote(BaseModel):
     stemgedrag_withheld: bool = False
     # Whether ballot's record today still hashes to the stored inputs_hash.
     inputs_verified: bool
+    # The fewest whole votes that met the rule; None when nothing was cast.
+    required_votes: int | None = None
     opened_at: datetime.datetime | None = None
     closed_at: datetime.datetime | None = None
     # An amendment of, a part of, or a new vote after another vote (ballot's ids).
@@ -240,6 +242,13 @@ class ScreenUpdate(BaseModel):
 
 class AcclaimRequest(BaseModel):
     adopted: StrictBool
+    # The chair confirmed deciding a proposal before one of its amendments.
+    despite_undecided_amendments: StrictBool = False
+
+
+class OpenRequest(BaseModel):
+    # The chair confirmed opening a proposal before one of its amendments.
+    despite_undecided_amendments: StrictBool = False
 
 
 class AnnulRequest(BaseModel):

@@ -208,7 +208,10 @@ class MeetingFeed:
         try:
             async with self.hub.sessions() as session:
                 current = await service.current(
-                    session, ballot=self.hub.ballot, meeting=self.meeting
+                    session,
+                    ballot=self.hub.ballot,
+                    registration=self.hub.registration,
+                    meeting=self.meeting,
                 )
                 await session.commit()  # current() may have stored an outcome
         except AlvError as exc:
@@ -251,11 +254,13 @@ class ScreenHub:
         *,
         sessions: async_sessionmaker[AsyncSession],
         ballot: ServiceClient,
+        registration: ServiceClient,
         events: httpx.AsyncClient,
         timing: StreamTiming | None = None,
     ) -> None:
         self.sessions = sessions
         self.ballot = ballot
+        self.registration = registration
         self.events = events
         self.timing = timing or StreamTiming()
         self._feeds: dict[str, MeetingFeed] = {}

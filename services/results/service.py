@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import is_row_id
-from services.common.errors import UpstreamFailed
+from services.common.errors import AlvError, UpstreamFailed
 from services.common.http import ServiceClient, url_path
 from services.results import metrics, repository
 from services.results.compute import (
@@ -36,6 +36,7 @@ from services.results.compute import (
     compute,
     definition,
     inputs_hash,
+    required_votes,
     sha256_hex,
 )
 from services.results.errors import ProefstemmingHasNoOutcome, VoteNotClosed, VoteNotFound
@@ -46,6 +47,7 @@ from services.results.publication import (
     outcome_without_stemgedrag,
 )
 from services.results.schemas import (
+    Attendance,
     BallotProgress,
     BallotRecord,
     BallotVote,
@@ -210,6 +212,7 @@ def _read(
         decision=None if vote.status == "annulled" else computed.decision,
         explanation=computed.explanation,
         record=link,
+        required_votes=required_votes(computed),
         not_computable=computed.not_computable,
     )
 
@@ -290,7 +293,22 @@ def _progress(progress: BallotProgress, *, until: datetime.datetime) -> Progress
     )
 
 
-async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str) -> CurrentRead:
+async def attendance(registration: ServiceClient, meeting: str) -> Attendance | None:
+    """Who is present, for the screen before the first vote; None if registration
+    cannot say (the screen then shows the rest, it does not fail)."""
+    try:
+        body = await registration.get_json(f"/api/meetings/{meeting}/presence")
+        return Attendance(
+            present=Count(members=body["present_members"], weight=body["present_weight"]),
+            total=Count(members=body["total_members"], weight=body["total_weight"]),
+        )
+    except (AlvError, KeyError, TypeError, ValidationError):
+        return None
+
+
+async def current(
+    session: AsyncSession, *, ballot: ServiceClient, registration: ServiceClient, meeting: str
+) -> CurrentRead:
     """What the chair's screen shows: the open vote, else the latest decided one."""
     now = utcnow()
     votes = await fetch_votes(ballot, meeting)
@@ -311,7 +329,14 @@ async def current(session: AsyncSession, *, ballot: ServiceClient, meeting: str)
         )
     decided = _close_order(votes)
     if not decided:
-        return CurrentRead(**screen, state="idle", vote=None, progress=None, outcome=None)
+        return CurrentRead(
+            **screen,
+            state="idle",
+            vote=None,
+            progress=None,
+            outcome=None,
+            attendance=await attendance(registration, meeting),
+        )
     latest = decided[-1]
     if latest.is_test:
         progress = await fetch_progress(ballot, latest.id)

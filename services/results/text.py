@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from services.common.labels import VOTE_KINDS
+from services.common.labels import VOTE_KINDS, dutch_number
 from services.results.schemas import VoteDefinition
+from services.results.schemas_record import StemgedragVote
 
 
 def heading(vote: VoteDefinition) -> str:
@@ -17,3 +18,15 @@ def heading(vote: VoteDefinition) -> str:
 def clock(moment: datetime.datetime | None) -> str:
     """A time of the meeting as people read it in the hall (local time): 14:03:27."""
     return moment.astimezone().strftime("%H:%M:%S") if moment else "–"
+
+
+def counted(v: StemgedragVote) -> str:
+    """What was cast and what it took, as the chair says it: "Uitgebracht (voor +
+    tegen): 183 stemmen; vereist: meer dan de helft, dat is ten minste 92 stemmen"."""
+    line = f"Uitgebracht ({v.base.description}): {dutch_number(v.base.weight)} stemmen"
+    if v.required_votes is not None:
+        line += (
+            f"; vereist: {v.required.description},"
+            f" dat is ten minste {dutch_number(v.required_votes)} stemmen"
+        )
+    return line

@@ -99,6 +99,16 @@ def format_percentage(share: Fraction, *, rule: MajorityRule | None = None) -> s
     return f"{whole},{hundredths:02d}%"
 
 
+def votes_needed(rule: MajorityRule, base_weight: int) -> int | None:
+    """The fewest whole votes that meet ``rule`` out of ``base_weight`` cast:
+    "meer dan de helft" of 183 is 92, "ten minste twee derden" of 100 is 67.
+    None when nothing was cast (nothing can meet a rule then)."""
+    if base_weight <= 0:
+        return None
+    required = rule.threshold * base_weight
+    return ceil(required) if rule.inclusive else floor(required) + 1
+
+
 def outcome_sentence(
     outcome: Outcome,
     *,

@@ -11,21 +11,22 @@ from services.ballot.agenda import UnreadableAgenda, read_csv, read_json
 from tests.ballot.actions import BINDINGS, act, get, new_vote, open_new_vote
 from tests.ballot.conftest import Services, seat
 
-AGENDA_CSV = """soort;titel;agendapunt;opties;meerderheid;hoofdelijk
-voorstel;Jaarrekening 2022;4;;;ja
-motie;Motie Armoedebeleid;7a;;;nee
-verkiezing;Vicevoorzitter;9;1=Jansen|2=De Vries;;
-voorstel;Statutenwijziging;10;;>=2/3;
-stemming;Onbekende soort;11;;;
-voorstel;;12;;;
-ordevoorstel;Volgorde;13;1=eerst|x=later;;
+AGENDA_CSV = """soort;titel;agendapunt;opties;meerderheid;hoofdelijk;functie
+voorstel;Jaarrekening 2022;4;;;ja;
+motie;Motie Armoedebeleid;7a;;;nee;
+verkiezing;Vicevoorzitter;9;1=Jansen|2=De Vries;;;vicevoorzitter
+voorstel;Statutenwijziging;10;;>=2/3;;
+stemming;Onbekende soort;11;;;;
+voorstel;;12;;;;
+ordevoorstel;Volgorde;13;1=eerst|x=later;;;
+motie;Motie met functie;14;;;;penningmeester
 """
 
 
 class TestReadingAnAgenda:
     def test_csv_with_dutch_columns_and_semicolons(self) -> None:
         agenda = read_csv(AGENDA_CSV)
-        assert agenda.read == 7
+        assert agenda.read == 8
         assert [(row, vote.title) for row, vote in agenda.votes] == [
             (2, "Jaarrekening 2022"),
             (3, "Motie Armoedebeleid"),
@@ -39,6 +40,7 @@ class TestReadingAnAgenda:
             (1, "Jansen"),
             (2, "De Vries"),
         ]
+        assert election.office == "vicevoorzitter"
         _, statutes = agenda.votes[3]
         assert (statutes.majority.numerator, statutes.majority.denominator) == (2, 3)
         assert statutes.majority.inclusive is True
@@ -46,8 +48,10 @@ class TestReadingAnAgenda:
             (6, "Onbekende soort"),
             (7, None),
             (8, "Volgorde"),
+            (9, "Motie met functie"),
         ]
         assert "x=later" in agenda.skipped[2].reason
+        assert "alleen een verkiezing vervult een functie" in agenda.skipped[3].reason
 
     def test_csv_with_english_columns_and_commas(self) -> None:
         agenda = read_csv("kind,title\nmotie,M1\nproefstemming,Test\n")
@@ -91,7 +95,7 @@ class TestImport:
     ) -> None:
         first = await new_vote(services, meeting_code, title="Al aangemaakt")
         report = await self.upload(services, meeting_code, AGENDA_CSV, "text/csv")
-        assert (report["read"], len(report["created"]), len(report["skipped"])) == (7, 4, 3)
+        assert (report["read"], len(report["created"]), len(report["skipped"])) == (8, 4, 4)
         votes = (await services.ballot.get(f"/api/meetings/{meeting_code}/votes")).json()
         assert votes[0]["id"] == first
         assert [v["title"] for v in votes][1:] == [v["title"] for v in report["created"]]
@@ -176,20 +180,17 @@ class TestHoldAgain:
         assert (again["kind"], again["title"], again["named"]) == ("motie", "Voorstel 1", False)
         assert (await act(services, again["id"], "open")).status_code == 200
 
-    async def test_a_closed_election_gets_a_second_round(
-        self, services: Services, meeting_code: str
-    ) -> None:
+    async def test_a_copy_keeps_the_options(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code, BINDINGS)
         options = [{"key": k, "label": n, "role": "choice"} for k, n in enumerate("ABC", 1)]
         vote_id = await open_new_vote(
             services, meeting_code, kind="verkiezing", title="VZ", options=options
         )
         await act(services, vote_id, "close")
-        response = await act(
-            services, vote_id, "again", title="VZ, tweede ronde", options=options[:2]
-        )
+        response = await act(services, vote_id, "again", title="VZ opnieuw")
         assert response.status_code == 201, response.text
-        assert [o["label"] for o in response.json()["options"]] == ["A", "B"]
+        assert response.json()["title"] == "VZ opnieuw"
+        assert [o["label"] for o in response.json()["options"]] == ["A", "B", "C"]
 
     async def test_only_once(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code, BINDINGS)

@@ -120,7 +120,7 @@ class TestStrictTypes:
 
 class TestMethods:
     async def test_405_says_what_is_allowed(self, services: Services) -> None:
-        response = await services.ballot.delete("/api/votes/1")
+        response = await services.ballot.delete("/api/votes/1/progress")
         assert_problem(response, 405)
         assert response.headers["allow"] == "GET"
         response = await services.ballot.get("/api/votes/1/close")

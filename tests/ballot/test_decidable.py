@@ -160,9 +160,10 @@ class TestOptionsFitTheKind:
         assert response.status_code == 422, response.text
         assert f"een {kind} heeft {needed}" in response.json()["detail"]
 
-    async def test_a_second_round_needs_two_candidates(
+    async def test_holding_again_takes_no_hand_typed_candidates(
         self, services: Services, meeting_code: str
     ) -> None:
+        """A second round comes from the outcome (``/runoff``), never from typed options."""
         await seat(services, meeting_code, BINDINGS)
         vote_id = await open_new_vote(
             services, meeting_code, kind="verkiezing", options=TWO_CANDIDATES
@@ -170,7 +171,9 @@ class TestOptionsFitTheKind:
         await act(services, vote_id, "close")
         response = await act(services, vote_id, "again", options=TWO_CANDIDATES[:1])
         assert response.status_code == 422, response.text
-        assert "ten minste twee keuzeopties" in response.json()["detail"]
+        assert "options" in response.json()["detail"]
+        votes = await services.ballot.get(f"/api/meetings/{meeting_code}/votes")
+        assert [v["id"] for v in votes.json()] == [vote_id]
 
     def test_an_agenda_row_with_candidates_for_a_voorstel_is_skipped(self) -> None:
         agenda = read_csv("soort;titel;opties\nvoorstel;X;1=ja|2=nee\nmotie;Y;\n")

@@ -78,6 +78,23 @@ class TestEventStream:
         assert presses == [("GM0363", 1, True), ("GM0088", 2, True), ("GM0344", 1, True)]
         assert {e.data["vote_id"] for e in everything} == {vote_id}
 
+    async def test_editing_and_removing_a_prepared_vote_are_events(
+        self, served: Services, meeting_code: str
+    ) -> None:
+        vote_id = await new_vote(served, meeting_code)
+        response = await served.ballot.put(
+            f"/api/votes/{vote_id}",
+            json={"kind": "motie", "title": "Motie 1"},
+            headers=served.auth("chair"),
+        )
+        assert response.status_code == 200
+        response = await served.ballot.delete(f"/api/votes/{vote_id}", headers=served.auth("chair"))
+        assert response.status_code == 204
+        async with stream(served, meeting_code, after=0) as events:
+            everything = await take_until(events, upto("removed"))
+        assert [e.event for e in everything] == ["created", "updated", "removed"]
+        assert everything[1].data["vote"]["title"] == "Motie 1"
+
     async def test_query_cursor_skips_what_was_seen(
         self, served: Services, meeting_code: str
     ) -> None:

@@ -70,6 +70,7 @@ def test_domain_errors_are_named_per_route(docs: dict[str, dict[str, Any]]) -> N
         "wrong_vote_state",
         "another_vote_open",
         "empty_electorate",
+        "undecided_amendments",
     }
     assert codes(ballot, open_vote, 503) == {
         "upstream_unavailable",

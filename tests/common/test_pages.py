@@ -115,6 +115,14 @@ class TestEveryService:
         assert response.text.startswith('<p class="problem"')
         assert "<html" not in response.text
 
+    async def test_the_start_page_is_the_portal(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/")
+        if response.status_code == 307:  # ballot and results send people there
+            assert response.headers["location"] == "http://127.0.0.1:8001/"
+        else:
+            assert response.status_code == 200
+            assert "Voor beheerders" in response.text
+
     async def test_the_api_stays_json_even_for_a_browser(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/nergens", headers={"Accept": "text/html"})
         assert response.status_code == 404

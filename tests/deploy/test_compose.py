@@ -26,6 +26,7 @@ from alv.cli import build_parser
 from hardware.config import GatewaySettings
 from hardware.simulator import SimConfig, Simulator
 from services.ballot.config import BallotSettings
+from services.common.settings import PublicUrls
 from services.registration.config import RegistrationSettings
 from services.results.config import ResultsSettings
 from tests.support.ports import free_port
@@ -41,7 +42,8 @@ SETTINGS = {
 }
 # Links a service works without, so they need no depends_on (which would be a
 # cycle here: ballot waits for registration).
-OPTIONAL_LINKS = {("registration", "ballot")}
+OPTIONAL_LINKS = {("registration", "ballot"), ("gateway", "registration")}
+PUBLIC = "ALV_PUBLIC_URL_"
 _VARIABLE = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 
 
@@ -83,13 +85,18 @@ class TestStructure:
         for variable in service(name)["environment"]:
             if variable.startswith("ALV_TOKEN_"):
                 continue
+            if variable.startswith(PUBLIC):
+                assert variable.removeprefix(PUBLIC).lower() in PublicUrls.model_fields
+                continue
             prefix = next(p for p in SETTINGS if variable.startswith(p))
             field = variable.removeprefix(prefix).lower()
             assert field in SETTINGS[prefix].model_fields, variable
 
     @pytest.mark.parametrize("name", APPS)
     def test_urls_point_at_services_on_their_ports(self, name: str) -> None:
-        for value in service(name)["environment"].values():
+        for variable, value in service(name)["environment"].items():
+            if variable.startswith(PUBLIC):
+                continue  # where a browser finds them, checked below
             for host, port in re.findall(r"http://(\w+):(\d+)", str(value)):
                 assert host in COMPOSE["services"]
                 assert int(port) == own_port(host)
@@ -107,6 +114,13 @@ class TestStructure:
             assert "healthcheck" in spec, name
             for dependency in spec.get("depends_on", {}).values():
                 assert dependency == {"condition": "service_healthy"}
+
+    @pytest.mark.parametrize("name", ["registration", "ballot", "results"])
+    def test_every_service_knows_where_browsers_find_each_part(self, name: str) -> None:
+        environment = service(name)["environment"]
+        for part in APPS:
+            value = environment[f"{PUBLIC}{part.upper()}"]
+            assert value.endswith(f":-http://localhost:{own_port(part)}}}"), value
 
     def test_the_gateway_gets_the_receiver_device(self) -> None:
         spec = service("gateway")
@@ -159,6 +173,7 @@ async def test_the_compose_layout_runs_against_postgresql(
     }
     variables = {f"ALV_TOKEN_{r.upper()}": t for r, t in token_values.items()}
     variables |= {"ALV_MEETING": "alv-compose", "POSTGRES_PASSWORD": "unused"}
+    variables |= {f"{PUBLIC}{n.upper()}": f"http://127.0.0.1:{p}" for n, p in ports.items()}
     async with Simulator(receivers=1, handsets=1, config=SimConfig(stat_interval=None)) as hall:
         receiver = hall.receivers[0]
         for name in APPS:

@@ -27,6 +27,28 @@ async def meeting(registration: httpx.AsyncClient, token_values: dict[str, str])
     return code
 
 
+async def without_card(
+    registration: httpx.AsyncClient,
+    token_values: dict[str, str],
+    meeting: str,
+    member: str,
+    *,
+    proof: str,
+) -> httpx.Response:
+    """Bound by name on J. de Vries's confirmation, with handset 000 + the code's digits."""
+    return await registration.post(
+        f"/api/meetings/{meeting}/registrations/without-card",
+        json={
+            "member": member,
+            "handset": f"000{member[-3:]}",
+            "officer": "J. de Vries",
+            "confirmed": True,
+            "proof": proof,
+        },
+        headers=bearer(token_values["desk"]),
+    )
+
+
 class TestWithoutCard:
     async def test_bound_on_the_officers_confirmation(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
@@ -128,6 +150,53 @@ class TestWithoutCard:
             headers=bearer(token_values["desk"]),
         )
         assert (response.status_code, response.json()["code"]) == (409, "population_missing")
+
+    async def test_a_machtigingsformulier_without_a_barcode_is_recorded_as_such(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await without_card(
+            registration, token_values, meeting, "GM0363", proof="authorisation_form"
+        )
+        assert response.status_code == 201, response.text
+        entry = (await audit_log(registration, meeting, token_values["auditor"]))[-1]
+        assert (entry["action"], entry["details"]["officer"]) == (
+            "handset.bound_with_authorisation",
+            "J. de Vries",
+        )
+
+    async def test_proof_is_one_of_the_known_kinds(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await without_card(
+            registration, token_values, meeting, "GM0363", proof="paspoort"
+        )
+        assert response.status_code == 422
+
+
+class TestRecent:
+    async def test_newest_first_with_how_each_was_admitted(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        desk = bearer(token_values["desk"])
+        for member, proof in (("GM0088", "forgotten_card"), ("GM0363", "authorisation_form")):
+            response = await without_card(registration, token_values, meeting, member, proof=proof)
+            assert response.status_code == 201
+        await registration.post(
+            f"/api/meetings/{meeting}/registrations/GM0088/return", headers=desk
+        )
+        url = f"/api/meetings/{meeting}/registrations"
+        recent = (await registration.get(url, headers=desk)).json()
+        assert [(r["name"], r["admitted_by"], r["officer"]) for r in recent] == [
+            ("Amsterdam", "authorisation_form", "J. de Vries"),
+            ("Schiermonnikoog", "forgotten_card", "J. de Vries"),
+            ("Utrecht", "card", None),
+        ]
+        assert recent[1]["returned_at"] is not None
+        assert len((await registration.get(url, params={"limit": 1}, headers=desk)).json()) == 1
+        assert (await registration.get(url, params={"limit": 0}, headers=desk)).status_code == 422
+        assert (
+            await registration.get(url, headers=bearer(token_values["chair"]))
+        ).status_code == 403
 
 
 class TestLookups:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -187,3 +188,39 @@ async def test_sending_without_smtp_settings_is_refused(
         f"/api/meetings/{code}/cards/send", json={}, headers=bearer(token_values["admin"])
     )
     assert (response.status_code, response.json()["code"]) == (409, "mail_not_configured")
+
+
+async def test_a_run_in_batches_sends_each_card_once_and_says_what_remains(
+    client: httpx.AsyncClient, token_values: dict[str, str], smtp: tuple[int, RecordingHandler]
+) -> None:
+    """What the console does: short requests of four, until nothing remains."""
+    _, handler = smtp
+    admin = bearer(token_values["admin"])
+    cards = await _meeting(client, token_values["admin"])
+    meeting = cards.pop("meeting")
+    url = f"/api/meetings/{meeting}/cards/send"
+    started = datetime.datetime.now(datetime.UTC).isoformat()
+    batch = {"skip_sent": True, "not_tried_since": started, "limit": 4}
+    reports = []
+    while not reports or reports[-1]["remaining"]:
+        response = await client.post(url, json=batch, headers=admin)
+        assert response.status_code == 200, response.text
+        reports.append(response.json())
+        assert len(reports) <= 3
+    assert [(r["sent"] + r["failed"], r["remaining"]) for r in reports] == [(4, 6), (4, 2), (2, 0)]
+    assert sum(r["sent"] for r in reports) == 9
+    tried = [a["member"] for r in reports for a in r["attempts"]]
+    assert sorted(tried) == sorted(cards)
+    assert len(handler.wait_for(9)) == 9
+
+    # Sending again skips what was sent: only the refused one is tried again.
+    again = await client.post(url, json={"skip_sent": True}, headers=admin)
+    assert [a["member"] for a in again.json()["attempts"]] == ["GM0344"]
+    # A re-issued card counts as not sent.
+    await client.post(
+        f"/api/meetings/{meeting}/members/GM0363/card/reissue",
+        json={"reason": "kwijt"},
+        headers=admin,
+    )
+    again = await client.post(url, json={"skip_sent": True}, headers=admin)
+    assert sorted(a["member"] for a in again.json()["attempts"]) == ["GM0344", "GM0363"]

@@ -57,6 +57,49 @@ class TestCbsImport:
         assert amsterdam["population_date"] == "2023-01-01"
         assert amsterdam["population_source"] == "CBS 03759ned 2023JJ00 (03759ned-2024-03-15.json)"
 
+    async def test_a_preview_shows_weights_and_provenance_and_stores_nothing(
+        self,
+        registration: httpx.AsyncClient,
+        token_values: dict[str, str],
+        cbs_documents: dict[str, Any],
+    ) -> None:
+        code = unique_meeting_code()
+        await make_meeting(
+            registration,
+            admin=token_values["admin"],
+            code=code,
+            date="2024-06-12",
+            members_csv="code,name,population\nGM0363,Amsterdam,1000\n",
+            issue_cards=False,
+        )
+        before = await audit_log(registration, code, token_values["auditor"])
+        response = await registration.post(
+            f"/api/meetings/{code}/members/import",
+            params={"source": "03759ned.json", "dry_run": "true"},
+            json=cbs_documents,
+            headers=bearer(token_values["admin"]),
+        )
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert (report["dry_run"], report["created"], report["updated"]) == (True, 341, 1)
+        amsterdam = next(m for m in report["members"] if m["code"] == "GM0363")
+        assert amsterdam == {
+            "code": "GM0363",
+            "name": "Amsterdam",
+            "population": 918_117,
+            "weight": 75,
+            "population_date": "2023-01-01",
+            "source": "CBS 03759ned 2023JJ00 (03759ned.json)",
+            "change": "updated",
+            "old_weight": 1,
+        }
+        assert {m["change"] for m in report["members"]} == {"new", "updated"}
+        assert all(s["reason"] for s in report["skipped"])
+        # Nothing stored: the member list and the audit log are as they were.
+        members = (await registration.get(f"/api/meetings/{code}/members")).json()
+        assert [(m["code"], m["weight"]) for m in members] == [("GM0363", 1)]
+        assert await audit_log(registration, code, token_values["auditor"]) == before
+
     async def test_json_that_is_not_cbs_is_refused(
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:

@@ -13,14 +13,16 @@ from sqlalchemy import select
 from services.common.database import Database
 from services.common.settings import TokenSettings
 from services.results.app import create_app as create_results
-from services.results.compute import chain_hash, inputs_hash, sha256_hex
+from services.results.compute import chain_hash, hashed_inputs, inputs_hash, sha256_hex
 from services.results.config import ResultsSettings
 from services.results.models import StoredOutcome
 from services.results.schemas import BallotRecord
+from tests.conftest import unique_meeting_code
 from tests.results.conftest import (
     Services,
     act,
     cast,
+    linked_services,
     new_vote,
     publish,
     results_settings,
@@ -281,12 +283,55 @@ class TestChoiceVote:
             " met een meerderheid van 99,34% van de stemmen"
         )
 
+    async def test_an_election_names_the_office_it_fills(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code)
+        candidates = [
+            {"key": 1, "label": "Mark Boumans", "role": "choice"},
+            {"key": 2, "label": "Jan Jansen", "role": "choice"},
+        ]
+        vote_id = await run_vote(
+            services,
+            meeting_code,
+            {"000363": 1, "000088": 2, "000344": 1},
+            kind="verkiezing",
+            title="Verkiezing vicevoorzitter",
+            office="vicevoorzitter",
+            options=candidates,
+        )
+        body = (await outcome(services, vote_id)).json()
+        assert body["vote"]["office"] == "vicevoorzitter"
+        assert body["decision"]["sentence_2023"] == (
+            "de leden kiezen Mark Boumans als vicevoorzitter met 99,34% van de stemmen"
+        )
+        record = await services.ballot.get(
+            f"/api/votes/{vote_id}/record", headers=services.auth("auditor")
+        )
+        hashed = hashed_inputs(BallotRecord.model_validate(record.json()))
+        assert hashed["vote"]["office"] == "vicevoorzitter"
+
+    async def test_a_vote_without_an_office_hashes_as_before_there_were_offices(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code)
+        vote_id = await run_vote(services, meeting_code)
+        record = await services.ballot.get(
+            f"/api/votes/{vote_id}/record", headers=services.auth("auditor")
+        )
+        assert "office" not in hashed_inputs(BallotRecord.model_validate(record.json()))["vote"]
+
 
 class TestCurrent:
     async def test_idle_open_closed(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code)
         url = f"/api/meetings/{meeting_code}/current"
-        assert (await services.results.get(url)).json()["state"] == "idle"
+        idle = (await services.results.get(url)).json()
+        assert idle["state"] == "idle"
+        assert idle["attendance"] == {
+            "present": {"members": 4, "weight": 226},
+            "total": {"members": 4, "weight": 226},
+        }
         vote_id = await run_vote(services, meeting_code, {"000363": 1, "000088": 2}, close=False)
         current = (await services.results.get(url)).json()
         assert (current["state"], current["vote"]["id"], current["outcome"]) == (
@@ -302,6 +347,8 @@ class TestCurrent:
         current = (await services.results.get(url)).json()
         assert current["state"] == "closed"
         assert current["outcome"]["decision"]["adopted"] is True
+        # voor 75 of voor + tegen 76: more than half of 76 is at least 39.
+        assert current["outcome"]["required_votes"] == 39
 
     async def test_closed_proefstemming_shows_participation_only(
         self, services: Services, meeting_code: str
@@ -314,6 +361,21 @@ class TestCurrent:
 
 
 class TestBallotUnavailable:
+    async def test_without_registration_the_screen_just_lacks_the_attendance(
+        self, database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    ) -> None:
+        async with linked_services(database_urls, tokens, token_values) as services:
+            meeting = unique_meeting_code()
+            await seat(services, meeting)
+            settings = results_settings(database_urls, tokens)
+            settings.registration_url = "http://127.0.0.1:9"  # nothing listens there
+            ballot = httpx.ASGITransport(app=services.ballot_app)
+            async with serve_in_process(
+                create_results(settings, ballot_transport=ballot)
+            ) as results:
+                idle = (await results.get(f"/api/meetings/{meeting}/current")).json()
+        assert (idle["state"], idle["attendance"]) == ("idle", None)
+
     async def test_503_problem(
         self, database_urls: dict[str, str], tokens: TokenSettings, meeting_code: str
     ) -> None:

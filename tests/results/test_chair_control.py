@@ -53,6 +53,38 @@ class TestForwarding:
         )
         assert short.status_code == 422
 
+    async def test_runoff_hold_again_and_a_confirmed_opening(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await seat(services, meeting_code)
+        chair = services.auth("chair")
+        candidates = [{"key": k, "label": n, "role": "choice"} for k, n in enumerate("ABC", 1)]
+        election = await run_vote(
+            services,
+            meeting_code,
+            {"000363": 1, "000344": 2, "000088": 3},
+            kind="verkiezing",
+            title="V",
+            options=candidates,
+        )
+        runoff = await services.results.post(f"/api/chair/votes/{election}/runoff", headers=chair)
+        assert runoff.status_code == 201, runoff.text
+        assert [o["label"] for o in runoff.json()["options"]] == ["A", "B"]
+        twice = await services.results.post(f"/api/chair/votes/{election}/again", headers=chair)
+        assert (twice.status_code, twice.json()["code"]) == (409, "already_held_again")
+
+        proposal = await new_vote(services, meeting_code, title="Voorstel")
+        await new_vote(
+            services, meeting_code, kind="amendement", title="A", amends_vote_id=proposal
+        )
+        url = f"/api/chair/votes/{proposal}/open"
+        refused = await services.results.post(url, headers=chair)
+        assert (refused.status_code, refused.json()["code"]) == (409, "undecided_amendments")
+        opened = await services.results.post(
+            url, json={"despite_undecided_amendments": True}, headers=chair
+        )
+        assert opened.json()["status"] == "open"
+
 
 class TestRunningTallyOnScreen:
     async def test_off_by_default_then_shown_when_the_chair_says_so(

@@ -8,6 +8,8 @@ the test drives them with plain HTTP and watches the page with Playwright.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -138,8 +140,10 @@ class Hall:
         head: str = response.json()["chain"]["head"]
         return head
 
-    def seat(self, meeting: str) -> None:
-        """A meeting with every member of ``BINDINGS`` present."""
+    def seat(
+        self, meeting: str, bindings: dict[str, str] = BINDINGS, members_csv: str = SMALL_MEMBERS
+    ) -> None:
+        """A meeting with every member of ``bindings`` present."""
         admin = bearer(self.tokens["admin"])
         response = self.registration.post(
             "/api/meetings",
@@ -149,13 +153,13 @@ class Hall:
         assert response.status_code == 201, response.text
         response = self.registration.post(
             f"/api/meetings/{meeting}/members/import",
-            content=SMALL_MEMBERS.encode(),
+            content=members_csv.encode(),
             headers={**admin, "Content-Type": "text/csv"},
         )
         assert response.status_code == 200, response.text
         cards = self.registration.post(f"/api/meetings/{meeting}/cards", headers=admin).json()
         codes = {card["member"]: card["code"] for card in cards}
-        for member, handset in BINDINGS.items():
+        for member, handset in bindings.items():
             response = self.registration.post(
                 f"/api/meetings/{meeting}/registrations",
                 json={"card_code": codes[member], "handset": handset},
@@ -185,7 +189,10 @@ def hall(
         ),
         create_results(
             ResultsSettings(
-                database_url=database_urls["results"], tokens=tokens, ballot_url=ballot_url
+                database_url=database_urls["results"],
+                tokens=tokens,
+                ballot_url=ballot_url,
+                registration_url=registration_url,
             )
         ),
     ]
@@ -298,3 +305,115 @@ def test_a_vote_that_cannot_be_decided_shows_why_and_never_hangs(
     hall.chair(f"/api/votes/{vote_id}/annul", json={"reason": "verkeerde meerderheid"})
     expect(page.locator("#annulled-reason")).to_have_text("verkeerde meerderheid")
     expect(page.locator("#connection")).to_be_hidden()
+
+
+# What a projector crops: nothing may be drawn in the outer 5% of any side.
+SAFE_AREA = 0.05
+OUTSIDE_SAFE_AREA = """(safe) => {
+  const width = innerWidth, height = innerHeight, outside = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const style = getComputedStyle(element);
+    if (style.display === "none" || style.visibility === "hidden") continue;
+    const box = element.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    if (box.left < safe * width - 0.5 || box.top < safe * height - 0.5 ||
+        box.right > (1 - safe) * width + 0.5 || box.bottom > (1 - safe) * height + 0.5) {
+      outside.push(`${element.tagName}#${element.id}.${element.className}`);
+    }
+  }
+  return outside;
+}"""
+
+
+def election_key(n: int) -> int:
+    """16, 12 and 8 members for the three candidates, 4 blanco: no majority."""
+    return 1 if n < 16 else 2 if n < 28 else 3 if n < 36 else 4
+
+
+PROJECTORS = {"1080p": (1920, 1080), "xga": (1024, 768)}
+
+
+def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
+    hall: Hall, browser: Browser, meeting_code: str, population_2023: str
+) -> None:
+    """Idle with the attendance, a vote in progress, a result and an election
+    without a majority: on a wide and on a 4:3 projector, all inside the safe area."""
+    # The largest municipalities, so the weights run into the thousands.
+    rows = sorted(csv.DictReader(io.StringIO(population_2023)), key=lambda r: -int(r["population"]))
+    largest = io.StringIO()
+    writer = csv.writer(largest)
+    writer.writerow(["code", "name", "population"])
+    writer.writerows([row["code"], row["name"], row["population"]] for row in rows[:40])
+    bindings = {row["code"]: f"{n:06d}" for n, row in enumerate(rows[:40], start=1)}
+    hall.seat(meeting_code, bindings, members_csv=largest.getvalue())
+    pages = {}
+    for name, (width, height) in PROJECTORS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        pages[name] = context.new_page()
+        pages[name].goto(f"{hall.results_url}/chair/{meeting_code}")
+
+    def check(state: str) -> None:
+        for name, page in pages.items():
+            expect(page.locator("body")).to_have_attribute("data-state", state.split("-")[0])
+            assert page.evaluate(OUTSIDE_SAFE_AREA, SAFE_AREA) == [], (state, name)
+            page.screenshot(path=str(ARTIFACTS / f"chair-{state}-{name}.png"))
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for page in pages.values():
+        expect(page.locator("#meeting")).to_have_text("ALV 1 december 2023")
+        expect(page.locator("#attendance-members")).to_have_text("40 van 40")
+        expect(page.locator("#attendance-weight")).to_have_text("3.000 van 3.000")
+    check("idle")
+
+    vote_id = hall.chair(
+        f"/api/meetings/{meeting_code}/votes",
+        json={
+            "kind": "voorstel",
+            "title": "Voorstel 4: wijziging van de statuten van de vereniging",
+        },
+    ).json()["id"]
+    hall.chair(f"/api/votes/{vote_id}/open")
+    hall.ballot.post(
+        f"/api/meetings/{meeting_code}/presses",
+        json={"presses": [press(h, vote_id, 1 + n % 3) for n, h in enumerate(bindings.values())]},
+        headers=bearer(hall.tokens["gateway"]),
+    )
+    for page in pages.values():
+        expect(page.locator("#progress-weight")).to_have_text("3.000 van 3.000")
+    check("open")
+    hall.chair(f"/api/votes/{vote_id}/close")
+    for page in pages.values():
+        expect(page.locator("#basis")).to_contain_text(
+            "Vereist: meer dan de helft, dat is ten minste 1.013 stemmen."
+        )
+    check("closed-voorstel")
+
+    candidates = ["Mark Boumans", "Annemarie Jorritsma-Lebbink", "Jan van Zanen"]
+    vote_id = hall.chair(
+        f"/api/meetings/{meeting_code}/votes",
+        json={
+            "kind": "verkiezing",
+            "title": "Verkiezing van de vicevoorzitter van het bestuur",
+            "options": [
+                *(
+                    {"key": n, "label": name, "role": "choice"}
+                    for n, name in enumerate(candidates, 1)
+                ),
+                {"key": 4, "label": "blanco", "role": "abstain"},
+            ],
+        },
+    ).json()["id"]
+    hall.chair(f"/api/votes/{vote_id}/open")
+    hall.ballot.post(
+        f"/api/meetings/{meeting_code}/presses",
+        json={
+            "presses": [press(h, vote_id, election_key(n)) for n, h in enumerate(bindings.values())]
+        },
+        headers=bearer(hall.tokens["gateway"]),
+    )
+    hall.chair(f"/api/votes/{vote_id}/close")
+    for page in pages.values():
+        expect(page.locator("#outcome-sentence")).to_contain_text("volgende stemronde")
+    check("closed-election")
+    for page in pages.values():
+        page.context.close()

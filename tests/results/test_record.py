@@ -8,8 +8,10 @@ import re
 
 import pytest
 
-from tests.results.conftest import Services, new_vote, publish
+from services.common.labels import dutch_number
+from tests.results.conftest import Services, new_vote, publish, run_vote
 from tests.support.browser import artifact_path
+from tests.support.builders import make_meeting
 from tests.verify.exports import meeting_with_votes
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -108,6 +110,39 @@ class TestRecordPages:
         assert f'data-testid="members-{votes["named"]}"' in page
         assert f'data-testid="members-{votes["secret"]}"' not in page
         assert "https://" not in page
+        # Motie X: voor 75, tegen 1, so 76 cast and 39 needed.
+        assert "Uitgebracht (voor + tegen): 76 stemmen; vereist: meer dan de helft" in page
+        assert "dat is ten minste 39 stemmen." in page
+        assert "1/2" not in page
+        assert "vrijdag 1 december 2023" in page
+
+    async def test_numbers_have_points_between_thousands(
+        self, services: Services, meeting_code: str, population_2023: str
+    ) -> None:
+        rows = list(csv.DictReader(io.StringIO(population_2023)))[:60]
+        members = "code,name,population\n" + "".join(
+            f'{r["code"]},"{r["name"]}",{r["population"]}\n' for r in rows
+        )
+        cards = await make_meeting(
+            services.registration,
+            admin=services.tokens["admin"],
+            code=meeting_code,
+            members_csv=members,
+        )
+        for number, member in enumerate(cards, start=1):
+            response = await services.registration.post(
+                f"/api/meetings/{meeting_code}/registrations",
+                json={"card_code": cards[member], "handset": f"{number:06d}"},
+                headers=services.auth("desk"),
+            )
+            assert response.status_code == 201, response.text
+        await run_vote(services, meeting_code, {f"{n:06d}": 1 for n in range(1, 61)})
+        outcome = (await services.results.get(f"/api/meetings/{meeting_code}/outcomes")).json()
+        weight = outcome[0]["electorate"]["weight"]
+        assert weight > 1000
+        page = (await services.results.get(f"/record/{meeting_code}")).text
+        assert f'<td class="num">{dutch_number(weight)}</td>' in page
+        assert f'<td class="num">{weight}</td>' not in page
 
     async def test_report_is_printable_with_the_chain_head(
         self, services: Services, meeting_code: str

@@ -54,7 +54,7 @@ class TestReportPdf:
         head = document["chain"]["head"]
         # The meeting, the decisions and attendance.
         assert "Verslag van de stemmingen" in text
-        assert f"ALV 1 december 2023, 2023-12-01 ({meeting_code})" in text
+        assert f"ALV 1 december 2023, vrijdag 1 december 2023 ({meeting_code})" in text
         assert "Besluiten" in text and "Aanwezigheid" in text
         assert "aanwezig: stemmen" in text and "aanwezig: gemeenten" in text
         # Each vote with its times, decision, chart numbers and chain link.

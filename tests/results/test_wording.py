@@ -24,6 +24,7 @@ from services.results.wording import (
     acclamation_sentence,
     format_percentage,
     outcome_sentence,
+    votes_needed,
 )
 
 HALF = MajorityRule.more_than_half()
@@ -484,3 +485,35 @@ class TestAcclamationSentence:
     def test_only_voor_tegen_kinds(self, kind: str) -> None:
         with pytest.raises(ValueError, match="bij acclamatie"):
             acclamation_sentence(kind=kind, adopted=True)  # type: ignore[arg-type]
+
+
+class TestVotesNeeded:
+    @pytest.mark.parametrize(
+        ("rule", "base", "needed"),
+        [
+            (HALF, 183, 92),
+            (HALF, 100, 51),
+            (HALF, 1, 1),
+            (TWO_THIRDS, 150, 100),
+            (TWO_THIRDS, 100, 67),
+            (MORE_THAN_TWO_THIRDS, 150, 101),
+            (MajorityRule(1, 1, inclusive=True), 17_000, 17_000),
+        ],
+    )
+    def test_the_fewest_whole_votes_that_meet_the_rule(
+        self, rule: MajorityRule, base: int, needed: int
+    ) -> None:
+        assert votes_needed(rule, base) == needed
+
+    def test_nothing_cast_needs_nothing(self) -> None:
+        assert votes_needed(HALF, 0) is None
+
+    @given(
+        base=st.integers(min_value=1, max_value=20_000),
+        rule=st.sampled_from([HALF, TWO_THIRDS, MORE_THAN_TWO_THIRDS, MajorityRule(3, 4)]),
+    )
+    def test_it_meets_the_rule_and_one_less_does_not(self, base: int, rule: MajorityRule) -> None:
+        needed = votes_needed(rule, base)
+        assert needed is not None
+        assert rule.is_met(needed, base)
+        assert not rule.is_met(needed - 1, base)

@@ -22,8 +22,9 @@
   let clockOffset = 0; // server clock minus ours, for the elapsed time of an open vote
   let openedAt = null; // opened_at of the open vote on screen, else null
 
+  // Whole numbers as the minutes write them (13.074), like labels.dutch_number.
   function number(n) {
-    return n.toLocaleString("nl-NL");
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
   }
 
   function votes(n) {
@@ -92,7 +93,7 @@
     numbers.className = "bar-numbers";
     const weight = document.createElement("span");
     weight.className = "weight";
-    weight.textContent = votes(tally.weight) + "  ";
+    weight.textContent = votes(tally.weight);
     const pct = document.createElement("span");
     pct.className = "percentage";
     pct.textContent = tally.percentage || "–";
@@ -130,7 +131,8 @@
     }
     $("not-counted").textContent = outside.length ? outside.join(", ") + " (telt niet mee als uitgebracht)" : "";
     $("basis").textContent = "Uitgebracht (" + outcome.base.description + "): " + votes(outcome.base.weight) +
-      ". Vereist: " + outcome.required.description + ".";
+      ". Vereist: " + outcome.required.description +
+      (outcome.required_votes == null ? "" : ", dat is ten minste " + votes(outcome.required_votes)) + ".";
     $("turnout").textContent = "Gestemd: " + number(outcome.voted.members) + " van " +
       number(outcome.electorate.members) + " gemeenten, " + number(outcome.voted.weight) + " van " +
       votes(outcome.electorate.weight) + ".";
@@ -146,6 +148,15 @@
     }
     bars.replaceChildren(...outcome.tallies.filter((t) => t.in_base)
       .map((t) => barRow(t, outcome.base.weight, false)));
+  }
+
+  function renderAttendance(attendance) {
+    $("attendance").hidden = !attendance;
+    if (!attendance) return;
+    $("attendance-members").textContent =
+      number(attendance.present.members) + " van " + number(attendance.total.members);
+    $("attendance-weight").textContent =
+      number(attendance.present.weight) + " van " + number(attendance.total.weight);
   }
 
   // Between events the clock of an open vote runs here.
@@ -178,6 +189,7 @@
       show("annulled");
     } else {
       shownResult = null;
+      renderAttendance(current.attendance);
       show("idle");
     }
   }

@@ -1,7 +1,7 @@
 """binding changes for ballot (an outbox)
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003_handsets
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003_handsets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
