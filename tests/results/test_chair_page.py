@@ -375,7 +375,7 @@ def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
     hall.chair(f"/api/votes/{vote_id}/open")
     hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
-        json={"presses": [press(h, vote_id, 1 + n % 3) for n, h in enumerate(bindings.values())]},
+        json=batch(*(press(h, vote_id, 1 + n % 3) for n, h in enumerate(bindings.values()))),
         headers=bearer(hall.tokens["gateway"]),
     )
     for page in pages.values():
@@ -406,9 +406,7 @@ def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
     hall.chair(f"/api/votes/{vote_id}/open")
     hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
-        json={
-            "presses": [press(h, vote_id, election_key(n)) for n, h in enumerate(bindings.values())]
-        },
+        json=batch(*(press(h, vote_id, election_key(n)) for n, h in enumerate(bindings.values()))),
         headers=bearer(hall.tokens["gateway"]),
     )
     hall.chair(f"/api/votes/{vote_id}/close")
