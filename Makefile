@@ -32,6 +32,10 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	ALV_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest -m db
 
+## Every benchmark on SQLite and PostgreSQL, one table beside the goals (~30 min).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -35,6 +35,9 @@ class StackConfig:
     # Run a receiver simulator with this many handsets (0: none).
     simulated_handsets: int = 0
     simulator_control_port: int = 8005
+    # Set last, over everything above (tests: a gateway behind a line they can
+    # cut, or with its clock off).
+    extra_env: dict[str, str] = field(default_factory=dict)
     # Scale-out on PostgreSQL: how many processes of a part (default 1), e.g.
     # {"ballot": 2}. The second is named "ballot-2" and needs its own entry in
     # ``ports``; the n-th results or gateway process talks to the n-th ballot
@@ -110,6 +113,7 @@ class Stack:
                     "GATEWAY_BALLOT_URL": ballot,
                 },
             }[part]
+        env.update(config.extra_env)
         return env
 
     def _spawn(self, name: str, *args: str) -> None:

@@ -25,6 +25,14 @@ class GatewaySettings(BaseSettings):
     token: SecretStr = SecretStr("")
     batch_max: int = Field(default=200, ge=1, le=1000)
     batch_wait_ms: float = Field(default=5.0, ge=0)
+    # Batches on their way to ballot at once; presses gather meanwhile.
+    in_flight: int = Field(default=2, ge=1, le=16)
+    # Presses waiting for a batch while ballot is away (10 per handset of a
+    # 2,000-seat hall); beyond it the oldest waiting press is dropped.
+    hold_max: int = Field(default=20_000, ge=1, le=1_000_000)
+    # For tests and drills only: pretend the wall clock is off by this much.
+    # Ballot never trusts the gateway's clock (docs/ARCHITECTURE.md).
+    clock_skew_s: float = Field(default=0.0, ge=-86_400, le=86_400)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8004, ge=0, le=65535)
     state_poll_ms: float = Field(default=200.0, gt=0)

@@ -90,7 +90,7 @@ def render_metrics(gateway: Gateway) -> str:
     family("gateway_events_total", "counter", "Presses and batches, by event.")
     for event, count in sorted(gateway.counters.items()):
         lines.append(f"gateway_events_total{{event={_label(event)}}} {count}")
-    family("gateway_queue_depth", "gauge", "Presses waiting to be forwarded.")
+    family("gateway_queue_depth", "gauge", "Presses held: waiting for a batch or on their way.")
     lines.append(f"gateway_queue_depth {gateway.queue_depth}")
     family("gateway_handsets_seen", "gauge", "Handsets heard since start.")
     lines.append(f"gateway_handsets_seen {len(gateway.handsets)}")

@@ -57,6 +57,7 @@ class FakeBallot:
         self.stored: dict[tuple[str, int], StoredPress] = {}
         self.copies = 0  # presses received including duplicates
         self.batches: list[int] = []  # sizes of the batches that were answered
+        self.attempts: list[dict[str, Any]] = []  # every batch body received, as sent
         self.denied: set[str] = set()
         self.fail_with: int | None = None  # answer POSTs with this status instead
         self.hold: asyncio.Event | None = None  # when set: store, then wait before answering
@@ -162,9 +163,11 @@ class FakeBallot:
             meeting: str, request: Request, authorization: Annotated[str | None, Header()] = None
         ) -> dict[str, Any]:
             check(meeting, authorization)
+            body = await request.json()
+            self.attempts.append(body)
+            self._waiters.notify()
             if self.fail_with is not None:
                 raise HTTPException(self.fail_with, "failing on purpose")
-            body = await request.json()
             results = []
             now = time.monotonic()
             for press in body["presses"]:

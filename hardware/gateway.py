@@ -9,6 +9,20 @@ with exactly the status the ballot service gave. While the ballot service is
 unreachable or failing it keeps the batch and retries with backoff without
 acknowledging anything; the handsets retransmit and the ballot service dedupes.
 
+When a press was made is when we first heard it (PROTOCOL.md 1.1). Every
+attempt to deliver a batch carries ``sent_at`` (our wall clock as it is sent)
+and per press ``received_at = sent_at - how long we have held it`` (measured
+on the monotonic clock), so both are on one clock even if the wall clock
+steps; ballot uses only their difference. A held press keeps being delivered,
+however old: ballot decides where it belongs. What is held is bounded: at
+most ``hold_max`` presses waiting, plus ``in_flight`` batches on their way;
+when the wait is full the oldest waiting press is dropped (counted, logged;
+it was never acknowledged, so its handset still shows no tick).
+
+Up to ``in_flight`` batches are on their way at once; while they are, presses
+gather for the next one, so batches grow with load and stay small when the
+hall is quiet.
+
 Typical use::
 
     gateway = Gateway(GatewaySettings(ports=[...], meeting="alv-2023-12", token=...))
@@ -26,7 +40,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -52,15 +66,17 @@ def utc_iso(moment: datetime) -> str:
 class PendingPress:
     link: ReceiverLink
     key: Key
-    received_at: datetime
+    # time.monotonic() when we first heard it: immune to wall clock steps
     received_mono: float
 
     @property
     def ident(self) -> tuple[str, str, int]:
         return (self.link.port.spec, self.key.handset, self.key.seq)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, sent_at: datetime, sent_mono: float) -> dict[str, Any]:
+        """The press in an attempt sent at ``sent_at`` (wall) = ``sent_mono``."""
         k = self.key
+        held = timedelta(seconds=max(0.0, sent_mono - self.received_mono))
         return {
             "receiver": k.rx,
             "handset": k.handset,
@@ -68,7 +84,7 @@ class PendingPress:
             "key": k.key,
             "rssi": k.rssi,
             "battery": k.battery,
-            "received_at": utc_iso(self.received_at),
+            "received_at": utc_iso(sent_at - held),
         }
 
 
@@ -162,6 +178,12 @@ class LatencyStats:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def system_clock(skew_s: float = 0.0) -> Callable[[], datetime]:
+    """The wall clock (UTC), off by ``skew_s`` seconds when testing a skewed gateway."""
+    skew = timedelta(seconds=skew_s)
+    return lambda: datetime.now(UTC) + skew
+
+
 class Gateway:
     def __init__(
         self,
@@ -169,8 +191,12 @@ class Gateway:
         *,
         client: httpx.AsyncClient | None = None,
         opener: Callable[[str], Any] = open_serial,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
+        # The wall clock for sent_at (and diagnostics); what a press's time is
+        # made of is measured on time.monotonic().
+        self.clock = clock or system_clock(settings.clock_skew_s)
         self.links = [
             ReceiverLink(
                 ReceiverPort(
@@ -193,8 +219,14 @@ class Gateway:
         self.counters: Counter[str] = Counter()
         self._client = client
         self._own_client = client is None
-        self._queue: asyncio.Queue[PendingPress] = asyncio.Queue()
+        # Presses waiting for a batch, oldest first (at most settings.hold_max).
+        self._waiting: deque[PendingPress] = deque()
+        self._arrived = asyncio.Event()
+        # Idents of the presses waiting or on their way: retransmissions of
+        # them are answered with the first copy's answer.
         self._in_flight: set[tuple[str, str, int]] = set()
+        self._batches_in_flight = 0
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._state_ok = True
@@ -216,7 +248,8 @@ class Gateway:
 
     @property
     def queue_depth(self) -> int:
-        return self._queue.qsize()
+        """Presses held: waiting for a batch or in a batch on its way."""
+        return len(self._in_flight)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -257,9 +290,9 @@ class Gateway:
         self._tasks.append(self._loop.create_task(self.reporter.run(), name="gateway-handsets"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._deliveries]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._deliveries, return_exceptions=True)
         if self.reporter is not None:
             await self._registration.aclose()
         await asyncio.gather(*(asyncio.to_thread(link.port.stop) for link in self.links))
@@ -300,7 +333,7 @@ class Gateway:
             self._loop.call_soon_threadsafe(callback, *args)
 
     def _from_thread_message(self, port: ReceiverPort, msg: Message) -> None:
-        self._call_in_loop(self._on_message, port, msg, datetime.now(UTC), time.monotonic())
+        self._call_in_loop(self._on_message, port, msg, time.monotonic())
 
     def _from_thread_connect(self, port: ReceiverPort) -> None:
         self._call_in_loop(self._on_connect, port)
@@ -316,13 +349,14 @@ class Gateway:
         self._send_poll(link)  # if we know who is there; else after its HELLO
         self._waiters.notify()
 
-    def _on_message(self, port: ReceiverPort, msg: Message, now: datetime, mono: float) -> None:
+    def _on_message(self, port: ReceiverPort, msg: Message, mono: float) -> None:
         link = self._links_by_port[id(port)]
         link.received[type(msg).__name__.upper()] += 1
+        now = self.clock()
         match msg:
             case Key():
                 self._seen(msg.handset, msg.rx, msg.rssi, msg.battery, now).presses += 1
-                self._enqueue(PendingPress(link, msg, now, mono))
+                self._enqueue(PendingPress(link, msg, mono))
             case Stat():
                 self._seen(msg.handset, msg.rx, msg.rssi, msg.battery, now).heartbeats += 1
             case Hello():
@@ -358,9 +392,22 @@ class Gateway:
             # way: the answer to that copy is the answer to this one
             self.counters["presses_coalesced"] += 1
             return
+        if len(self._waiting) >= self.settings.hold_max:
+            dropped = self._waiting.popleft()
+            self._in_flight.discard(dropped.ident)
+            self.counters["presses_dropped"] += 1
+            log.warning(
+                "gateway.press.dropped",
+                extra={
+                    "handset": dropped.key.handset,
+                    "seq": dropped.key.seq,
+                    "held": len(self._waiting),
+                },
+            )
         self._in_flight.add(ident)
         self.counters["presses_received"] += 1
-        self._queue.put_nowait(press)
+        self._waiting.append(press)
+        self._arrived.set()
 
     def _send_poll(self, link: ReceiverLink) -> None:
         state, rx = self.ballot_state, link.port.rx
@@ -377,45 +424,61 @@ class Gateway:
     # --- forwarding -------------------------------------------------------------------
 
     async def _forward_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        wait = self.settings.batch_wait_ms / 1000
-        limit = self.settings.batch_max
+        """Form batches and send them, up to ``in_flight`` at once.
+
+        A batch is formed only when a slot is free: while every slot is busy,
+        presses gather and the next batch takes them all (up to batch_max).
+        """
+        slots = asyncio.Semaphore(self.settings.in_flight)
         while True:
-            batch = [await self._queue.get()]
-            deadline = loop.time() + wait
-            while len(batch) < limit:
-                try:
-                    batch.append(self._queue.get_nowait())
-                    continue
-                except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    async with asyncio.timeout(remaining):
-                        batch.append(await self._queue.get())
-                except TimeoutError:
-                    break
-            try:
-                await self._deliver(batch)
-            except Exception:
-                # a bug must not stop the forwarder: the handsets will retransmit
-                log.exception("gateway.batch.crashed", extra={"presses": len(batch)})
-            finally:
-                for press in batch:
-                    self._in_flight.discard(press.ident)
-                self._waiters.notify()
+            await slots.acquire()
+            batch = await self._next_batch()
+            task = asyncio.get_running_loop().create_task(self._send(batch, slots))
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
+
+    async def _next_batch(self) -> list[PendingPress]:
+        """The waiting presses once there is one, after at most batch_wait_ms for more."""
+        loop = asyncio.get_running_loop()
+        while not self._waiting:
+            self._arrived.clear()
+            await self._arrived.wait()
+        limit = self.settings.batch_max
+        deadline = loop.time() + self.settings.batch_wait_ms / 1000
+        while len(self._waiting) < limit and (remaining := deadline - loop.time()) > 0:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+        return [self._waiting.popleft() for _ in range(min(limit, len(self._waiting)))]
+
+    async def _send(self, batch: list[PendingPress], slots: asyncio.Semaphore) -> None:
+        self._batches_in_flight += 1
+        try:
+            await self._deliver(batch)
+        except Exception:
+            # a bug must not stop the forwarder: the handsets will retransmit
+            log.exception("gateway.batch.crashed", extra={"presses": len(batch)})
+        finally:
+            self._batches_in_flight -= 1
+            slots.release()
+            for press in batch:
+                self._in_flight.discard(press.ident)
+            self._waiters.notify()
 
     async def _deliver(self, batch: list[PendingPress]) -> None:
         """POST the batch until the ballot service takes it or rejects it."""
         assert self._client is not None
-        body = {"presses": [press.as_json() for press in batch]}
         delay = self.settings.retry_initial_s
         attempt = 0
         while True:
             attempt += 1
             started = time.monotonic()
+            # Per attempt: how long each press has been held, as of now.
+            sent_at = self.clock()
+            body = {
+                "sent_at": utc_iso(sent_at),
+                "presses": [press.as_json(sent_at, started) for press in batch],
+            }
             try:
                 response = await self._client.post(self._presses_path, json=body)
             except httpx.HTTPError as exc:
@@ -538,6 +601,7 @@ class Gateway:
             "connected": connected,
             "ballot_reachable": self._state_ok,
             "queue_depth": self.queue_depth,
+            "batches_in_flight": self._batches_in_flight,
             "state": self.ballot_state.state if self.ballot_state else None,
             "latency_p50_s": self.latency.percentile(0.5),
             "latency_p99_s": self.latency.percentile(0.99),

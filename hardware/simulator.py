@@ -80,6 +80,17 @@ class PressResult:
     time_to_ack: float | None = None
     attempts: int = 0
     superseded: bool = False  # a later press on the same handset replaced it
+    # The host's share (time.monotonic()): when the first KEY frame's last byte
+    # was written to the line, and when the ACK's bytes were read from it.
+    sent_at: float | None = None
+    ack_read_at: float | None = None
+
+    @property
+    def host_time(self) -> float | None:
+        """From the first KEY frame on the line to its ACK: what the host took."""
+        if self.sent_at is None or self.ack_read_at is None:
+            return None
+        return self.ack_read_at - self.sent_at
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,7 +120,7 @@ class SimulatedReceiver:
         config: SimConfig | None = None,
         rng: random.Random | None = None,
         link: str | None = None,
-        on_ack: Callable[[SimulatedReceiver, Ack], None] | None = None,
+        on_ack: Callable[[SimulatedReceiver, Ack, float], None] | None = None,
     ) -> None:
         self.rx = rx
         self.channel = channel
@@ -125,7 +136,7 @@ class SimulatedReceiver:
         self._waiters = Waiters()
         self._leader: int | None = None
         self._follower: int | None = None
-        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._outbox: asyncio.Queue[tuple[bytes, Callable[[float], None] | None]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._line_free_at = 0.0
         self._link_serial = itertools.count()
@@ -194,12 +205,15 @@ class SimulatedReceiver:
     async def stop(self) -> None:
         await self.unplug()
 
-    def send(self, msg: Message) -> None:
-        """Queue a frame for the host; lost when unplugged, as over the air."""
+    def send(self, msg: Message, on_written: Callable[[float], None] | None = None) -> None:
+        """Queue a frame for the host; lost when unplugged, as over the air.
+
+        ``on_written`` is called with ``time.monotonic()`` once its last byte is
+        on the line."""
         if not self.plugged:
             self.stats.frames_dropped += 1
             return
-        self._outbox.put_nowait(encode(msg))
+        self._outbox.put_nowait((encode(msg), on_written))
 
     async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
         """Wait until ``predicate()`` holds, re-checked on every frame from the host."""
@@ -227,11 +241,12 @@ class SimulatedReceiver:
             return
         except OSError:
             return  # nobody has the follower open: nothing to read
+        read_at = time.monotonic()
         for msg in self.decoder.feed(data):
-            self._handle(msg)
+            self._handle(msg, read_at)
         self._waiters.notify()
 
-    def _handle(self, msg: Message) -> None:
+    def _handle(self, msg: Message, read_at: float) -> None:
         self.received.append(msg)
         match msg:
             case Ping():
@@ -244,7 +259,7 @@ class SimulatedReceiver:
             case Ack():
                 self.stats.acks += 1
                 if self._on_ack is not None:
-                    self._on_ack(self, msg)
+                    self._on_ack(self, msg, read_at)
             case _:
                 log.warning(
                     "simulator.receiver.unexpected", extra={"rx": self.rx, "frame": repr(msg)}
@@ -270,7 +285,8 @@ class SimulatedReceiver:
     async def _write_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            data = self._mangle(await self._outbox.get())
+            frame, on_written = await self._outbox.get()
+            data = self._mangle(frame)
             if self.config.paced:
                 # one frame at a time at the line rate of 8N1
                 now = loop.time()
@@ -281,6 +297,8 @@ class SimulatedReceiver:
             await self._write_all(data)
             self.stats.frames_sent += 1
             self.stats.bytes_sent += len(data)
+            if on_written is not None:
+                on_written(time.monotonic())
 
     async def _write_all(self, data: bytes) -> None:
         loop = asyncio.get_running_loop()
@@ -461,7 +479,10 @@ class Simulator:
                     break
                 result.attempts += 1
                 for receiver in handset.receivers:
-                    receiver.send(self._key_for(handset, receiver, seq, key))
+                    receiver.send(
+                        self._key_for(handset, receiver, seq, key),
+                        on_written=self._first_sent(result),
+                    )
                 done, _ = await asyncio.wait({acked}, timeout=self.config.retransmit_interval)
                 if done:
                     break
@@ -472,7 +493,15 @@ class Simulator:
         log.debug("simulator.press.done", extra=result.as_dict())
         return result
 
-    def _on_ack(self, receiver: SimulatedReceiver, ack: Ack) -> None:
+    @staticmethod
+    def _first_sent(result: PressResult) -> Callable[[float], None]:
+        def written(at: float) -> None:
+            if result.sent_at is None:
+                result.sent_at = at
+
+        return written
+
+    def _on_ack(self, receiver: SimulatedReceiver, ack: Ack, read_at: float) -> None:
         entry = self._pending.get((ack.handset, ack.seq))
         if entry is None or entry[1].done():
             self.late_acks += 1  # the other receiver's copy, or after giving up
@@ -482,6 +511,7 @@ class Simulator:
         result.status = ack.status
         result.via = receiver.rx
         result.time_to_ack = time.monotonic() - result.pressed_at
+        result.ack_read_at = read_at
         acked.set_result(None)
 
     async def _heartbeats(self, period: float) -> None:

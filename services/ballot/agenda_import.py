@@ -132,7 +132,7 @@ async def import_agenda(session: AsyncSession, *, meeting: str, agenda: Agenda) 
         setattr(made[row], f"{link}_vote_id", made[target].id)
     await session.flush()
     for row in sorted({row for row, _, _ in later}):
-        service.emit_vote(session, locked, "updated", made[row])
+        await service.emit_vote(session, locked, "updated", made[row])
     skipped.sort(key=lambda each: each.row)
     created: list[VoteRead] = [service.vote_read(made[row]) for row in sorted(made)]
     return AgendaReport(read=agenda.read, created=created, skipped=skipped)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from services.ballot import agenda, agenda_import, repository, service
-from services.ballot.deps import ChairAuth, RegistrationClientDep, SessionDep
+from services.ballot.deps import ChairAuth, PressPathDep, RegistrationClientDep, SessionDep
 from services.ballot.errors import (
     AlreadyHeldAgain,
     AnotherVoteOpen,
@@ -120,6 +120,7 @@ async def open_vote(
     vote_id: int,
     session: SessionDep,
     registration: RegistrationClientDep,
+    path: PressPathDep,
     _: ChairAuth,
     data: Opening | None = None,
 ) -> VoteRead:
@@ -129,6 +130,7 @@ async def open_vote(
         session,
         vote_id=vote_id,
         registration=registration,
+        frozen=path.frozen,
         despite_undecided_amendments=(data or Opening()).despite_undecided_amendments,
     )
     return service.vote_read(vote)

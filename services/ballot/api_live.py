@@ -3,17 +3,20 @@ record, and the meeting's event stream."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from services.ballot import events, presses, record, repository, service
+from services.ballot import bindings, events, record, service
 from services.ballot.deps import (
+    BindingsAuth,
     EventBusDep,
     GatewayAuth,
     MissingAuth,
+    PressPathDep,
     RecordAuth,
     RegistrationClientDep,
     SessionDep,
@@ -21,8 +24,11 @@ from services.ballot.deps import (
     SettingsDep,
 )
 from services.ballot.errors import NotATestVote, VoteNotFound, WrongVoteState
+from services.ballot.models import utcnow
 from services.ballot.schemas import (
     BatchResult,
+    BindingChanges,
+    BindingsLearned,
     MeetingState,
     NotVoted,
     PressBatch,
@@ -44,23 +50,56 @@ async def meeting_state(meeting: MeetingCode, session: SessionDep) -> MeetingSta
     return await service.meeting_state(session, meeting=meeting)
 
 
-@router.post("/meetings/{meeting}/presses", tags=["presses"], max_body_size=PRESS_BATCH_LIMIT)
+@router.post(
+    "/meetings/{meeting}/presses",
+    response_model=BatchResult,
+    tags=["presses"],
+    max_body_size=PRESS_BATCH_LIMIT,
+)
 async def record_presses(
     meeting: MeetingCode,
     batch: PressBatch,
     session: SessionDep,
-    sessions: SessionsDep,
     registration: RegistrationClientDep,
+    path: PressPathDep,
     _: GatewayAuth,
-) -> BatchResult:
-    """Store a batch of presses; answered only after the batch is committed.
+) -> Response:
+    """Store one attempt of a gateway to deliver presses; answered only after
+    it is committed. ``results[i]`` answers ``presses[i]``.
 
-    503 only when registration is unreachable and the batch has a new press
-    from a handset the open vote does not know (see presses.py).
+    Each press counts in the vote open when the gateway first heard it: the
+    gateway says how long it held it (``sent_at`` minus ``received_at``, both
+    its own clock), we place that on ours. Heard before the open: NOPOLL;
+    heard in a vote that closed before the batch arrived: LATE for that vote;
+    ``received_at`` more than 1 s after ``sent_at``: NOPOLL. Every press is
+    stored with its status and reason (``GET /api/votes/{id}/presses``).
+
+    503 only when registration is unreachable and the batch has a press heard
+    in the open vote from a handset we know nothing of (presses.py).
     """
-    bindings = await presses.current_bindings(sessions, registration, meeting=meeting, batch=batch)
-    results = await presses.record_presses(session, meeting=meeting, batch=batch, bindings=bindings)
-    return BatchResult(results=results)
+    # Before anything can wait for the meeting lock (docs/ARCHITECTURE.md).
+    arrived = utcnow()
+    results = await path.record(
+        session, registration, meeting=meeting, batch=batch, arrived=arrived
+    )
+    # Encoded here, not by FastAPI: a batch's answer is plain, and building and
+    # checking a model per press cost more than storing it.
+    body = [{"handset": handset, "seq": seq, "status": status} for handset, seq, status in results]
+    return Response(json.dumps({"results": body}), media_type="application/json")
+
+
+@router.post("/meetings/{meeting}/bindings", tags=["presses"])
+async def learn_bindings(
+    meeting: MeetingCode, data: BindingChanges, session: SessionDep, _: BindingsAuth
+) -> BindingsLearned:
+    """The desk's binding changes, from registration (idempotent by change id).
+
+    A handset whose binding ended is denied from now on, in the open vote and
+    every later one; a handset newly bound to a member of the open vote's
+    electorate votes for that member.
+    """
+    learned = await bindings.learn(session, meeting=meeting, changes=data.changes)
+    return BindingsLearned(learned=learned)
 
 
 @router.get("/votes/{vote_id}/progress", responses=problem_responses(VoteNotFound), tags=["votes"])
@@ -88,15 +127,23 @@ async def missing(vote_id: int, session: SessionDep, _: MissingAuth) -> NotVoted
     return await record.not_voted(session, vote_id=vote_id, test_only=True)
 
 
-@router.get("/votes/{vote_id}/record", responses=problem_responses(VoteNotFound), tags=["record"])
-async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> VoteRecord:
-    return await record.record(session, vote_id=vote_id)
+@router.get(
+    "/votes/{vote_id}/record",
+    response_model=VoteRecord,
+    responses=problem_responses(VoteNotFound),
+    tags=["record"],
+)
+async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> Response:
+    """The vote, its frozen electorate and the counted presses: what results computes from."""
+    body = json.dumps(await record.record(session, vote_id=vote_id), separators=(",", ":"))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/votes/{vote_id}/presses", responses=problem_responses(VoteNotFound), tags=["record"])
 async def vote_presses(vote_id: int, session: SessionDep, _: RecordAuth) -> list[PressRead]:
-    await service.get_vote(session, vote_id)
-    return [PressRead.model_validate(p) for p in await repository.presses(session, vote_id)]
+    """Every press of the vote with its status and, when it does not count,
+    why; and the presses refused NOPOLL that reached us while it was open."""
+    return await record.presses(session, vote_id=vote_id)
 
 
 @router.get("/meetings/{meeting}/members/{member}/presses", tags=["record"])
@@ -104,8 +151,7 @@ async def member_presses(
     meeting: MeetingCode, member: MemberCode, session: SessionDep, _: RecordAuth
 ) -> list[PressRead]:
     """Every press stored for one member in every vote of the meeting (the receipt check)."""
-    found = await repository.member_presses(session, meeting, member)
-    return [PressRead.model_validate(p) for p in found]
+    return await record.member_presses(session, meeting=meeting, member=member)
 
 
 @router.get(

@@ -9,11 +9,13 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from services.ballot import bindings
 from services.ballot.api import router
 from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
 from services.ballot.config import BallotSettings
 from services.ballot.events import CHANNEL, EventBus
+from services.ballot.presses import PressPath
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 from services.common.notify import listening
@@ -29,7 +31,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus = EventBus()
         async with (
-            database_lifespan(app, service="ballot", service_dir=SERVICE_DIR) as database,
+            # No ping per request: it was a fifth of a one-press request's cost.
+            # After a database restart one batch is answered 503; the gateway
+            # retries it (and the pool is renewed).
+            database_lifespan(
+                app, service="ballot", service_dir=SERVICE_DIR, pre_ping=False
+            ) as database,
             listening(database.url, CHANNEL, on_notify=bus.notify, on_connect=bus.notify_all),
             ServiceClient(
                 name="registratie",
@@ -40,6 +47,8 @@ def create_app(
         ):
             app.state.events = bus
             app.state.registration = registration
+            app.state.presses = PressPath()
+            await bindings.catch_up(database.sessionmaker, registration)
             yield
 
     return create_service_app(

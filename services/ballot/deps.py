@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+# Every dependency is ``async def``: a plain ``def`` runs in a worker thread,
+# which costs more than the whole of recording one press.
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
+from services.ballot.presses import PressPath
 from services.common.auth import Role, require
 from services.common.database import Database, read_only, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
@@ -14,7 +17,7 @@ from services.common.http import ServiceClient, upstream
 
 
 @upstream
-def _registration(request: Request) -> ServiceClient:
+async def _registration(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.registration
     return client
 
@@ -33,19 +36,24 @@ async def _session(
 
 
 @raises(DatabaseUnavailable, DatabaseError)
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     """Short sessions of their own, for work that must not sit in the request's
     transaction (which on SQLite holds the write lock from its first query)."""
     database: Database = request.app.state.database
     return database.sessionmaker
 
 
-def _events(request: Request) -> EventBus:
+async def _events(request: Request) -> EventBus:
     bus: EventBus = request.app.state.events
     return bus
 
 
-def _settings(request: Request) -> BallotSettings:
+async def _press_path(request: Request) -> PressPath:
+    path: PressPath = request.app.state.presses
+    return path
+
+
+async def _settings(request: Request) -> BallotSettings:
     settings: BallotSettings = request.app.state.settings
     return settings
 
@@ -54,9 +62,12 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 EventBusDep = Annotated[EventBus, Depends(_events)]
 SettingsDep = Annotated[BallotSettings, Depends(_settings)]
+PressPathDep = Annotated[PressPath, Depends(_press_path)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
 GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
+# Registration reports the desk's binding changes with the desk's token.
+BindingsAuth = Annotated[Role, Depends(require(Role.DESK))]
 RecordAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR))]
 # The desk swaps handsets that did not answer in the proefstemming.
 MissingAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]

@@ -26,14 +26,14 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from services.ballot import repository
-from services.ballot.models import BallotMeeting, Event
+from services.ballot import repository, repository_presses
+from services.ballot.models import Event
 from services.common.notify import notify_on_commit
 
 # Where the request's session carries this app's bus (set in deps.py).
@@ -72,22 +72,31 @@ class EventBus:
             each.set()
 
 
-def emit(
+class Locked(Protocol):
+    """The meeting row, held locked by this transaction."""
+
+    @property
+    def code(self) -> str: ...
+
+
+async def emit(
     session: AsyncSession,
-    locked: BallotMeeting,
+    locked: Locked,
     kind: str,
     *,
     vote_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> Event:
-    """Add an event to the transaction; ``locked`` is the meeting row held locked."""
-    row = Event(meeting=locked.code, kind=kind, vote_id=vote_id, data=data or {})
-    session.add(row)
-    _notify_after_commit(session, locked.code)
-    return row
+) -> None:
+    """Write an event in the transaction; ``locked`` is the meeting row held locked."""
+    await repository_presses.add_event(
+        session, meeting=locked.code, kind=kind, vote_id=vote_id, data=data or {}
+    )
+    announce(session, locked.code)
 
 
-def _notify_after_commit(session: AsyncSession, meeting: str) -> None:
+def announce(session: AsyncSession, meeting: str) -> None:
+    """Wake the meeting's streams (of every process) once this transaction,
+    which wrote events of the meeting, commits."""
     notify_on_commit(session, CHANNEL, meeting)  # the other processes
     bus = session.info.get(BUS_KEY)
     if not isinstance(bus, EventBus) or meeting in session.info.setdefault(_HOOKED_KEY, set()):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,9 +37,12 @@ class BallotMeeting(Base):
     __tablename__ = "ballot_meetings"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    # Grows with every open and close, so a follower can see a change it missed.
+    # Grows with every open and close, so a follower can see a change it missed
+    # (and a process knows its copy of the vote times is current: cache.py).
     version: Mapped[int] = mapped_column(Integer, default=0)
     last_closed_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    # The binding changes learnt for the meeting so far (BindingChange.learned_seq).
+    bindings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The meeting's base: whether abstentions count as cast (DOMAIN.md: per
     # meeting, explicit). A vote follows it unless it says otherwise.
     abstentions_cast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -77,6 +81,9 @@ class Vote(Base):
     # "vote" (weighted, by handsets) or "acclamation" (nobody objected).
     decided_by: Mapped[str] = mapped_column(String(12), default="vote", server_default="vote")
     acclamation_adopted: Mapped[bool | None] = mapped_column(Boolean)
+    # The registration's last binding change the frozen electorate reflects:
+    # changes after it are applied on top (bindings.py).
+    bindings_seen: Mapped[int | None] = mapped_column(Integer)
 
 
 class Elector(Base):
@@ -94,17 +101,26 @@ class Elector(Base):
 
 
 class Press(Base):
-    """Every press that reached us, counted or not."""
+    """Every press that reached us, counted or not, with its status and why."""
 
     __tablename__ = "presses"
     __table_args__ = (
         Index("ix_presses_dedupe", "meeting", "handset", "seq"),
-        Index("ix_presses_counted", "vote_id", "member", "counted"),
+        # A vote's presses; and the counted one of a member (CountedPress).
+        Index("ix_presses_vote", "vote_id", "handset", "seq"),
+        # NOPOLL presses belong to no vote; the auditors find them by arrival.
+        Index(
+            "ix_presses_unplaced",
+            "meeting",
+            "stored_at",
+            sqlite_where=text("vote_id IS NULL"),
+            postgresql_where=text("vote_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting: Mapped[str] = mapped_column(String(32))
-    # The open vote for OK/BADKEY/DENY, the just-closed vote for LATE, none for NOPOLL.
+    # The vote it was heard in (OK/BADKEY/DENY), or is LATE for; none for NOPOLL.
     vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))
     receiver: Mapped[str] = mapped_column(String(8))
     handset: Mapped[str] = mapped_column(String(6))
@@ -112,12 +128,34 @@ class Press(Base):
     key: Mapped[int] = mapped_column(Integer)
     rssi: Mapped[int] = mapped_column(Integer)
     battery: Mapped[int] = mapped_column(Integer)
+    # The gateway's clock: when it first heard the press (PROTOCOL.md 1.1).
     received_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    # Our clock: when it was heard (rules.heard_at); None when its times contradict.
+    heard_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    # Our clock: when its batch reached us.
     stored_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(6))
+    # rules.Reason for every status but OK.
+    reason: Mapped[str | None] = mapped_column(String(24))
     member: Mapped[str | None] = mapped_column(String(6))
-    # Exactly one counted press per member per vote: its latest OK press.
-    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CountedPress(Base):
+    """The press that counts, one per member of a vote: its latest OK press.
+
+    A narrow row per member, replaced in place when the member presses again
+    (one upsert per batch), rather than a flag on the wide press rows that
+    every replacement would rewrite with all their indexes.
+    """
+
+    __tablename__ = "counted_presses"
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    member: Mapped[str] = mapped_column(String(6), primary_key=True)
+    # The press: (vote_id, handset, seq) is one press of the vote.
+    handset: Mapped[str] = mapped_column(String(6))
+    seq: Mapped[int] = mapped_column(Integer)
+    heard_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
 
 
 class ElectorHandset(Base):
@@ -136,6 +174,31 @@ class ElectorHandset(Base):
     member: Mapped[str] = mapped_column(String(6))
     handset: Mapped[str] = mapped_column(String(6))
     bound_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class BindingChange(Base):
+    """A change the desk made to a handset's binding, as registration told us.
+
+    ``change_id`` is registration's: delivering a change twice stores it once,
+    and registration's order is the order of the desk's commits. A handset's
+    latest change decides who it votes for.
+    """
+
+    __tablename__ = "binding_changes"
+    __table_args__ = (Index("ix_binding_changes_learned", "meeting", "learned_seq"),)
+
+    change_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Per meeting, in the order we learnt them (under the meeting lock), so a
+    # process catches up on what it has not seen yet.
+    learned_seq: Mapped[int] = mapped_column(Integer)
+    meeting: Mapped[str] = mapped_column(String(32))
+    handset: Mapped[str] = mapped_column(String(6))
+    member: Mapped[str] = mapped_column(String(6))
+    # True: bound to the member; False: the binding ended (returned, swapped out).
+    bound: Mapped[bool] = mapped_column(Boolean)
+    # Registration's clock, for the record; our clock when we learnt it.
+    changed_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    learned_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Event(Base):

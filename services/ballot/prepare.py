@@ -53,7 +53,7 @@ async def edit_vote(session: AsyncSession, *, vote_id: int, data: VoteCreate) ->
         raise StillLinked(f"Stemming {vote.id} heeft onderdelen: die blijft een motie.")
     service.apply(vote, data, locked)
     await session.flush()
-    service.emit_vote(session, locked, "updated", vote)
+    await service.emit_vote(session, locked, "updated", vote)
     return vote
 
 
@@ -67,7 +67,7 @@ async def remove_vote(session: AsyncSession, *, vote_id: int) -> None:
             " Verwijder of ontkoppel die eerst.",
             votes=[d.id for d in dependents],
         )
-    service.emit_vote(session, locked, "removed", vote)
+    await service.emit_vote(session, locked, "removed", vote)
     await session.delete(vote)
     await session.flush()
 
@@ -129,8 +129,10 @@ async def runoff(session: AsyncSession, *, vote_id: int) -> Vote:
             f"Stemming {vote_id} heeft geen meerderheid die het systeem kan beslissen."
         ) from exc
     outcome = decision.decide(
-        electorate=[decision.Voter(e.member, e.name, e.weight) for e in the_record.electorate],
-        choices={p.member: p.key for p in the_record.counted},
+        electorate=[
+            decision.Voter(e["member"], e["name"], e["weight"]) for e in the_record["electorate"]
+        ],
+        choices={p["member"]: p["key"] for p in the_record["counted"]},
         options=[decision.Option(o.key, o.label, _ROLES[o.role]) for o in source.options],
         rule=rule,
         base=decision.Base.CAST_INCLUDING_ABSTENTIONS

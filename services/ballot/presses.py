@@ -1,260 +1,343 @@
-"""Recording a batch of presses (PROTOCOL.md, "Delivery rules").
+"""Recording a batch of presses (PROTOCOL.md "Delivery rules"; docs/ARCHITECTURE.md).
 
-Two steps, so another service's latency never holds the meeting lock:
+One transaction with the meeting row locked, set-based:
 
-1. ``current_bindings`` (no lock, its own short session): if a vote is open
-   and the batch has a handset that is not in its frozen electorate, ask the
-   registration service who holds which handset *now*. A handset swapped at
-   the desk during the vote is one of these.
-2. ``record_presses`` (request session, meeting row locked): each press gets
-   its status; a swapped handset of a member of the frozen electorate is
-   recorded as that member's (``elector_handsets``) and its press counts for
-   the member; the press events are written in the same transaction.
+1. The meeting row, locked (one query): its versions say whether this
+   process's copy of the vote times and binding changes is current
+   (``cache.py``; usually no query).
+2. When each press was heard, on our clock (``rules.heard_at``), and which
+   vote was open then (``rules.place``).
+3. For presses heard in the open vote, who each handset votes for: the
+   electorate frozen at the open (in memory, ``frozen.py``) with the desk's
+   binding changes since then (``rules.member_for``).
+4. One query for the stored presses the batch's may repeat
+   (``rules.repeats``) and the counted press of each member pressing.
+5. One UPDATE for presses no longer counted (if any), one INSERT for the
+   batch, one event per vote.
 
-When registration cannot be reached, a batch is answered 503 only if it really
-needs the answer: a new press, during an open vote, from a handset the vote
-does not know. Answering such presses DENY would tell a delegate with a
-freshly swapped handset that they may not vote; answering them OK without
-knowing the member is impossible. The gateway retries a 503 and the handset
-retransmits, so the press is stored as soon as registration is back. Every
-other batch (known handsets, no open vote, duplicates) is unaffected.
+A handset that is neither in the frozen electorate nor in any binding change
+we know of may be one the desk just bound: ``UnknownHandsets`` is raised
+before anything is written, and the caller asks registration (``bindings.py``)
+and records the batch again. Registration unreachable then means 503 for the
+batch (the gateway retries), never a wrong DENY.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot import events, metrics, repository
-from services.ballot.models import ElectorHandset, Press, Vote, utcnow
-from services.ballot.rules import OpenVote, PressStatus, status_for_new_press, supersedes
-from services.ballot.schemas import Option, PressBatch, PressIn, PressResult
-from services.common.errors import UpstreamFailed, UpstreamUnavailable
+from services.ballot import bindings, events, metrics
+from services.ballot import repository_presses as repository
+from services.ballot.bindings import Lookups
+from services.ballot.cache import MeetingCache
+from services.ballot.frozen import FrozenVote, FrozenVotes
+from services.ballot.rules import (
+    CLOCK_OFFSET_NOTICE,
+    BindingChange,
+    Placement,
+    PressStatus,
+    Reason,
+    heard_at,
+    member_for,
+    place,
+    repeats,
+    status_in_open_vote,
+    supersedes,
+)
+from services.ballot.schemas import PressBatch
 from services.common.http import ServiceClient
 
 log = logging.getLogger(__name__)
 
-# Outside any vote, a repeat of a press stored without a vote (NOPOLL) is
-# looked for this far back; a handset retransmits for about 6 s and a gateway
-# holds presses while we are down.
-UNATTACHED_WINDOW = datetime.timedelta(minutes=10)
 
-# handset -> member code, as the registration service has it now.
-Bindings = dict[str, str]
+class UnknownHandsets(Exception):
+    """Presses heard in the open vote from handsets we know nothing of."""
+
+    def __init__(self, vote: FrozenVote, handsets: set[str]) -> None:
+        super().__init__(f"unknown handsets in vote {vote.id}: {sorted(handsets)}")
+        self.vote = vote
+        self.handsets = handsets
 
 
-async def current_bindings(
-    sessions: async_sessionmaker[AsyncSession],
-    registration: ServiceClient,
+@dataclass(slots=True)
+class _Stored:
+    """What a later copy of a press is compared with."""
+
+    vote_id: int | None
+    heard: datetime.datetime
+    key: int
+    status: PressStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    # (handset, seq, status) answering each press of the batch, in order
+    results: list[tuple[str, int, str]]
+    # (status, reason) of every press stored, for the counters
+    stored: list[tuple[str, str | None]]
+
+
+def _members(
+    vote: FrozenVote,
+    handsets: set[str],
+    changes: Mapping[str, Sequence[BindingChange]],
     *,
-    meeting: str,
-    batch: PressBatch,
-) -> Bindings | None:
-    """Who holds which handset now, if the batch needs to know; else ``None``.
-
-    ``None`` also when registration cannot be reached: ``record_presses``
-    then refuses only the batches that needed the answer.
-    """
-    handsets = {press.handset for press in batch.presses}
-    if not handsets:
-        return None
-    async with sessions() as session:
-        vote = await repository.open_vote(session, meeting)
-        if vote is None:
-            return None
-        unknown = handsets - await repository.known_handsets(session, vote.id, handsets)
-    if not unknown:
-        return None
-    try:
-        body = await registration.get_json(f"/api/meetings/{meeting}/electorate")
-    except (UpstreamUnavailable, UpstreamFailed) as exc:
-        log.warning(
-            "ballot.press.bindings_unavailable",
-            extra={"meeting": meeting, "handsets": sorted(unknown), "error": exc.detail},
+    looked_up: Set[str],
+) -> dict[str, tuple[str | None, Reason | None]]:
+    """handset -> (member, reason) in the open vote, for the batch's handsets."""
+    found = {}
+    unknown = set()
+    for handset in handsets:
+        history = changes.get(handset, ())
+        since_open = next((c for c in reversed(history) if c.change_id > vote.bindings_seen), None)
+        if not history and handset not in vote.handsets and handset not in looked_up:
+            unknown.add(handset)
+        found[handset] = member_for(
+            handset,
+            frozen=vote.handsets,
+            electors=vote.members,
+            since_open=since_open,
+            latest=history[-1] if history else None,
         )
-        return None
-    return {member["handset"]: member["code"] for member in body["members"]}
-
-
-class _Batch:
-    """One batch of presses against the state of the meeting, under its lock."""
-
-    def __init__(self, session: AsyncSession, meeting: str, bindings: Bindings | None) -> None:
-        self.session = session
-        self.meeting = meeting
-        self.bindings = bindings
-        self.now = utcnow()
-        self.seen: dict[tuple[str, int], Press] = {}
-        self.counted: dict[str, Press] = {}
-        self.new: list[Press] = []
-
-    async def prepare(self, handsets: set[str]) -> None:
-        self.locked = await repository.lock_meeting(self.session, self.meeting)
-        self.vote = await repository.open_vote(self.session, self.meeting)
-        self.last_closed_vote = await repository.last_closed_vote(self.session, self.meeting)
-        # The earlier presses a new one can be a repeat of, loaded for the whole
-        # batch at once; the latest row wins.
-        for earlier in await self._repeat_candidates(handsets):
-            self.seen[(earlier.handset, earlier.seq)] = earlier
-        self.handsets: dict[str, str] = {}
-        self.electors: set[str] = set()
-        self.open: OpenVote | None = None
-        if self.vote is not None:
-            options = [Option.model_validate(option) for option in self.vote.options]
-            self.open = OpenVote(keys=frozenset(option.key for option in options))
-            electors = await repository.electors(self.session, self.vote.id)
-            self.electors = {elector.member for elector in electors}
-            self.handsets = {elector.handset: elector.member for elector in electors}
-            for swapped in await repository.elector_handsets(self.session, self.vote.id):
-                self.handsets[swapped.handset] = swapped.member
-            self.counted = {
-                press.member: press
-                for press in await repository.counted_presses(self.session, self.vote.id)
-                if press.member is not None
-            }
-
-    async def _repeat_candidates(self, handsets: set[str]) -> Sequence[Press]:
-        """Presses that a press with the same handset and seq repeats.
-
-        PROTOCOL.md: duplicates are "same handset and seq within the same vote".
-        While a vote is open that vote is the scope, so a handset whose counter
-        started again (a battery swap) is never answered with an earlier vote's
-        status. With no vote open, a repeat is a retransmission of a press stored
-        in the vote that just closed, or of a press stored without a vote since.
-        """
-        if self.vote is not None:
-            return await repository.presses_of_handsets(
-                self.session, self.meeting, handsets, vote_id=self.vote.id
-            )
-        since = self.now - UNATTACHED_WINDOW
-        closed = self.last_closed_vote
-        if closed is not None and closed.closed_at is not None:
-            since = max(since, closed.closed_at)
-        return await repository.presses_of_handsets(
-            self.session,
-            self.meeting,
-            handsets,
-            vote_id=closed.id if closed is not None else None,
-            unattached_since=since,
-        )
-
-    def _member(self, handset: str) -> str | None:
-        """The member a handset votes for in the open vote, or ``None`` (DENY)."""
-        if handset in self.handsets:
-            return self.handsets[handset]
-        if self.bindings is None:
-            raise UpstreamUnavailable(
-                f"Stemkastje {handset} hoort niet bij de stemming en de registratie-dienst"
-                " is niet bereikbaar om na te gaan of het is omgewisseld. Probeer het zo opnieuw.",
-                upstream="registratie",
-            )
-        member = self.bindings.get(handset)
-        if member is None or member not in self.electors:
-            return None
-        assert self.vote is not None
-        self.session.add(ElectorHandset(vote_id=self.vote.id, member=member, handset=handset))
-        self.handsets[handset] = member
-        events.emit(
-            self.session,
-            self.locked,
-            "handset",
-            vote_id=self.vote.id,
-            data={"member": member, "handset": handset},
-        )
-        log.info("ballot.press.handset_swapped", extra={"member": member, "handset": handset})
-        return member
-
-    def record(self, press: PressIn) -> PressStatus:
-        key = (press.handset, press.seq)
-        earlier = self.seen.get(key)
-        if earlier is not None:
-            return PressStatus(earlier.status)
-        member = self._member(press.handset) if self.open is not None else None
-        status = status_for_new_press(
-            open_vote=self.open,
-            last_closed_at=self.locked.last_closed_at,
-            now=self.now,
-            member=member,
-            key=press.key,
-        )
-        vote = {
-            PressStatus.NOPOLL: None,
-            PressStatus.LATE: self.last_closed_vote,
-        }.get(status, self.vote)
-        row = Press(
-            meeting=self.meeting,
-            vote_id=vote.id if vote else None,
-            receiver=press.receiver,
-            handset=press.handset,
-            seq=press.seq,
-            key=press.key,
-            rssi=press.rssi,
-            battery=press.battery,
-            received_at=press.received_at,
-            stored_at=self.now,
-            status=status.value,
-            member=member,
-            counted=False,
-        )
-        if status is PressStatus.OK and member is not None:
-            self._count(member, row)
-        self.session.add(row)
-        self.seen[key] = row
-        self.new.append(row)
-        return status
-
-    def _count(self, member: str, row: Press) -> None:
-        current = self.counted.get(member)
-        if current is None or supersedes(
-            new_handset=row.handset,
-            new_seq=row.seq,
-            counted_handset=current.handset,
-            counted_seq=current.seq,
-        ):
-            if current is not None:
-                current.counted = False
-            row.counted = True
-            self.counted[member] = row
-
-    def emit_presses(self) -> None:
-        """One ``press`` event per press stored for a vote, as it stands at commit."""
-        votes: dict[int, Vote] = {v.id: v for v in (self.vote, self.last_closed_vote) if v}
-        for row in self.new:
-            if row.vote_id is None:
-                continue
-            data: dict[str, object] = {
-                "member": row.member,
-                "handset": row.handset,
-                "seq": row.seq,
-                "status": row.status,
-                "counted": row.counted,
-            }
-            # A secret vote never shows who pressed what, not even live.
-            if votes[row.vote_id].named:
-                data["key"] = row.key
-            events.emit(self.session, self.locked, "press", vote_id=row.vote_id, data=data)
+    if unknown:
+        raise UnknownHandsets(vote, unknown)
+    return found
 
 
 async def record_presses(
-    session: AsyncSession, *, meeting: str, batch: PressBatch, bindings: Bindings | None = None
-) -> list[PressResult]:
-    started = time.perf_counter()
-    recorder = _Batch(session, meeting, bindings)
-    await recorder.prepare({press.handset for press in batch.presses})
-    results = []
-    for press in batch.presses:
-        status = recorder.record(press)
-        results.append(PressResult(handset=press.handset, seq=press.seq, status=status))
-    recorder.emit_presses()
-    await session.flush()
-    metrics.count_batch(
+    session: AsyncSession,
+    *,
+    meeting: str,
+    batch: PressBatch,
+    arrived: datetime.datetime,
+    frozen: FrozenVotes,
+    cache: MeetingCache,
+    looked_up: Set[str] = frozenset(),
+    learned_here: bool = False,
+) -> Recorded:
+    """Store a batch, each press with its status. ``looked_up``: handsets
+    registration was just asked about (they may be DENY); ``learned_here``:
+    this transaction stored binding changes itself."""
+    presses = batch.presses
+    heard = [
+        heard_at(arrived=arrived, sent_at=batch.sent_at, received_at=press.received_at)
+        for press in presses
+    ]
+    lock = await repository.lock_meeting(session, meeting)
+    spans = await cache.spans(session, lock)
+    placements = [
+        place(moment, spans)
+        if isinstance(moment, datetime.datetime)
+        else Placement(None, PressStatus.NOPOLL, moment)
+        for moment in heard
+    ]
+    vote: FrozenVote | None = None
+    members: dict[str, tuple[str | None, Reason | None]] = {}
+    in_open = {p.handset for p, where in zip(presses, placements, strict=True) if not where.status}
+    if in_open:
+        open_id = next(where.vote_id for where in placements if not where.status)
+        assert open_id is not None
+        vote = await frozen.get(session, open_id)
+        changes = await cache.changes(session, lock, keep=not learned_here)
+        members = _members(vote, in_open, changes, looked_up=looked_up)
+
+    stored: dict[tuple[str, int], _Stored] = {}
+    current: dict[str, tuple[str, int, datetime.datetime]] = {}
+    for found in await repository.concerning(
         session,
-        started=started,
-        stored=[row.status for row in recorder.new],
-        repeats=len(results) - len(recorder.new),
+        meeting,
+        {(p.handset, p.seq) for p in presses},
+        vote_id=vote.id if vote is not None else None,
+        members={member for member, _ in members.values() if member is not None},
+    ):
+        if found.kind == "copy":
+            stored[(found.handset, found.seq)] = _Stored(
+                found.vote_id, found.heard, found.key, PressStatus(found.status)
+            )
+        else:
+            current[found.member] = (found.handset, found.seq, found.heard)
+    results: list[tuple[str, int, str]] = []
+    rows: list[dict[str, Any]] = []
+    ok_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for press, where, moment in zip(presses, placements, heard, strict=True):
+        when = moment if isinstance(moment, datetime.datetime) else arrived
+        first = stored.get((press.handset, press.seq))
+        if first is not None and repeats(
+            first_vote_id=first.vote_id,
+            first_heard=first.heard,
+            first_key=first.key,
+            vote_id=where.vote_id,
+            heard=when,
+            key=press.key,
+        ):
+            results.append((press.handset, press.seq, first.status.value))
+            continue
+        member: str | None = None
+        if where.status is None:
+            assert vote is not None
+            member, reason = members[press.handset]
+            status, why = status_in_open_vote(keys=vote.keys, member=member, key=press.key)
+            reason = reason if status is PressStatus.DENY else why
+        else:
+            status, reason = where.status, where.reason
+        row = {
+            "vote_id": where.vote_id,
+            "receiver": press.receiver,
+            "handset": press.handset,
+            "seq": press.seq,
+            "key": press.key,
+            "rssi": press.rssi,
+            "battery": press.battery,
+            "received_at": press.received_at,
+            "heard_at": moment if isinstance(moment, datetime.datetime) else None,
+            "stored_at": arrived,
+            "status": status.value,
+            "reason": reason.value if reason else None,
+            "member": member,
+        }
+        rows.append(row)
+        stored[(press.handset, press.seq)] = _Stored(where.vote_id, when, press.key, status)
+        if status is PressStatus.OK and member is not None:
+            ok_rows[member].append(row)
+        results.append((press.handset, press.seq, status.value))
+
+    winners = _winners(ok_rows, current)
+    announced = _announced(rows, {id(row) for row in winners}, vote)
+    await repository.store(
+        session,
+        meeting=meeting,
+        vote_id=vote.id if vote is not None else None,
+        rows=rows,
+        counted=[{n: row[n] for n in ("member", "handset", "seq", "heard_at")} for row in winners],
+        events=announced,
     )
-    return results
+    if announced:
+        events.announce(session, lock.code)
+    return Recorded(results, [(row["status"], row["reason"]) for row in rows])
+
+
+@dataclass
+class PressPath:
+    """What the press path keeps per process (``app.state.presses``)."""
+
+    frozen: FrozenVotes = field(default_factory=FrozenVotes)
+    cache: MeetingCache = field(default_factory=MeetingCache)
+    lookups: Lookups = field(default_factory=Lookups)
+
+    async def record(
+        self,
+        session: AsyncSession,
+        registration: ServiceClient,
+        *,
+        meeting: str,
+        batch: PressBatch,
+        arrived: datetime.datetime,
+    ) -> list[tuple[str, int, str]]:
+        """Record a batch that reached us at ``arrived``; (handset, seq, status) per press.
+
+        A handset nobody told us of: registration is asked (outside the
+        lock: nothing was written yet) and the batch recorded again; it
+        cannot be reached: UpstreamUnavailable (503), the gateway retries.
+        """
+        started = time.perf_counter()
+        _note_clock_offset(meeting=meeting, sent_at=batch.sent_at, arrived=arrived)
+        looked_up = self.lookups.recent(meeting)
+        record = functools.partial(
+            record_presses,
+            session,
+            meeting=meeting,
+            batch=batch,
+            arrived=arrived,
+            frozen=self.frozen,
+            cache=self.cache,
+        )
+        try:
+            recorded = await record(looked_up=looked_up)
+        except UnknownHandsets as unknown:
+            await session.rollback()
+            await bindings.look_up(
+                session, registration, meeting=meeting, vote=unknown.vote, handsets=unknown.handsets
+            )
+            self.lookups.mark(meeting, unknown.handsets)
+            recorded = await record(looked_up=looked_up | unknown.handsets, learned_here=True)
+        metrics.count_batch(
+            session,
+            started=started,
+            stored=recorded.stored,
+            repeats=len(recorded.results) - len(recorded.stored),
+        )
+        return recorded.results
+
+
+def _note_clock_offset(
+    *, meeting: str, sent_at: datetime.datetime, arrived: datetime.datetime
+) -> None:
+    """Log and count a gateway clock far from ours; it never places a press."""
+    offset = arrived - sent_at
+    if abs(offset) > CLOCK_OFFSET_NOTICE:
+        metrics.CLOCK_OFFSETS.inc()
+        log.warning(
+            "ballot.press.clock_offset",
+            extra={"meeting": meeting, "seconds": round(offset.total_seconds(), 3)},
+        )
+
+
+def _winners(
+    ok_rows: dict[str, list[dict[str, Any]]],
+    current: dict[str, tuple[str, int, datetime.datetime]],
+) -> list[dict[str, Any]]:
+    """The new rows that become their member's counted press: the latest OK
+    press of each member who pressed OK in this batch, if it supersedes the
+    member's counted press so far (``current``)."""
+    winners: list[dict[str, Any]] = []
+    for member, new_rows in ok_rows.items():
+        best: dict[str, Any] | None = None
+        counting = current.get(member)
+        for row in new_rows:
+            if best is not None:
+                counting = (best["handset"], best["seq"], best["heard_at"])
+            if counting is None or supersedes(
+                new_handset=row["handset"],
+                new_seq=row["seq"],
+                new_heard=row["heard_at"],
+                counted_handset=counting[0],
+                counted_seq=counting[1],
+                counted_heard=counting[2],
+            ):
+                best = row
+        if best is not None:
+            winners.append(best)
+    return winners
+
+
+def _announced(
+    rows: Sequence[dict[str, Any]], counted: set[int], vote: FrozenVote | None
+) -> list[tuple[int, dict[str, Any]]]:
+    """One ``presses`` event per vote the batch stored presses for, as at
+    commit: (vote id, data). A secret vote never shows who pressed what, not
+    even live."""
+    by_vote: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["vote_id"] is None:
+            continue
+        item = {
+            "member": row["member"],
+            "handset": row["handset"],
+            "seq": row["seq"],
+            "status": row["status"],
+            "reason": row["reason"],
+            "counted": id(row) in counted,
+        }
+        if vote is not None and row["vote_id"] == vote.id and vote.named:
+            item["key"] = row["key"]
+        by_vote[row["vote_id"]].append(item)
+    return [(vote_id, {"presses": items}) for vote_id, items in by_vote.items()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,12 +11,11 @@ from services.ballot import repository
 from services.ballot.errors import NotATestVote, WrongVoteState
 from services.ballot.models import utcnow
 from services.ballot.schemas import (
-    CountedPress,
     ElectorRead,
     NotVoted,
+    PressRead,
     Progress,
     VoteKind,
-    VoteRecord,
     VoteStatus,
 )
 from services.ballot.service import get_vote, vote_read
@@ -38,39 +38,69 @@ async def electorate(session: AsyncSession, vote_id: int) -> list[ElectorRead]:
     ]
 
 
-async def record(session: AsyncSession, *, vote_id: int) -> VoteRecord:
+async def presses(session: AsyncSession, *, vote_id: int) -> list[PressRead]:
+    """Every press of a vote with its status and why, for the auditors; also
+    the presses refused NOPOLL that reached us while it was open."""
     vote = await get_vote(session, vote_id)
-    return VoteRecord(
-        vote=vote_read(vote),
-        electorate=await electorate(session, vote_id),
-        counted=[
-            CountedPress(
-                member=press.member or "",
-                key=press.key,
-                handset=press.handset,
-                seq=press.seq,
-                stored_at=press.stored_at,
-            )
-            for press in await repository.counted_presses(session, vote_id)
+    return [
+        PressRead.model_validate(row._mapping) for row in await repository.presses(session, vote)
+    ]
+
+
+async def member_presses(session: AsyncSession, *, meeting: str, member: str) -> list[PressRead]:
+    """Every press stored for one member in the meeting (the receipt check)."""
+    rows = await repository.member_presses(session, meeting, member)
+    return [PressRead.model_validate(row._mapping) for row in rows]
+
+
+async def record(session: AsyncSession, *, vote_id: int) -> dict[str, Any]:
+    """The VoteRecord of a vote as plain JSON values: built straight from the
+    rows, since a model per elector and press cost seconds at 100,000."""
+    vote = await get_vote(session, vote_id)
+    swapped: dict[str, list[str]] = defaultdict(list)
+    for alias in await repository.elector_handsets(session, vote_id):
+        swapped[alias.member].append(alias.handset)
+    return {
+        "vote": vote_read(vote).model_dump(mode="json"),
+        "electorate": [
+            {
+                "member": member,
+                "name": name,
+                "weight": weight,
+                "handset": handset,
+                "handsets": [handset, *swapped.get(member, ())],
+            }
+            for member, name, weight, handset in await repository.electors(session, vote_id)
         ],
-    )
+        "counted": [
+            {
+                "member": member or "",
+                "key": key,
+                "handset": handset,
+                "seq": seq,
+                "stored_at": stored_at.isoformat(),
+            }
+            for member, key, handset, seq, stored_at in await repository.counted_presses(
+                session, vote_id
+            )
+        ],
+    }
 
 
 async def progress(session: AsyncSession, *, vote_id: int) -> Progress:
     vote = await get_vote(session, vote_id)
-    electors = await repository.electors(session, vote_id)
-    weights = {elector.member: elector.weight for elector in electors}
-    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
+    members, weight = await repository.electorate_totals(session, vote_id)
+    voted_members, voted_weight = await repository.voted_totals(session, vote_id)
     elapsed = None
     if vote.opened_at is not None:
         elapsed = round(((vote.closed_at or utcnow()) - vote.opened_at).total_seconds(), 3)
     return Progress(
         vote_id=vote.id,
         status=vote.status,
-        electorate_members=len(electors),
-        electorate_weight=sum(weights.values()),
-        voted_members=len(voted),
-        voted_weight=sum(weights.get(member or "", 0) for member in voted),
+        electorate_members=members,
+        electorate_weight=weight,
+        voted_members=voted_members,
+        voted_weight=voted_weight,
         opened_at=vote.opened_at,
         closed_at=vote.closed_at,
         elapsed_seconds=elapsed,
@@ -90,7 +120,7 @@ async def not_voted(session: AsyncSession, *, vote_id: int, test_only: bool = Fa
         raise WrongVoteState(
             f"Stemming {vote_id} is nog niet geopend: er is nog geen kiezerslijst."
         )
-    voted = {press.member for press in await repository.counted_presses(session, vote_id)}
+    voted = {row.member for row in await repository.counted_presses(session, vote_id)}
     return NotVoted(
         vote_id=vote.id,
         kind=vote.kind,

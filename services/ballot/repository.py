@@ -1,20 +1,61 @@
-"""Every query of the ballot service."""
+"""Every query of the ballot service.
+
+The press path and the read side of a vote use SQLAlchemy Core: they touch
+many rows, and building ORM objects for them cost more than all the rest
+(docs/ARCHITECTURE.md, "The press path").
+"""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
+from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot.models import BallotMeeting, Elector, ElectorHandset, Event, Press, Vote
+from services.ballot.models import (
+    BallotMeeting,
+    BindingChange,
+    CountedPress,
+    Elector,
+    ElectorHandset,
+    Event,
+    Press,
+    Vote,
+)
 from services.common.bounds import is_row_id
 from services.common.database import lock_or_create
+
+MEETINGS = typed(Table, BallotMeeting.__table__)
+COUNTED = typed(Table, CountedPress.__table__)
+PRESSES = typed(Table, Press.__table__)
+CHANGES = typed(Table, BindingChange.__table__)
+ELECTORS = typed(Table, Elector.__table__)
+EVENTS = typed(Table, Event.__table__)
+# A result row of a Core query, read by attribute.
+AnyRow = Row[*tuple[Any, ...]]
 
 
 async def lock_meeting(session: AsyncSession, code: str) -> BallotMeeting:
     """The meeting row every press batch and state change takes first."""
+    found = await session.scalar(
+        select(BallotMeeting)
+        .where(BallotMeeting.code == code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if found is not None:
+        return found
     return await lock_or_create(session, BallotMeeting, code=code, version=0)
 
 
@@ -65,13 +106,9 @@ async def open_vote(session: AsyncSession, meeting: str) -> Vote | None:
     )
 
 
-async def last_closed_vote(session: AsyncSession, meeting: str) -> Vote | None:
-    return await session.scalar(
-        select(Vote)
-        .where(Vote.meeting == meeting, Vote.closed_at.is_not(None))
-        .order_by(Vote.closed_at.desc())
-        .limit(1)
-    )
+async def open_votes(session: AsyncSession) -> Sequence[Vote]:
+    """The open vote of every meeting."""
+    return (await session.scalars(select(Vote).where(Vote.status == "open"))).all()
 
 
 async def next_position(session: AsyncSession, meeting: str) -> int:
@@ -79,54 +116,183 @@ async def next_position(session: AsyncSession, meeting: str) -> int:
     return (highest or 0) + 1
 
 
-async def electors(session: AsyncSession, vote_id: int) -> Sequence[Elector]:
-    result = await session.scalars(
-        select(Elector).where(Elector.vote_id == vote_id).order_by(Elector.member)
+# --- the press path -------------------------------------------------------------------
+
+
+async def vote_spans(session: AsyncSession, meeting: str) -> Sequence[AnyRow]:
+    """(id, opened_at, closed_at) of every vote of the meeting that was opened
+    (an acclaimed vote never was), in the order they opened."""
+    result = await session.execute(
+        select(Vote.id, Vote.opened_at, Vote.closed_at)
+        .where(Vote.meeting == meeting, Vote.opened_at.is_not(None))
+        .order_by(Vote.opened_at)
     )
     return result.all()
 
 
-async def presses_of_handsets(
-    session: AsyncSession,
-    meeting: str,
-    handsets: set[str],
-    *,
-    vote_id: int | None,
-    unattached_since: datetime.datetime | None = None,
-) -> Sequence[Press]:
-    """The presses of these handsets in one vote and (optionally) those stored
-    without a vote since a moment, oldest first: one query for a whole batch."""
-    scope = [Press.vote_id == vote_id] if vote_id is not None else []
-    if unattached_since is not None:
-        scope.append(and_(Press.vote_id.is_(None), Press.stored_at >= unattached_since))
-    if not scope:
+async def frozen_vote(session: AsyncSession, vote_id: int) -> AnyRow | None:
+    result = await session.execute(
+        select(Vote.meeting, Vote.options, Vote.named, Vote.bindings_seen).where(Vote.id == vote_id)
+    )
+    return result.first()
+
+
+async def elector_handsets_at_open(session: AsyncSession, vote_id: int) -> Sequence[AnyRow]:
+    """(handset, member) of the electorate frozen at the open."""
+    result = await session.execute(
+        select(Elector.handset, Elector.member).where(Elector.vote_id == vote_id)
+    )
+    return result.all()
+
+
+async def changes_learned(session: AsyncSession, meeting: str, *, after: int) -> Sequence[AnyRow]:
+    """(change_id, handset, member, bound) of the meeting's binding changes
+    learnt after ``learned_seq`` ``after``."""
+    result = await session.execute(
+        select(CHANGES.c.change_id, CHANGES.c.handset, CHANGES.c.member, CHANGES.c.bound).where(
+            CHANGES.c.meeting == meeting, CHANGES.c.learned_seq > after
+        )
+    )
+    return result.all()
+
+
+# --- binding changes --------------------------------------------------------------------
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def add_binding_changes(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Store changes not stored before; the change ids that are new."""
+    if not rows:
         return []
+    statement = (
+        _insert_for(session)(CHANGES)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["change_id"])
+        .returning(CHANGES.c.change_id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def electors_among(session: AsyncSession, vote_id: int, members: set[str]) -> set[str]:
+    """Which of ``members`` are in the vote's frozen electorate."""
+    if not members:
+        return set()
     result = await session.scalars(
-        select(Press)
-        .where(Press.meeting == meeting, Press.handset.in_(handsets), or_(*scope))
-        .order_by(Press.id)
+        select(Elector.member).where(Elector.vote_id == vote_id, Elector.member.in_(members))
+    )
+    return set(result.all())
+
+
+async def add_elector_handset(
+    session: AsyncSession, *, vote_id: int, member: str, handset: str
+) -> bool:
+    """Record that a handset took over an elector's binding; False if it already had."""
+    statement = (
+        _insert_for(session)(ElectorHandset)
+        .values(vote_id=vote_id, member=member, handset=handset)
+        .on_conflict_do_nothing(index_elements=["vote_id", "handset"])
+        .returning(ElectorHandset.id)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+# --- the read side -----------------------------------------------------------------------
+
+
+async def electors(session: AsyncSession, vote_id: int) -> Sequence[AnyRow]:
+    """(member, name, weight, handset) of the frozen electorate, by member."""
+    result = await session.execute(
+        select(Elector.member, Elector.name, Elector.weight, Elector.handset)
+        .where(Elector.vote_id == vote_id)
+        .order_by(Elector.member)
     )
     return result.all()
 
 
-async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[Press]:
-    result = await session.scalars(
-        select(Press)
-        .where(Press.vote_id == vote_id, Press.counted.is_(True))
-        .order_by(Press.member)
+async def electorate_totals(session: AsyncSession, vote_id: int) -> tuple[int, int]:
+    """(members, weight) of the frozen electorate."""
+    row = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(Elector.weight), 0)).where(
+                Elector.vote_id == vote_id
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def voted_totals(session: AsyncSession, vote_id: int) -> tuple[int, int]:
+    """(members, weight) of the electorate with a counted press."""
+    row = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(Elector.weight), 0))
+            .select_from(COUNTED)
+            .join(
+                Elector,
+                and_(Elector.vote_id == COUNTED.c.vote_id, Elector.member == COUNTED.c.member),
+            )
+            .where(COUNTED.c.vote_id == vote_id)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _the_counted_press() -> Any:
+    return and_(
+        PRESSES.c.vote_id == COUNTED.c.vote_id,
+        PRESSES.c.handset == COUNTED.c.handset,
+        PRESSES.c.seq == COUNTED.c.seq,
+    )
+
+
+async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[AnyRow]:
+    """(member, key, handset, seq, stored_at) of every counted press, by member."""
+    result = await session.execute(
+        select(
+            COUNTED.c.member, PRESSES.c.key, PRESSES.c.handset, PRESSES.c.seq, PRESSES.c.stored_at
+        )
+        .select_from(COUNTED)
+        .join(PRESSES, _the_counted_press())
+        .where(COUNTED.c.vote_id == vote_id)
+        .order_by(COUNTED.c.member)
     )
     return result.all()
 
 
-async def presses(session: AsyncSession, vote_id: int) -> Sequence[Press]:
-    result = await session.scalars(select(Press).where(Press.vote_id == vote_id).order_by(Press.id))
+def _with_counted() -> Any:
+    """Presses, each with whether it is its member's counted press."""
+    return select(PRESSES, COUNTED.c.member.is_not(None).label("counted")).outerjoin(
+        COUNTED, and_(_the_counted_press(), COUNTED.c.member == PRESSES.c.member)
+    )
+
+
+async def presses(session: AsyncSession, vote: Vote) -> Sequence[AnyRow]:
+    """Every press of a vote, and the NOPOLL presses that reached us while it
+    was open (refused for when they were heard), in the order they came; each
+    with whether it is its member's counted press."""
+    scope = [PRESSES.c.vote_id == vote.id]
+    if vote.opened_at is not None:
+        unplaced = [
+            PRESSES.c.meeting == vote.meeting,
+            PRESSES.c.vote_id.is_(None),
+            PRESSES.c.stored_at >= vote.opened_at,
+        ]
+        if vote.closed_at is not None:
+            unplaced.append(PRESSES.c.stored_at < vote.closed_at)
+        scope.append(and_(*unplaced))
+    result = await session.execute(_with_counted().where(or_(*scope)).order_by(PRESSES.c.id))
     return result.all()
 
 
-async def member_presses(session: AsyncSession, meeting: str, member: str) -> Sequence[Press]:
+async def member_presses(session: AsyncSession, meeting: str, member: str) -> Sequence[AnyRow]:
     """Every press stored for ``member`` in the meeting, oldest first (the receipt check)."""
-    result = await session.scalars(
-        select(Press).where(Press.meeting == meeting, Press.member == member).order_by(Press.id)
+    result = await session.execute(
+        _with_counted()
+        .where(PRESSES.c.meeting == meeting, PRESSES.c.member == member)
+        .order_by(PRESSES.c.id)
     )
     return result.all()
 
@@ -136,17 +302,6 @@ async def elector_handsets(session: AsyncSession, vote_id: int) -> Sequence[Elec
         select(ElectorHandset).where(ElectorHandset.vote_id == vote_id).order_by(ElectorHandset.id)
     )
     return result.all()
-
-
-async def known_handsets(session: AsyncSession, vote_id: int, handsets: set[str]) -> set[str]:
-    """Which of ``handsets`` already vote in ``vote_id``: bound at the open or swapped in."""
-    frozen = select(Elector.handset).where(
-        Elector.vote_id == vote_id, Elector.handset.in_(handsets)
-    )
-    swapped = select(ElectorHandset.handset).where(
-        ElectorHandset.vote_id == vote_id, ElectorHandset.handset.in_(handsets)
-    )
-    return set((await session.scalars(frozen.union(swapped))).all())
 
 
 async def events_after(

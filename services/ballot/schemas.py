@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from services.ballot.rules import PressStatus
-from services.common.bounds import Text
+from services.ballot.rules import PressStatus, Reason
+from services.common.bounds import HANDSET, MAX_ROW_ID, Text
 from services.domain.decision import (
     ROLE_NAMES,
     UnfitOptions,
@@ -19,8 +28,19 @@ from services.domain.decision import (
     offered_rule,
 )
 
-HANDSET = r"^\d{6}$"
 RECEIVER = r"^[A-Z0-9]{1,8}$"
+MEMBER = r"^[A-Z0-9]{1,6}$"
+
+
+def _text_only(value: Any) -> Any:
+    """A time on the wire is an ISO 8601 string; a number is not taken for one."""
+    if not isinstance(value, str):
+        raise ValueError("een tijdstip is een ISO 8601-tekst met tijdzone")
+    return value
+
+
+# A time the gateway sends: ISO 8601 text with a zone (``...Z``), nothing else.
+WireTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 
 
 class VoteKind(enum.StrEnum):
@@ -228,14 +248,25 @@ class Annulment(BaseModel):
 class PressIn(BaseModel):
     receiver: str = Field(pattern=RECEIVER)
     handset: str = Field(pattern=HANDSET)
-    seq: int = Field(ge=0, le=65535)
-    key: int = Field(ge=0, le=9)
-    rssi: int = Field(ge=-120, le=0)
-    battery: int = Field(ge=0, le=100)
-    received_at: datetime.datetime
+    seq: StrictInt = Field(ge=0, le=65535)
+    key: StrictInt = Field(ge=0, le=9)
+    rssi: StrictInt = Field(ge=-120, le=0)
+    battery: StrictInt = Field(ge=0, le=100)
+    received_at: WireTime = Field(
+        description="The gateway's clock when it first heard the press, computed as this"
+        " attempt is sent: sent_at minus how long the gateway has held the press (measured"
+        " on its monotonic clock). Only sent_at - received_at is used."
+    )
 
 
 class PressBatch(BaseModel):
+    """One attempt of a gateway to deliver presses (docs/ARCHITECTURE.md)."""
+
+    sent_at: WireTime = Field(
+        description="The gateway's clock when it sent this attempt (every retry anew)."
+        " With received_at it says how long each press was held, whatever the gateway's"
+        " clock is set to; a press with received_at more than 1 s after sent_at is NOPOLL."
+    )
     presses: list[PressIn] = Field(max_length=1000)
 
 
@@ -295,11 +326,35 @@ class PressRead(BaseModel):
     key: int
     rssi: int
     battery: int
+    # The gateway's clock: when it heard the press.
     received_at: datetime.datetime
+    # Ours: when it was heard (None when its times contradicted each other),
+    # and when it reached us.
+    heard_at: datetime.datetime | None
     stored_at: datetime.datetime
     status: PressStatus
+    # Why it does not count (every status but OK).
+    reason: Reason | None
     member: str | None
     counted: bool
+
+
+class BindingChangeIn(BaseModel):
+    """A change the desk made, as registration reports it (idempotent by ``id``)."""
+
+    id: StrictInt = Field(ge=1, le=MAX_ROW_ID)
+    member: str = Field(pattern=MEMBER)
+    handset: str = Field(pattern=HANDSET)
+    bound: StrictBool
+    at: WireTime
+
+
+class BindingChanges(BaseModel):
+    changes: list[BindingChangeIn] = Field(max_length=10_000)
+
+
+class BindingsLearned(BaseModel):
+    learned: int
 
 
 class Progress(BaseModel):

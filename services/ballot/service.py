@@ -16,7 +16,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot import events, links, repository
+from services.ballot import events, links, repository, repository_presses
 from services.ballot.errors import (
     AlreadyHeldAgain,
     AnotherVoteOpen,
@@ -27,7 +27,8 @@ from services.ballot.errors import (
     VoteNotFound,
     WrongVoteState,
 )
-from services.ballot.models import BallotMeeting, Elector, Vote, utcnow
+from services.ballot.frozen import FrozenVotes, frozen_vote
+from services.ballot.models import BallotMeeting, Vote, utcnow
 from services.ballot.schemas import (
     MajorityRead,
     MeetingSettings,
@@ -75,9 +76,9 @@ def vote_read(vote: Vote) -> VoteRead:
     )
 
 
-def emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
+async def emit_vote(session: AsyncSession, locked: BallotMeeting, kind: str, vote: Vote) -> None:
     data = {"vote": vote_read(vote).model_dump(mode="json")}
-    events.emit(session, locked, kind, vote_id=vote.id, data=data)
+    await events.emit(session, locked, kind, vote_id=vote.id, data=data)
 
 
 async def get_vote(session: AsyncSession, vote_id: int) -> Vote:
@@ -156,7 +157,7 @@ async def add_vote(
     apply(vote, data, locked)
     session.add(vote)
     await session.flush()
-    emit_vote(session, locked, "created", vote)
+    await emit_vote(session, locked, "created", vote)
     return vote
 
 
@@ -184,6 +185,7 @@ async def open_vote(
     *,
     vote_id: int,
     registration: ServiceClient,
+    frozen: FrozenVotes,
     despite_undecided_amendments: bool = False,
 ) -> Vote:
     vote = await get_vote(session, vote_id)
@@ -205,21 +207,36 @@ async def open_vote(
         )
     if not despite_undecided_amendments:
         await check_amendments_decided(session, vote)
-    for member in members:
-        session.add(
-            Elector(
-                vote_id=vote.id,
-                member=member["code"],
-                name=member["name"],
-                weight=member["weight"],
-                handset=member["handset"],
-            )
-        )
+    await repository_presses.add_electors(
+        session,
+        vote.id,
+        [
+            {
+                "member": member["code"],
+                "name": member["name"],
+                "weight": member["weight"],
+                "handset": member["handset"],
+            }
+            for member in members
+        ],
+    )
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
+    # Registration's changes after this one are applied on top (bindings.py).
+    vote.bindings_seen = int(electorate.get("change_id") or 0)
     locked.version += 1
     await session.flush()
-    emit_vote(session, locked, "opened", vote)
+    await emit_vote(session, locked, "opened", vote)
+    frozen.keep(
+        frozen_vote(
+            vote_id=vote.id,
+            meeting=vote.meeting,
+            options=vote.options,
+            named=vote.named,
+            bindings_seen=vote.bindings_seen,
+            handsets={member["handset"]: member["code"] for member in members},
+        )
+    )
     return vote
 
 
@@ -233,7 +250,7 @@ async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
     locked.last_closed_at = now
     locked.version += 1
     await session.flush()
-    emit_vote(session, locked, "closed", vote)
+    await emit_vote(session, locked, "closed", vote)
     return vote
 
 
@@ -267,7 +284,7 @@ async def acclaim_vote(
     vote.decided_by = "acclamation"
     vote.acclamation_adopted = adopted
     await session.flush()
-    emit_vote(session, locked, "acclaimed", vote)
+    await emit_vote(session, locked, "acclaimed", vote)
     return vote
 
 
@@ -281,7 +298,7 @@ async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vot
     vote.annulled_at = utcnow()
     vote.annulled_reason = reason
     await session.flush()
-    emit_vote(session, locked, "annulled", vote)
+    await emit_vote(session, locked, "annulled", vote)
     return vote
 
 
@@ -344,7 +361,7 @@ async def reorder(session: AsyncSession, *, meeting: str, vote_ids: list[int]) -
     for position, vote_id in zip(sorted(v.position for v in prepared), vote_ids, strict=True):
         by_id[vote_id].position = position
     await session.flush()
-    events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
+    await events.emit(session, locked, "reordered", data={"vote_ids": vote_ids})
 
 
 async def meeting_settings(session: AsyncSession, *, meeting: str) -> MeetingSettings:
@@ -362,7 +379,7 @@ async def change_settings(
     for vote in await repository.votes(session, meeting, status=VoteStatus.PREPARED.value):
         if not vote.base_overridden and vote.abstentions_cast != data.abstentions_cast:
             vote.abstentions_cast = data.abstentions_cast
-            emit_vote(session, locked, "updated", vote)
+            await emit_vote(session, locked, "updated", vote)
     await session.flush()
     return MeetingSettings(abstentions_cast=locked.abstentions_cast)
 

@@ -34,13 +34,14 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 @asynccontextmanager
 async def database_lifespan(
-    app: FastAPI, *, service: str, service_dir: Path
+    app: FastAPI, *, service: str, service_dir: Path, pre_ping: bool = True
 ) -> AsyncIterator[Database]:
-    """Migrate the service's database to head, then hold its engine open."""
+    """Migrate the service's database to head, then hold its engine open
+    (``pre_ping``: see services.common.database.create_engine_for)."""
     settings: ServiceSettings = app.state.settings
     url = settings.resolved_database_url(service)
     await anyio.to_thread.run_sync(upgrade, service_dir, url)
-    database = Database(url)
+    database = Database(url, pre_ping=pre_ping)
     app.state.database = database
     try:
         yield database

@@ -103,20 +103,25 @@ def _configure_sqlite(engine: Any) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine_for(url: str) -> AsyncEngine:
+def create_engine_for(url: str, *, pre_ping: bool = True) -> AsyncEngine:
+    """``pre_ping``: test a pooled connection before each use (a round trip),
+    so that a database restart costs no request an error. Without it the
+    first request on a dead connection fails (503) and the pool is renewed."""
     if is_sqlite(url):
         engine = create_async_engine(async_url(url), connect_args={"timeout": 15})
         _configure_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(async_url(url), pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        async_url(url), pool_size=10, max_overflow=10, pool_pre_ping=pre_ping
+    )
 
 
 class Database:
     """The engine and session factory of one service; built in the lifespan."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pre_ping: bool = True) -> None:
         self.url = url
-        self.engine = create_engine_for(url)
+        self.engine = create_engine_for(url, pre_ping=pre_ping)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

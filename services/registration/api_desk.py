@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from pydantic import StringConstraints
 
-from services.common.bounds import MeetingCode, MemberCode, Text
+from services.common.bounds import HANDSET, MAX_ROW_ID, MeetingCode, MemberCode, Text
 from services.common.errors import problem_responses
 from services.registration import desk, service
 from services.registration.deps import (
     BallotClientDep,
     CallerAuthorization,
     DeskAuth,
+    DeskSessionDep,
     ElectorateAuth,
     SessionDep,
 )
@@ -33,6 +35,7 @@ from services.registration.errors import (
     UnknownCard,
 )
 from services.registration.schemas import (
+    BindingChanges,
     CardScan,
     Electorate,
     HandsetSwap,
@@ -71,7 +74,7 @@ async def scan_card(
     tags=["desk"],
 )
 async def register(
-    meeting: MeetingCode, data: RegistrationCreate, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, data: RegistrationCreate, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.register(
@@ -86,7 +89,7 @@ async def register(
     tags=["desk"],
 )
 async def register_without_card(
-    meeting: MeetingCode, data: RegistrationWithoutCard, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, data: RegistrationWithoutCard, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     """No barcode (a forgotten stemkaart, or a machtigingsformulier without one):
     bound on the officer's named confirmation (audited)."""
@@ -123,7 +126,7 @@ async def recent_registrations(
     tags=["desk"],
 )
 async def return_handset(
-    meeting: MeetingCode, member: MemberCode, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode, member: MemberCode, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.return_handset(session, meeting=found, member_code=member, actor=role.value)
@@ -137,7 +140,11 @@ async def return_handset(
     tags=["desk"],
 )
 async def swap_handset(
-    meeting: MeetingCode, member: MemberCode, data: HandsetSwap, session: SessionDep, role: DeskAuth
+    meeting: MeetingCode,
+    member: MemberCode,
+    data: HandsetSwap,
+    session: DeskSessionDep,
+    role: DeskAuth,
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.swap_handset(
@@ -189,6 +196,30 @@ async def presence(meeting: MeetingCode, session: SessionDep) -> Presence:
 async def electorate(meeting: MeetingCode, session: SessionDep, _: ElectorateAuth) -> Electorate:
     found = await service.get_meeting(session, meeting)
     return await desk.electorate(session, meeting=found)
+
+
+@router.get(
+    "/meetings/{meeting}/binding-changes",
+    responses=problem_responses(MeetingNotFound),
+    tags=["electorate"],
+)
+async def binding_changes(
+    meeting: MeetingCode,
+    session: SessionDep,
+    _: ElectorateAuth,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    handset: Annotated[
+        list[Annotated[str, StringConstraints(pattern=HANDSET)]],
+        Query(max_length=1000, description="only these handsets"),
+    ] = [],  # noqa: B006 (FastAPI copies a list default per request)
+) -> BindingChanges:
+    """The desk's binding changes after change ``after``, oldest first: what
+    ballot asks for at its start-up and for a handset it does not know."""
+    found = await service.get_meeting(session, meeting)
+    return await desk.binding_changes(
+        session, meeting=found, after=after, limit=limit, handsets=handset
+    )
 
 
 @router.get("/meetings/{meeting}/test-vote", tags=["desk"])

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
 from services.registration import api, api_cards, api_desk, api_handsets, pages
+from services.registration.bindings import BindingOutbox
 from services.registration.config import RegistrationSettings
 
 SERVICE_DIR = Path(__file__).parent
@@ -23,16 +24,19 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
-            database_lifespan(app, service="registration", service_dir=SERVICE_DIR),
-            # Calls carry the desk officer's own token (see desk.test_vote).
+            database_lifespan(app, service="registration", service_dir=SERVICE_DIR) as database,
+            # The desk's token: the binding changes are the desk's; the
+            # proefstemming view passes the officer's own (desk.test_vote).
             ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
                 token=settings.tokens.desk.get_secret_value(),
                 transport=ballot_transport,
             ) as ballot,
+            BindingOutbox(database, ballot, retry_seconds=settings.binding_retry_seconds) as outbox,
         ):
             app.state.ballot = ballot
+            app.state.binding_outbox = outbox
             yield
 
     return create_service_app(

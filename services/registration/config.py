@@ -10,9 +10,11 @@ class RegistrationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
 
     port: int = 8001
-    # Only for the desk's view of an open proefstemming (who has not pressed);
-    # everything else at the desk works without the ballot service.
+    # The desk's binding changes go to ballot (bindings.py), and the desk's view
+    # of an open proefstemming comes from it; the desk works without it.
     ballot_url: str = "http://127.0.0.1:8002"
+    # While ballot cannot be told of a binding change, try again this often.
+    binding_retry_seconds: float = 1.0
 
     # Sending stemkaarten by e-mail. An empty host means "not configured":
     # sending is refused with a clear message, everything else works.

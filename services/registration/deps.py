@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,6 +10,7 @@ from services.common.auth import Role, require
 from services.common.database import Database, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
+from services.registration.bindings import BindingOutbox
 from services.registration.config import RegistrationSettings
 
 
@@ -29,11 +31,29 @@ def _ballot(request: Request) -> ServiceClient:
     return client
 
 
+async def _tell_ballot(request: Request) -> AsyncIterator[None]:
+    """After the desk's transaction committed: the binding changes to ballot."""
+    yield
+    outbox: BindingOutbox = request.app.state.binding_outbox
+    await outbox.deliver_pending()
+
+
+async def _desk_session(
+    _: Annotated[None, Depends(_tell_ballot, scope="function")],
+    session: Annotated[AsyncSession, Depends(request_session, scope="function")],
+) -> AsyncSession:
+    # Entered after _tell_ballot, so left before it: the commit comes first.
+    return session
+
+
 def _authorization(request: Request) -> str:
     return request.headers.get("authorization", "")
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+# For a desk action that binds or ends a binding: ballot is told of it after
+# the commit and before the desk is answered (bindings.py).
+DeskSessionDep = Annotated[AsyncSession, Depends(_desk_session, scope="function")]
 # Only for a flow that must not hold one transaction for the whole request
 # (sending mail); everything else takes SessionDep.
 DatabaseDep = Annotated[Database, Depends(_database)]

@@ -34,6 +34,8 @@ from services.registration.errors import (
 from services.registration.models import Meeting, Member, Registration, utcnow
 from services.registration.schemas import (
     Admission,
+    BindingChangeRead,
+    BindingChanges,
     Electorate,
     ElectorMember,
     MemberStatus,
@@ -169,6 +171,7 @@ async def _bind(
     repository.add_audit(
         session, meeting, actor=actor, action=action, member=member, handset=handset, **details
     )
+    repository.add_binding_change(session, meeting, member=member, handset=handset, bound=True)
     return _status(member, registration)
 
 
@@ -239,6 +242,9 @@ async def return_handset(
         member=member,
         handset=registration.handset,
     )
+    repository.add_binding_change(
+        session, meeting, member=member, handset=registration.handset, bound=False
+    )
     return _status(member, None)
 
 
@@ -254,6 +260,9 @@ async def swap_handset(
     repository.add_audit(
         session, meeting, actor=actor, action="handset.swapped", member=member, old=old, new=handset
     )
+    # The old handset's binding ends: ballot denies it from now on.
+    repository.add_binding_change(session, meeting, member=member, handset=old, bound=False)
+    repository.add_binding_change(session, meeting, member=member, handset=handset, bound=True)
     return _status(member, registration)
 
 
@@ -306,9 +315,13 @@ async def presence(session: AsyncSession, *, meeting: Meeting) -> Presence:
 
 
 async def electorate(session: AsyncSession, *, meeting: Meeting) -> Electorate:
+    # Read first: a change committed between the two reads is then also
+    # reported after it, and applying it twice is harmless.
+    change_id = await repository.last_binding_change(session, meeting)
     present = await repository.present_members(session, meeting)
     return Electorate(
         meeting=meeting.code,
+        change_id=change_id,
         members=[
             ElectorMember(
                 code=member.code,
@@ -317,6 +330,24 @@ async def electorate(session: AsyncSession, *, meeting: Meeting) -> Electorate:
                 handset=registration.handset,
             )
             for member, registration in present
+        ],
+    )
+
+
+async def binding_changes(
+    session: AsyncSession, *, meeting: Meeting, after: int, limit: int, handsets: list[str]
+) -> BindingChanges:
+    """For ballot: the desk's binding changes after change ``after``, oldest first."""
+    changes = await repository.binding_changes(
+        session, meeting, after=after, limit=limit, handsets=handsets
+    )
+    return BindingChanges(
+        meeting=meeting.code,
+        changes=[
+            BindingChangeRead(
+                id=c.id, member=c.member_code, handset=c.handset, bound=c.bound, at=c.at
+            )
+            for c in changes
         ],
     )
 

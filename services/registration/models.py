@@ -6,6 +6,7 @@ import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -100,6 +101,34 @@ class Registration(Base):
     # by name, on the officer's named confirmation).
     admitted_by: Mapped[str] = mapped_column(String(20), default="card", server_default="card")
     officer: Mapped[str | None] = mapped_column(String(100))
+
+
+class BindingChange(Base):
+    """A handset bound to a member, or its binding ended (returned, swapped out).
+
+    Written in the desk's transaction; the outbox (bindings.py) delivers it to
+    ballot after the commit and before the desk is answered, and again until
+    ballot has taken it (``delivered_at``). The id orders the changes.
+    """
+
+    __tablename__ = "binding_changes"
+    __table_args__ = (
+        Index("ix_binding_changes_meeting", "meeting_id", "id"),
+        Index(
+            "ix_binding_changes_undelivered",
+            "id",
+            sqlite_where=text("delivered_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    member_code: Mapped[str] = mapped_column(String(6))
+    handset: Mapped[str] = mapped_column(String(6))
+    bound: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuditEntry(Base):

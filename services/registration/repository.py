@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.database import upsert_insert
 from services.registration.models import (
     AuditEntry,
+    BindingChange,
     CardMail,
     HandsetSighting,
     Meeting,
@@ -38,6 +40,60 @@ def add_audit(
             member_code=member.code if member else None,
             details=details,
         )
+    )
+
+
+def add_binding_change(
+    session: AsyncSession, meeting: Meeting, *, member: Member, handset: str, bound: bool
+) -> None:
+    """For ballot: a handset bound to the member, or that binding ended."""
+    session.add(
+        BindingChange(meeting_id=meeting.id, member_code=member.code, handset=handset, bound=bound)
+    )
+
+
+async def last_binding_change(session: AsyncSession, meeting: Meeting) -> int:
+    found = await session.scalar(
+        select(func.max(BindingChange.id)).where(BindingChange.meeting_id == meeting.id)
+    )
+    return found or 0
+
+
+async def binding_changes(
+    session: AsyncSession,
+    meeting: Meeting,
+    *,
+    after: int,
+    limit: int,
+    handsets: Sequence[str] = (),
+) -> Sequence[BindingChange]:
+    query = select(BindingChange).where(
+        BindingChange.meeting_id == meeting.id, BindingChange.id > after
+    )
+    if handsets:
+        query = query.where(BindingChange.handset.in_(handsets))
+    return (await session.scalars(query.order_by(BindingChange.id).limit(limit))).all()
+
+
+async def undelivered_changes(
+    session: AsyncSession, *, limit: int
+) -> Sequence[tuple[BindingChange, str]]:
+    """Changes ballot has not taken yet, oldest first, with their meeting's code."""
+    result = await session.execute(
+        select(BindingChange, Meeting.code)
+        .join(Meeting, Meeting.id == BindingChange.meeting_id)
+        .where(BindingChange.delivered_at.is_(None))
+        .order_by(BindingChange.id)
+        .limit(limit)
+    )
+    return [(change, code) for change, code in result.all()]
+
+
+async def mark_delivered(
+    session: AsyncSession, change_ids: Sequence[int], at: datetime.datetime
+) -> None:
+    await session.execute(
+        update(BindingChange).where(BindingChange.id.in_(change_ids)).values(delivered_at=at)
     )
 
 

@@ -191,6 +191,23 @@ class ElectorMember(BaseModel):
 class Electorate(BaseModel):
     meeting: str
     members: list[ElectorMember]
+    # The last binding change this list reflects: ballot applies later ones on top.
+    change_id: int = 0
+
+
+class BindingChangeRead(BaseModel):
+    """For ballot: the desk bound a handset to a member, or ended that binding."""
+
+    id: int
+    member: str
+    handset: str
+    bound: bool
+    at: datetime.datetime
+
+
+class BindingChanges(BaseModel):
+    meeting: str
+    changes: list[BindingChangeRead]
 
 
 class AuditRead(BaseModel):

@@ -7,30 +7,24 @@ from typing import Any
 import httpx
 
 from tests.ballot.conftest import Services
+from tests.support.presses import batch, press
+
+__all__ = ["batch", "press"]
 
 BINDINGS = {"GM0363": "000363", "GM0088": "000088", "GM0344": "000344"}
 
 
-def press(handset: str, seq: int, key: int, receiver: str = "R01") -> dict[str, Any]:
-    return {
-        "receiver": receiver,
-        "handset": handset,
-        "seq": seq,
-        "key": key,
-        "rssi": -60,
-        "battery": 90,
-        "received_at": "2023-12-01T10:00:00Z",
-    }
-
-
-async def send(services: Services, meeting: str, *presses: dict[str, Any]) -> list[str]:
+async def send_batch(services: Services, meeting: str, body: dict[str, Any]) -> list[str]:
     response = await services.ballot.post(
-        f"/api/meetings/{meeting}/presses",
-        json={"presses": list(presses)},
-        headers=services.auth("gateway"),
+        f"/api/meetings/{meeting}/presses", json=body, headers=services.auth("gateway")
     )
     assert response.status_code == 200, response.text
     return [result["status"] for result in response.json()["results"]]
+
+
+async def send(services: Services, meeting: str, *presses: dict[str, Any]) -> list[str]:
+    """The presses in one batch, sent now; their statuses."""
+    return await send_batch(services, meeting, batch(*presses))
 
 
 async def new_vote(services: Services, meeting: str, **fields: Any) -> int:
@@ -60,6 +54,12 @@ async def counted(services: Services, vote_id: int) -> dict[str, int]:
         f"/api/votes/{vote_id}/record", headers=services.auth("auditor")
     )
     return {p["member"]: p["key"] for p in response.json()["counted"]}
+
+
+async def stored(services: Services, vote_id: int) -> list[tuple[str, int, str, str | None]]:
+    """(handset, seq, status, reason) of every press the vote's listing shows."""
+    presses = await get(services, f"/api/votes/{vote_id}/presses")
+    return [(p["handset"], p["seq"], p["status"], p.get("reason")) for p in presses]
 
 
 async def get(services: Services, path: str, role: str = "auditor") -> Any:

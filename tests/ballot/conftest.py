@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
@@ -19,7 +20,7 @@ from tests.support.served_in_loop import serve_on_port
 
 
 class Link(httpx.AsyncBaseTransport):
-    """Ballot's line to registration, which a test can cut (``up = False``)."""
+    """A line from one service to another, which a test can cut (``up = False``)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
@@ -29,7 +30,7 @@ class Link(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
         if not self.up:
-            raise httpx.ConnectError("registration is down", request=request)
+            raise httpx.ConnectError("the other service is down", request=request)
         return await self.inner.handle_async_request(request)
 
 
@@ -38,7 +39,11 @@ class Services:
     registration: httpx.AsyncClient
     ballot: httpx.AsyncClient
     tokens: dict[str, str]
+    # ballot -> registration (electorate, bindings)
     link: Link
+    # registration -> ballot (binding changes, the desk's proefstemming view)
+    back: Link
+    registration_app: FastAPI
 
     def auth(self, role: str) -> dict[str, str]:
         return bearer(self.tokens[role])
@@ -55,14 +60,23 @@ async def running_services(
 ) -> AsyncIterator[Services]:
     """Registration in-process; ballot in-process or (``on_socket``) under uvicorn.
 
-    Ballot reaches registration over ASGI either way.
+    Each reaches the other over ASGI, through a line a test can cut.
     """
+    apps: dict[str, FastAPI] = {}
+
+    async def ballot_asgi(scope: Any, receive: Any, send: Any) -> None:
+        await apps["ballot"](scope, receive, send)
+
+    back = Link(httpx.ASGITransport(app=ballot_asgi))
     registration_app = create_registration(
-        RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
+        RegistrationSettings(
+            database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+        ),
+        ballot_transport=back,
     )
     async with serve_in_process(registration_app) as registration:
         link = Link(httpx.ASGITransport(app=registration_app))
-        ballot_app = create_ballot(
+        ballot_app = apps["ballot"] = create_ballot(
             BallotSettings(
                 database_url=database_urls["ballot"],
                 tokens=tokens,
@@ -73,7 +87,7 @@ async def running_services(
         )
         serve = serve_on_port if on_socket else serve_in_process
         async with serve(ballot_app) as ballot:
-            yield Services(registration, ballot, token_values, link)
+            yield Services(registration, ballot, token_values, link, back, registration_app)
 
 
 @pytest.fixture

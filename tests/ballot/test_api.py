@@ -9,7 +9,7 @@ import pytest
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
 from services.common.settings import TokenSettings
-from tests.ballot.actions import BINDINGS, act, counted, new_vote, press, send
+from tests.ballot.actions import BINDINGS, act, batch, counted, new_vote, press, send
 from tests.ballot.conftest import Services, seat
 from tests.support.apps import bearer, serve_in_process
 
@@ -92,8 +92,10 @@ class TestElectorate:
         record = await services.ballot.get(
             f"/api/votes/{open_vote}/record", headers=services.auth("auditor")
         )
+        # The electorate stays as it was at the open; the handed-back handset
+        # no longer votes (its binding ended at the desk).
         assert [e["member"] for e in record.json()["electorate"]] == ["GM0088", "GM0344", "GM0363"]
-        assert await send(services, meeting_code, press("000088", 1, 2)) == ["OK"]
+        assert await send(services, meeting_code, press("000088", 1, 2)) == ["DENY"]
 
     async def test_registration_down_keeps_the_vote_closed(
         self,
@@ -218,7 +220,7 @@ class TestPresses:
     ) -> None:
         response = await services.ballot.post(
             f"/api/meetings/{meeting_code}/presses",
-            json={"presses": [press("000363", 1, 1), press("47", 1, 1)]},
+            json=batch(press("000363", 1, 1), press("47", 1, 1)),
             headers=services.auth("gateway"),
         )
         assert response.status_code == 422
@@ -229,7 +231,7 @@ class TestPresses:
     ) -> None:
         response = await services.ballot.post(
             f"/api/meetings/{meeting_code}/presses",
-            json={"presses": []},
+            json=batch(),
             headers=services.auth("desk"),
         )
         assert response.status_code == 403

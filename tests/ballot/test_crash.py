@@ -20,6 +20,7 @@ import pytest
 
 from alv.stack import Stack
 from services.ballot.rules import seq_newer
+from tests.ballot.actions import batch as as_sent
 from tests.ballot.actions import press
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
@@ -97,7 +98,7 @@ class Burst:
                     batch.append(press(handset, seqs[handset], chance.randint(1, 3)))
                 try:
                     response = await client.post(
-                        self.path, json={"presses": batch}, headers=self.headers
+                        self.path, json=as_sent(*batch), headers=self.headers
                     )
                 except httpx.TransportError as exc:
                     # Killed: what was not answered was never acknowledged.

@@ -6,52 +6,19 @@ in-process, each reaching the other over ASGI.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import httpx
 import pytest
 
-from services.ballot.app import create_app as create_ballot
-from services.ballot.config import BallotSettings
 from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from tests.ballot.actions import act, new_vote, press, send
-from tests.ballot.conftest import Link, Services, seat
+from tests.ballot.conftest import Services, seat
 from tests.support.apps import serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
 BINDINGS = {"GM0363": "000363", "GM0088": "000088", "GM0344": "000344"}
-
-
-@pytest.fixture
-async def linked(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
-) -> AsyncIterator[Services]:
-    apps: dict[str, Any] = {}
-
-    async def ballot_asgi(scope: Any, receive: Any, send: Any) -> None:
-        await apps["ballot"](scope, receive, send)
-
-    registration_app = create_registration(
-        RegistrationSettings(
-            database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
-        ),
-        ballot_transport=httpx.ASGITransport(app=ballot_asgi),
-    )
-    apps["ballot"] = create_ballot(
-        BallotSettings(
-            database_url=database_urls["ballot"], tokens=tokens, registration_url="http://reg"
-        ),
-        registration_transport=(link := Link(httpx.ASGITransport(app=registration_app))),
-    )
-    async with (
-        serve_in_process(registration_app) as registration,
-        serve_in_process(apps["ballot"]) as ballot,
-    ):
-        yield Services(registration, ballot, token_values, link)
 
 
 async def desk_view(services: Services, meeting: str) -> httpx.Response:
@@ -62,31 +29,31 @@ async def desk_view(services: Services, meeting: str) -> httpx.Response:
 
 class TestDeskDuringProefstemming:
     async def test_lists_present_members_that_have_not_responded(
-        self, linked: Services, meeting_code: str
+        self, services: Services, meeting_code: str
     ) -> None:
-        await seat(linked, meeting_code, BINDINGS)
-        assert (await desk_view(linked, meeting_code)).json() == {
+        await seat(services, meeting_code, BINDINGS)
+        assert (await desk_view(services, meeting_code)).json() == {
             "vote_id": None,
             "title": None,
             "missing": [],
         }
-        vote_id = await new_vote(linked, meeting_code, kind="proefstemming", title="Proef")
-        await act(linked, vote_id, "open")
-        assert await send(linked, meeting_code, press("000363", 1, 7)) == ["OK"]
-        view = (await desk_view(linked, meeting_code)).json()
+        vote_id = await new_vote(services, meeting_code, kind="proefstemming", title="Proef")
+        await act(services, vote_id, "open")
+        assert await send(services, meeting_code, press("000363", 1, 7)) == ["OK"]
+        view = (await desk_view(services, meeting_code)).json()
         assert (view["vote_id"], view["title"]) == (vote_id, "Proef")
         assert [(m["name"], m["handset"]) for m in view["missing"]] == [
             ("Schiermonnikoog", "000088"),
             ("Utrecht", "000344"),
         ]
-        await act(linked, vote_id, "close")
-        assert (await desk_view(linked, meeting_code)).json()["vote_id"] is None
+        await act(services, vote_id, "close")
+        assert (await desk_view(services, meeting_code)).json()["vote_id"] is None
 
-    async def test_a_real_vote_is_not_shown(self, linked: Services, meeting_code: str) -> None:
-        await seat(linked, meeting_code, BINDINGS)
-        vote_id = await new_vote(linked, meeting_code)
-        await act(linked, vote_id, "open")
-        assert (await desk_view(linked, meeting_code)).json()["vote_id"] is None
+    async def test_a_real_vote_is_not_shown(self, services: Services, meeting_code: str) -> None:
+        await seat(services, meeting_code, BINDINGS)
+        vote_id = await new_vote(services, meeting_code)
+        await act(services, vote_id, "open")
+        assert (await desk_view(services, meeting_code)).json()["vote_id"] is None
 
     async def test_ballot_down_is_a_clear_503(
         self,

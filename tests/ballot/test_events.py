@@ -49,6 +49,7 @@ class TestEventStream:
         await send(served, meeting_code, press("000363", 1, 1), press("000088", 1, 2))
         async with stream(served, meeting_code) as events:
             before = await take_until(events, lambda taken: len(taken) == 3)
+        assert [e.event for e in before] == ["created", "opened", "presses"]
         # Disconnected: the meeting goes on.
         await send(served, meeting_code, press("000344", 1, 1))
         await send(served, meeting_code, press("000363", 1, 1, "R02"))  # a duplicate: no event
@@ -59,17 +60,21 @@ class TestEventStream:
             everything = await take_until(events, upto("closed"))
 
         assert [e.id for e in before + after] == [e.id for e in everything]
+        # One event per batch that stored presses.
         assert [e.event for e in everything] == [
             "created",
             "opened",
-            "press",
-            "press",
-            "press",
+            "presses",
+            "presses",
             "closed",
         ]
         ids = [e.id for e in everything]
         assert ids == sorted(set(ids))
-        presses = [(e.data["member"], e.data["key"], e.data["counted"]) for e in everything[2:5]]
+        presses = [
+            (p["member"], p["key"], p["counted"])
+            for e in everything[2:4]
+            for p in e.data["presses"]
+        ]
         assert presses == [("GM0363", 1, True), ("GM0088", 2, True), ("GM0344", 1, True)]
         assert {e.data["vote_id"] for e in everything} == {vote_id}
 
@@ -113,18 +118,22 @@ class TestEventStream:
             await take_until(events, upto("opened"))
             await send(served, meeting_code, press("000088", 4, 3))
             # The fallback poll is a minute: only the wake-up after commit is this fast.
-            [pressed] = await take_until(events, upto("press"), within=3)
-        assert pressed.data["vote_id"] == vote_id
+            [pressed] = await take_until(events, upto("presses"), within=3)
         assert pressed.data == {
             "id": pressed.id,
             "vote_id": vote_id,
             "at": pressed.data["at"],
-            "member": "GM0088",
-            "handset": "000088",
-            "seq": 4,
-            "status": "OK",
-            "counted": True,
-            "key": 3,
+            "presses": [
+                {
+                    "member": "GM0088",
+                    "handset": "000088",
+                    "seq": 4,
+                    "status": "OK",
+                    "reason": None,
+                    "counted": True,
+                    "key": 3,
+                }
+            ],
         }
 
     async def test_a_secret_vote_shows_no_keys(self, served: Services, meeting_code: str) -> None:
@@ -132,8 +141,8 @@ class TestEventStream:
         await open_new_vote(served, meeting_code, named=False)
         await send(served, meeting_code, press("000363", 1, 2), press("999999", 1, 1))
         async with stream(served, meeting_code) as events:
-            taken = await take_until(events, lambda taken: len(taken) == 4)
-        pressed = [e.data for e in taken if e.event == "press"]
+            taken = await take_until(events, lambda taken: len(taken) == 3)
+        pressed = [p for e in taken if e.event == "presses" for p in e.data["presses"]]
         assert [(p["member"], p["status"]) for p in pressed] == [("GM0363", "OK"), (None, "DENY")]
         assert all("key" not in p for p in pressed)
 
@@ -195,6 +204,7 @@ class TestAcrossProcesses:
             # wakes this stream this fast.
             opened = await take_until(events, upto("opened"), within=3)
             await send(other, meeting_code, press("000088", 1, 2))
-            [pressed] = await take_until(events, upto("press"), within=3)
+            [pressed] = await take_until(events, upto("presses"), within=3)
         assert [e.event for e in opened] == ["created", "opened"]
-        assert (pressed.data["vote_id"], pressed.data["member"]) == (vote_id, "GM0088")
+        [stored] = pressed.data["presses"]
+        assert (pressed.data["vote_id"], stored["member"]) == (vote_id, "GM0088")

@@ -28,6 +28,7 @@ from tests.results.conftest import (
     seat,
     settings_reaching_ballot,
 )
+from tests.support.presses import batch, press
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import server_events, take_until
 
@@ -106,19 +107,7 @@ class TestMetrics:
         # The same batch again: answered, not stored again.
         repeat = await served.ballot.post(
             f"/api/meetings/{meeting_code}/presses",
-            json={
-                "presses": [
-                    {
-                        "receiver": "R01",
-                        "handset": "000363",
-                        "seq": vote_id,
-                        "key": 1,
-                        "rssi": -60,
-                        "battery": 90,
-                        "received_at": "2023-12-01T10:00:00Z",
-                    }
-                ]
-            },
+            json=batch(press("000363", vote_id, 1)),
             headers=served.auth("gateway"),
         )
         assert repeat.status_code == 200

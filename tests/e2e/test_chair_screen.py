@@ -27,6 +27,7 @@ from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.databases import DatabaseFactory
+from tests.support.presses import batch, press
 from tests.support.stacks import running_stack, seat_everyone
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
@@ -195,17 +196,10 @@ async def test_the_screen_recovers_after_the_results_service_restarts(
         await expect(page.locator("#vote-title")).to_have_text(
             "Voorstel 2: begroting 2024", timeout=SCREEN_MS
         )
-        press = {
-            "receiver": "R01",
-            "handset": "000007",
-            "seq": 1,
-            "key": 1,
-            "rssi": -60,
-            "battery": 90,
-            "received_at": "2023-12-01T10:00:00Z",
-        }
         response = await chair.ballot.post(
-            f"/api/meetings/{meeting}/presses", json={"presses": [press]}, headers=gateway
+            f"/api/meetings/{meeting}/presses",
+            json=batch(press("000007", 1, 1)),
+            headers=gateway,
         )
         assert response.status_code == 200, response.text
         await expect(page.locator("#progress-members")).to_have_text(

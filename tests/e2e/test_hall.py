@@ -16,7 +16,6 @@ the last press of each member is the one counted.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -34,8 +33,9 @@ from alv.stack import Stack
 from hardware.simulator import PressResult, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
 from tests.support.apps import bearer
-from tests.support.builders import make_meeting
+from tests.support.builders import make_meeting, numbered_members_csv
 from tests.support.databases import DatabaseFactory
+from tests.support.sse import server_events
 from tests.support.stacks import running_stack
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
@@ -65,12 +65,6 @@ def hall_stack(
 def member_of(handset: str) -> str:
     """Seating rule of these tests: handset 000042 is held by GM0042."""
     return f"GM{int(handset):04d}"
-
-
-def members_csv(count: int) -> str:
-    # Populations spread over the weight classes of article 10 (1 up to 75 votes).
-    rows = [f"GM{n:04d},Gemeente {n},{1_000 + (n * 7_919) % 900_000}" for n in range(1, count + 1)]
-    return "code,name,population\n" + "\n".join(rows) + "\n"
 
 
 @dataclass
@@ -133,7 +127,10 @@ def hall_meeting(hall_stack: Stack) -> str:
 async def seat_cards(url: str, tokens: dict[str, str], meeting: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=url, timeout=WITHIN) as registration:
         cards = await make_meeting(
-            registration, admin=tokens["admin"], code=meeting, members_csv=members_csv(HALL_SIZE)
+            registration,
+            admin=tokens["admin"],
+            code=meeting,
+            members_csv=numbered_members_csv(HALL_SIZE),
         )
     assert len(cards) == HALL_SIZE
     return cards
@@ -197,7 +194,7 @@ async def bursting(sim: Simulator, *, within_s: float) -> AsyncIterator[list[Pre
 
 async def wait_until_stored(hall: Hall, count: int) -> None:
     """Until the ballot service has announced ``count`` presses of the vote on its
-    event stream (one ``press`` event per press stored)."""
+    event stream (a ``presses`` event per batch, listing what it stored)."""
     stored: set[tuple[str, int]] = set()
     auditor = bearer(hall.stack.config.tokens["auditor"])
     with anyio.fail_after(WITHIN):
@@ -205,14 +202,9 @@ async def wait_until_stored(hall: Hall, count: int) -> None:
             "GET", f"/api/meetings/{hall.meeting}/events", headers=auditor
         ) as response:
             assert response.status_code == 200
-            kind = None
-            async for line in response.aiter_lines():
-                if line.startswith("event: "):
-                    kind = line.removeprefix("event: ")
-                elif line.startswith("data: ") and kind == "press":
-                    data = json.loads(line.removeprefix("data: "))
-                    if data["vote_id"] == hall.vote_id:
-                        stored.add((data["handset"], data["seq"]))
+            async for event in server_events(response):
+                if event.event == "presses" and event.data["vote_id"] == hall.vote_id:
+                    stored |= {(p["handset"], p["seq"]) for p in event.data["presses"]}
                     if len(stored) >= count:
                         return
 

@@ -54,7 +54,7 @@ VOTES: list[tuple[str, list[dict[int, int]], str | None]] = [
 ]
 # What differs between two runs of one meeting without making it another record.
 MOMENTS = {"at", "created_at", "opened_at", "closed_at", "annulled_at", "stored_at"}
-MOMENTS |= {"received_at", "exported_at", "server_time"}
+MOMENTS |= {"received_at", "heard_at", "exported_at", "server_time"}
 HASHES = {"hash", "previous_hash", "inputs_hash", "outcome_hash", "head"}
 RADIO = {"receiver", "rssi", "battery"}
 

@@ -7,7 +7,8 @@ the test's event loop (the gateway's serial threads aside).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import datetime
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -53,6 +54,7 @@ async def hall(
     handsets: int = 10,
     links: list[str | None] | None = None,
     config: SimConfig | None = None,
+    clock: Callable[[], datetime.datetime] | None = None,
     **settings: Any,
 ) -> AsyncIterator[tuple[Simulator, Gateway]]:
     """A simulator and a gateway on its ports, talking to ``ballot``."""
@@ -67,5 +69,5 @@ async def hall(
             token=ballot.token,
             **(FAST | settings),
         )
-        async with Gateway(gateway_settings) as gateway:
+        async with Gateway(gateway_settings, clock=clock) as gateway:
             yield sim, gateway

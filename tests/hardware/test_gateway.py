@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 from functools import partial
 from pathlib import Path
@@ -115,6 +116,99 @@ class TestBallotTrouble:
             result = await press
         assert result.status == "OK"
         assert result.attempts >= 2
+
+
+def moment(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text)
+
+
+class TestWhenPressesWereHeard:
+    async def test_every_attempt_says_how_long_each_press_was_held(
+        self, ballot: FakeBallot
+    ) -> None:
+        ballot.open_vote(3)
+        ballot.fail_with = 503
+        wall = [datetime.datetime(2023, 12, 1, 10, 0, tzinfo=datetime.UTC)]
+        async with hall(ballot, clock=lambda: wall[0]) as (sim, _):
+            press = sim.press("000001", 1)
+            await ballot.wait_until(lambda: len(ballot.attempts) >= 2)
+            stepped = len(ballot.attempts)
+            wall[0] -= datetime.timedelta(hours=1)  # the gateway's wall clock steps back
+            await ballot.wait_until(lambda: len(ballot.attempts) >= stepped + 2)
+            ballot.fail_with = None
+            assert (await press).status == "OK"
+        held = []
+        for attempt in ballot.attempts:
+            [sent] = attempt["presses"]
+            held.append(moment(attempt["sent_at"]) - moment(sent["received_at"]))
+        # The hold grows with every retry whatever the wall clock did ...
+        assert held == sorted(held)
+        assert held[0] >= datetime.timedelta(0)
+        # ... and both times of an attempt are read from the clock as it was then
+        # (this one stands still but for the step).
+        assert moment(ballot.attempts[-1]["sent_at"]) == wall[0]
+        before = moment(ballot.attempts[0]["presses"][0]["received_at"])
+        after = moment(ballot.attempts[-1]["presses"][0]["received_at"])
+        assert before - after == datetime.timedelta(hours=1) + (held[-1] - held[0])
+
+
+class TestHold:
+    async def test_a_full_hold_drops_the_oldest_waiting_press(self, ballot: FakeBallot) -> None:
+        ballot.open_vote(3)
+        await ballot.stop()
+        config = sim_config(retransmits=0)  # each press heard once
+        async with hall(ballot, handsets=6, config=config, hold_max=3, in_flight=1) as (
+            sim,
+            gateway,
+        ):
+            handsets = list(sim.handsets)
+            sim.press(handsets[0], 1)
+            # The first press is in a batch on its way (refused, retried) ...
+            await gateway.wait_until(lambda: gateway.counters["batches_failed"] >= 1)
+            for number, handset in enumerate(handsets[1:], start=2):
+                sim.press(handset, 1)
+                await gateway.wait_until(
+                    lambda n=number: gateway.counters["presses_received"] >= n  # type: ignore[misc]
+                )
+            # ... three wait; the fifth and sixth pushed out the two oldest waiting.
+            assert gateway.counters["presses_dropped"] == 2
+            await ballot.start()
+            await ballot.wait_until(lambda: len(ballot.stored) == 4)
+            await gateway.wait_until(lambda: gateway.queue_depth == 0)
+        assert {handset for handset, _ in ballot.stored} == {
+            handsets[0],
+            *handsets[3:],
+        }
+
+
+class TestInFlight:
+    async def test_a_second_batch_goes_while_the_first_is_on_its_way(
+        self, ballot: FakeBallot
+    ) -> None:
+        ballot.open_vote(3)
+        ballot.hold = asyncio.Event()
+        async with hall(ballot, in_flight=2) as (sim, gateway):
+            await sim.receivers[0].wait_for_poll("OPEN", 3)
+            first = sim.press("000001", 1)
+            await ballot.wait_until(lambda: len(ballot.stored) == 1)
+            second = sim.press("000002", 2)
+            await ballot.wait_until(lambda: len(ballot.stored) == 2)
+            assert gateway.health_json()["batches_in_flight"] == 2
+            ballot.hold.set()
+            assert [(await first).status, (await second).status] == ["OK", "OK"]
+
+    async def test_batches_grow_while_one_is_on_its_way(self, ballot: FakeBallot) -> None:
+        ballot.open_vote(3)
+        ballot.hold = asyncio.Event()
+        async with hall(ballot, in_flight=1) as (sim, gateway):
+            await sim.receivers[0].wait_for_poll("OPEN", 3)
+            presses = [sim.press("000001", 1)]
+            await ballot.wait_until(lambda: len(ballot.stored) == 1)
+            presses += [sim.press(f"00000{n}", 1) for n in range(2, 6)]
+            await gateway.wait_until(lambda: gateway.counters["presses_received"] == 5)
+            ballot.hold.set()
+            assert {(await press).status for press in presses} == {"OK"}
+        assert ballot.batches == [1, 4]
 
 
 class TestVoteState:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.common.settings import TokenSettings
 from services.registration.app import create_app
@@ -14,12 +15,42 @@ from services.registration.config import RegistrationSettings
 from tests.support.apps import serve_in_process
 
 
+class BallotBindings:
+    """Ballot as far as the desk's binding changes go: keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.changes: list[dict[str, Any]] = []
+        self.up = True
+        self.transport = httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        if not self.up:
+            raise httpx.ConnectError("ballot is down", request=request)
+        if request.method == "POST" and request.url.path.endswith("/bindings"):
+            changes = json.loads(request.content)["changes"]
+            self.changes += changes
+            return httpx.Response(200, json={"learned": len(changes)})
+        return httpx.Response(404, json={"code": "not_found", "detail": "-"})
+
+
 @pytest.fixture
-async def registration(
-    database_urls: dict[str, str], tokens: TokenSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
-    async with serve_in_process(create_app(settings)) as client:
+def ballot_bindings() -> BallotBindings:
+    return BallotBindings()
+
+
+@pytest.fixture
+def registration_app(
+    database_urls: dict[str, str], tokens: TokenSettings, ballot_bindings: BallotBindings
+) -> FastAPI:
+    settings = RegistrationSettings(
+        database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+    )
+    return create_app(settings, ballot_transport=ballot_bindings.transport)
+
+
+@pytest.fixture
+async def registration(registration_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve_in_process(registration_app) as client:
         yield client
 
 

@@ -12,6 +12,7 @@ from services.common.settings import TokenSettings
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
+from tests.registration.conftest import BallotBindings
 from tests.support.apps import bearer
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.builders import make_meeting
@@ -23,9 +24,13 @@ TIMEOUT_MS = 5000
 
 
 @pytest.fixture
-def base_url(database_urls: dict[str, str], tokens: TokenSettings) -> Iterator[str]:
-    settings = RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
-    with serve_over_http(create_app(settings)) as url:
+def base_url(
+    database_urls: dict[str, str], tokens: TokenSettings, ballot_bindings: BallotBindings
+) -> Iterator[str]:
+    settings = RegistrationSettings(
+        database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+    )
+    with serve_over_http(create_app(settings, ballot_transport=ballot_bindings.transport)) as url:
         yield url
 
 

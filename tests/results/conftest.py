@@ -20,6 +20,7 @@ from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
 from tests.support.apps import bearer, serve_in_process
 from tests.support.builders import make_meeting
+from tests.support.presses import batch, press
 
 # The hand-computed example: Groningen is present but does not vote.
 BINDINGS = {"GM0363": "000363", "GM0088": "000088", "GM0344": "000344", "GM0014": "000014"}
@@ -80,11 +81,19 @@ async def linked_services(
     real sockets (a stream needs one), ``settings`` builds results' settings
     from ballot's client and ``ballot_transport`` replaces results' line to it.
     """
+    apps: dict[str, FastAPI] = {}
+
+    async def ballot_asgi(scope: Any, receive: Any, send: Any) -> None:
+        await apps["ballot"](scope, receive, send)
+
     registration_app = create_registration(
-        RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
+        RegistrationSettings(
+            database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+        ),
+        ballot_transport=httpx.ASGITransport(app=ballot_asgi),
     )
     async with serve_in_process(registration_app) as registration:
-        ballot_app = create_ballot(
+        ballot_app = apps["ballot"] = create_ballot(
             BallotSettings(
                 database_url=database_urls["ballot"],
                 tokens=tokens,
@@ -122,18 +131,6 @@ async def seat(services: Services, meeting: str, bindings: dict[str, str] = BIND
         assert response.status_code == 201, response.text
 
 
-def press(handset: str, seq: int, key: int) -> dict[str, Any]:
-    return {
-        "receiver": "R01",
-        "handset": handset,
-        "seq": seq,
-        "key": key,
-        "rssi": -60,
-        "battery": 90,
-        "received_at": "2023-12-01T10:00:00Z",
-    }
-
-
 async def new_vote(services: Services, meeting: str, **fields: Any) -> int:
     body = {"kind": "voorstel", "title": "Voorstel 1", **fields}
     response = await services.ballot.post(
@@ -154,7 +151,7 @@ async def cast(services: Services, meeting: str, choices: dict[str, int], seq: i
     """Each handset in ``choices`` presses its key once."""
     response = await services.ballot.post(
         f"/api/meetings/{meeting}/presses",
-        json={"presses": [press(h, seq, key) for h, key in choices.items()]},
+        json=batch(*(press(h, seq, key) for h, key in choices.items())),
         headers=services.auth("gateway"),
     )
     assert response.status_code == 200, response.text

@@ -16,9 +16,10 @@ from services.results.compute import canonical_json, chain_hash, hashed_inputs, 
 from services.results.config import ResultsSettings
 from services.results.models import StoredOutcome
 from services.results.schemas import BallotRecord
-from tests.results.conftest import Services, act, new_vote, press, run_vote, seat
+from tests.results.conftest import Services, act, new_vote, run_vote, seat
 from tests.support.apps import serve_in_process
 from tests.support.databases import DatabaseFactory
+from tests.support.presses import batch, press
 from tests.verify.exports import meeting_with_votes
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -56,7 +57,7 @@ class TestAuditVote:
         ]
         response = await services.ballot.post(
             f"/api/meetings/{meeting_code}/presses",
-            json={"presses": presses},
+            json=batch(*presses),
             headers=services.auth("gateway"),
         )
         assert response.status_code == 200, response.text

@@ -31,10 +31,11 @@ from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
-from tests.results.conftest import BINDINGS, HAND_COMPUTED, press
+from tests.results.conftest import BINDINGS, HAND_COMPUTED
 from tests.support.apps import bearer
 from tests.support.builders import SMALL_MEMBERS
 from tests.support.legacy import store_majority
+from tests.support.presses import batch, press
 
 pytestmark = [pytest.mark.db]
 
@@ -175,7 +176,9 @@ def hall(
     registration_url, ballot_url, results_url = (_url(sock) for sock in sockets)
     apps = [
         create_registration(
-            RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
+            RegistrationSettings(
+                database_url=database_urls["registration"], tokens=tokens, ballot_url=ballot_url
+            )
         ),
         create_ballot(
             BallotSettings(
@@ -238,7 +241,7 @@ def test_progress_then_result(hall: Hall, page: Page, meeting_code: str) -> None
 
     response = hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
-        json={"presses": [press(h, vote_id, key) for h, key in HAND_COMPUTED.items()]},
+        json=batch(*(press(h, vote_id, key) for h, key in HAND_COMPUTED.items())),
         headers=bearer(hall.tokens["gateway"]),
     )
     assert response.status_code == 200, response.text
@@ -372,7 +375,7 @@ def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
     hall.chair(f"/api/votes/{vote_id}/open")
     hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
-        json={"presses": [press(h, vote_id, 1 + n % 3) for n, h in enumerate(bindings.values())]},
+        json=batch(*(press(h, vote_id, 1 + n % 3) for n, h in enumerate(bindings.values()))),
         headers=bearer(hall.tokens["gateway"]),
     )
     for page in pages.values():
@@ -403,9 +406,7 @@ def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
     hall.chair(f"/api/votes/{vote_id}/open")
     hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
-        json={
-            "presses": [press(h, vote_id, election_key(n)) for n, h in enumerate(bindings.values())]
-        },
+        json=batch(*(press(h, vote_id, election_key(n)) for n, h in enumerate(bindings.values()))),
         headers=bearer(hall.tokens["gateway"]),
     )
     hall.chair(f"/api/votes/{vote_id}/close")

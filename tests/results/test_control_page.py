@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.results.conftest import HAND_COMPUTED, press
+from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
 from tests.support.apps import bearer
 from tests.support.browser import artifact_path, chromium_launch_kwargs
+from tests.support.presses import batch, press
 
 pytestmark = [pytest.mark.db]
 
@@ -70,7 +71,7 @@ def test_open_close_and_the_screen_shows_the_outcome(
     control.get_by_test_id("show-tally").check()
     response = hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
-        json={"presses": [press(h, vote_id, key) for h, key in HAND_COMPUTED.items()]},
+        json=batch(*(press(h, vote_id, key) for h, key in HAND_COMPUTED.items())),
         headers=bearer(hall.tokens["gateway"]),
     )
     assert response.status_code == 200, response.text

@@ -16,6 +16,13 @@ GM0014,Groningen,238147
 """
 
 
+def numbered_members_csv(count: int) -> str:
+    """GM0001 ... GM<count>, populations spread over the weight classes of
+    article 10 (1 up to 75 votes)."""
+    rows = [f"GM{n:04d},Gemeente {n},{1_000 + (n * 7_919) % 900_000}" for n in range(1, count + 1)]
+    return "code,name,population\n" + "\n".join(rows) + "\n"
+
+
 async def make_meeting(
     client: httpx.AsyncClient,
     *,

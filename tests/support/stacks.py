@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import anyio
 import httpx
 
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
@@ -64,3 +68,34 @@ async def seat_everyone(stack: Stack, *, meeting: str, members_csv: str) -> None
                 headers=bearer(tokens["desk"]),
             )
             assert response.status_code == 201, response.text
+
+
+@asynccontextmanager
+async def gateways(
+    stack: Stack,
+    receiver_ports: Sequence[str],
+    *,
+    count: int = 1,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+) -> AsyncIterator[list[Stack]]:
+    """``count`` gateway processes (``alv gateway``) for ``stack``'s meeting,
+    the receivers shared out between them; ``env`` over their environment,
+    ``cwd`` the checkout they run from (a benchmark's before)."""
+    started = []
+    try:
+        for number in range(count):
+            config = dataclasses.replace(
+                stack.config,
+                ports={**stack.config.ports, "gateway": free_port()},
+                serial_ports=list(receiver_ports[number::count]),
+                extra_env=env or {},
+            )
+            each = Stack(config)
+            started.append(each)
+            with contextlib.chdir(cwd or os.getcwd()):
+                await anyio.to_thread.run_sync(each.start_hardware)
+        yield started
+    finally:
+        for each in started:
+            await anyio.to_thread.run_sync(each.stop)

@@ -1,13 +1,13 @@
-"""Benchmark: from a handset's press to the chair's screen stream, in a full hall.
+"""From a handset's press to the chair's screen stream, in a full hall.
 
-    python -m services.results.bench_screen [--handsets 342] [--within 3.0] [--show-tally]
+    python -m benchmarks.screen [--database sqlite|postgresql]
 
-Not a test: it prints numbers. Registration, ballot, results and the gateway
-run as processes (``alv.stack.Stack``) on SQLite in a temporary directory; the
-simulator (paced at 115200 baud, two receivers) runs here, and so does an SSE
-client on ``GET /api/meetings/{m}/stream``, as a browser would hold it.
+Registration, ballot, results and the gateway run as processes
+(``alv.stack.Stack``); the simulator (paced at 115200 baud, two receivers)
+runs here, and so does an SSE client on ``GET /api/meetings/{m}/stream``, as
+a browser would hold it.
 
-Every member presses once within ``--within`` seconds. For the i-th press to
+Every one of 342 members presses once within a second. For the i-th press to
 be ACKed it reports the time until the stream first showed ``voted.members >=
 i`` (``ack→screen``; 0 when the screen was already there), and the same from
 the moment the handset was pressed (``press→screen``, which includes the radio
@@ -20,32 +20,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import socket
-import tempfile
+import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from alv.stack import Stack, StackConfig
+from alv.stack import Stack
+from benchmarks.common import (
+    CODE_VARIABLE,
+    Figures,
+    at_most,
+    command_line,
+    databases,
+    percentile,
+    service_stack,
+)
 from hardware.simulator import SimConfig, Simulator
-from services.common.auth import generate_tokens
+from tests.support.builders import numbered_members_csv
+from tests.support.stacks import gateways, seat_everyone
 
 KEYS = {1: 0.6, 2: 0.3, 3: 0.1}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def ms(seconds: float) -> float:
@@ -90,53 +86,18 @@ def voted(current: dict[str, Any]) -> int:
     return int(progress["voted"]["members"]) if progress and current["state"] == "open" else -1
 
 
-def members_csv(count: int) -> str:
-    rows = [f"GM{n:04d},Gemeente {n},{1_000 + (n * 7_919) % 900_000}" for n in range(1, count + 1)]
-    return "code,name,population\n" + "\n".join(rows) + "\n"
-
-
-async def seat(stack: Stack, meeting: str, handsets: int) -> None:
-    tokens = stack.config.tokens
-    admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    desk = {"Authorization": f"Bearer {tokens['desk']}"}
-    async with httpx.AsyncClient(base_url=stack.config.url("registration"), timeout=60) as reg:
-        created = await reg.post(
-            "/api/meetings",
-            json={"code": meeting, "name": "ALV benchmark", "date": "2023-12-01"},
-            headers=admin,
-        )
-        created.raise_for_status()
-        imported = await reg.post(
-            f"/api/meetings/{meeting}/members/import",
-            content=members_csv(handsets).encode(),
-            headers={**admin, "Content-Type": "text/csv"},
-        )
-        imported.raise_for_status()
-        cards = await reg.post(f"/api/meetings/{meeting}/cards", headers=admin)
-        cards.raise_for_status()
-        codes = {card["member"]: card["code"] for card in cards.json()}
-        for n in range(1, handsets + 1):
-            registered = await reg.post(
-                f"/api/meetings/{meeting}/registrations",
-                json={"card_code": codes[f"GM{n:04d}"], "handset": f"{n:06d}"},
-                headers=desk,
-            )
-            registered.raise_for_status()
-
-
 async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool) -> dict[str, Any]:
     config = stack.config
     meeting = config.meeting
     chair = {"Authorization": f"Bearer {config.tokens['chair']}"}
-    await seat(stack, meeting, handsets)
+    await seat_everyone(stack, meeting=meeting, members_csv=numbered_members_csv(handsets))
     sim_config = SimConfig(paced=True, stat_interval=None, seed=342)
     async with (
         Simulator(receivers=2, handsets=handsets, config=sim_config, overlap=0.2) as sim,
         httpx.AsyncClient(base_url=config.url("ballot"), timeout=60) as ballot,
         httpx.AsyncClient(base_url=config.url("results"), timeout=60) as results,
+        gateways(stack, [r.port for r in sim.receivers], cwd=os.environ.get(CODE_VARIABLE)),
     ):
-        config.serial_ports = [receiver.port for receiver in sim.receivers]
-        await asyncio.to_thread(stack.start_hardware)
         if show_tally:
             shown = await results.put(
                 f"/api/chair/meetings/{meeting}/screen", json={"show_tally": True}, headers=chair
@@ -195,7 +156,6 @@ async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool)
         finally:
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
-            await asyncio.to_thread(stack.stop, "gateway")
     handset_ack = [p.time_to_ack for p in acked if p.time_to_ack is not None]
     return {
         "handsets": handsets,
@@ -217,33 +177,32 @@ async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool)
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--handsets", type=int, default=342)
-    parser.add_argument("--within", type=float, default=3.0, help="burst window, seconds")
-    parser.add_argument("--show-tally", action="store_true", help="running tally on screen")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="alv-bench-screen-"))
-    config = StackConfig(
-        data_dir=data_dir,
-        meeting="bench-screen",
-        tokens=generate_tokens(),
-        ports={part: free_port() for part in ("registration", "ballot", "results", "gateway")},
+async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
+    figures = Figures("screen", kind)
+    print(f"screen on {kind}:", flush=True)
+    with (
+        databases(kind) as db,
+        service_stack(db, ("registration", "ballot", "results"), meeting="bench-screen") as stack,
+    ):
+        try:
+            report = await bench(stack, handsets=342, within=1.0, show_tally=False)
+        finally:
+            stack.stop()
+    figures.add(
+        "342 in 1 s: press->chair's screen p99",
+        report["press_to_screen_p99_ms"],
+        "ms",
+        goal="<= 250",
+        check=at_most(250),
     )
-    stack = Stack(config)
-    try:
-        stack.start_services()
-        report = asyncio.run(
-            bench(stack, handsets=args.handsets, within=args.within, show_tally=args.show_tally)
-        )
-    finally:
-        stack.stop()
-        if args.keep:
-            print(f"data and logs in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    figures.add("342 in 1 s: press->chair's screen p50", report["press_to_screen_p50_ms"], "ms")
+    figures.add("342 in 1 s: ACK->chair's screen p99", report["ack_to_screen_p99_ms"], "ms")
+    figures.add("close->outcome on the screen", report["close_to_screen_outcome_ms"], "ms")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    command_line("screen", run_bench, argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,364 @@
+"""The queries of the press path (presses.py): one statement per step, built once.
+
+Every batch runs them, so each is built at import with named parameters:
+building a statement costs SQLAlchemy more than running it. A batch's values
+go as arrays on PostgreSQL (``unnest``) and as one JSON text on SQLite
+(``json_each``), so each statement is the same for every batch size, and the
+server prepares it once.
+
+Lookups of a list of keys are joins on a list the index is probed with, one
+row at a time: on both databases ``(handset, seq) IN (...)`` and
+``member = ANY(...)`` were planned as reading every press of the meeting (or
+vote) and comparing each with the whole list.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ballot.models import BallotMeeting
+from services.ballot.repository import COUNTED, ELECTORS, EVENTS, MEETINGS, PRESSES, AnyRow
+from services.common.database import lock_or_create
+
+TIME = DateTime(timezone=True)
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _array(name: str, kind: Any) -> Any:
+    """``unnest`` of an array parameter. Times go as one text literal: ISO
+    8601 needs no quoting, and the driver takes ten times longer to send a
+    list of datetimes than all the other columns together."""
+    if kind is TIME:
+        return func.unnest(cast(bindparam(name, type_=String), ARRAY(TIME)))
+    return func.unnest(bindparam(name, type_=ARRAY(kind)))
+
+
+def _array_value(kind: Any, items: list[Any]) -> Any:
+    if kind is TIME:
+        return "{" + ",".join("NULL" if i is None else i.isoformat() for i in items) + "}"
+    return items
+
+
+# --- the meeting row ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingLock:
+    """The meeting row as a press batch locked it: its versions tell a process
+    whether what it keeps of the meeting (cache.py) is still current."""
+
+    code: str
+    version: int
+    bindings_version: int
+
+
+_LOCK = (
+    select(MEETINGS.c.code, MEETINGS.c.version, MEETINGS.c.bindings_version)
+    .where(MEETINGS.c.code == bindparam("code"))
+    .with_for_update()
+)
+
+
+async def lock_meeting(session: AsyncSession, code: str) -> MeetingLock:
+    """repository.lock_meeting without building an ORM object."""
+    row = (await session.execute(_LOCK, {"code": code})).first()
+    if row is None:
+        await lock_or_create(session, BallotMeeting, code=code, version=0)
+        row = (await session.execute(_LOCK, {"code": code})).one()
+    return MeetingLock(row.code, row.version, row.bindings_version)
+
+
+# --- what a batch's presses meet: earlier copies, members' counted presses ---------------------
+
+# One row shape for both: ``kind`` "copy" (a stored press with a batch's
+# (handset, seq)) or "counted" (a member's counted press in the open vote).
+_NULL_TEXT = null().cast(String)
+_NULL_INT = null().cast(Integer)
+
+
+def _copy_columns() -> tuple[Any, ...]:
+    return (
+        literal("copy").label("kind"),
+        PRESSES.c.handset,
+        PRESSES.c.seq,
+        PRESSES.c.key,
+        PRESSES.c.vote_id,
+        func.coalesce(PRESSES.c.heard_at, PRESSES.c.stored_at).label("heard"),
+        PRESSES.c.status,
+        _NULL_TEXT.label("member"),
+        PRESSES.c.id.label("id"),
+    )
+
+
+def _counted_columns() -> tuple[Any, ...]:
+    return (
+        literal("counted").label("kind"),
+        COUNTED.c.handset,
+        COUNTED.c.seq,
+        _NULL_INT.label("key"),
+        COUNTED.c.vote_id,
+        COUNTED.c.heard_at.label("heard"),
+        _NULL_TEXT.label("status"),
+        COUNTED.c.member,
+        _NULL_INT.label("id"),
+    )
+
+
+def _concerning_pg() -> Any:
+    pairs = select(
+        _array("handsets", String).label("handset"), _array("seqs", Integer).label("seq")
+    ).cte("pairs")
+    # LATERAL with a LIMIT, which cannot be flattened into a join: one index
+    # probe per pair for its latest copy, whatever the planner's statistics say.
+    copy = (
+        select(*_copy_columns())
+        .where(
+            PRESSES.c.meeting == bindparam("meeting"),
+            PRESSES.c.handset == pairs.c.handset,
+            PRESSES.c.seq == pairs.c.seq,
+        )
+        .order_by(PRESSES.c.id.desc())
+        .limit(1)
+        .lateral("copy")
+    )
+    members = select(_array("members", String).label("member")).cte("members")
+    counted = (
+        select(*_counted_columns())
+        .where(COUNTED.c.vote_id == bindparam("vote_id"), COUNTED.c.member == members.c.member)
+        .limit(1)
+        .lateral("counted")
+    )
+    return union_all(
+        select(copy).select_from(pairs).join(copy, true()),
+        select(counted).select_from(members).join(counted, true()),
+    ).order_by("id")
+
+
+def _concerning_sqlite() -> Any:
+    pairs = func.json_each(bindparam("pairs")).table_valued("value").alias("pairs")
+    copies = (
+        select(*_copy_columns())
+        .select_from(pairs)
+        .join(
+            PRESSES,
+            and_(
+                PRESSES.c.meeting == bindparam("meeting"),
+                PRESSES.c.handset == func.json_extract(pairs.c.value, "$[0]"),
+                PRESSES.c.seq == func.json_extract(pairs.c.value, "$[1]"),
+            ),
+        )
+    )
+    members = func.json_each(bindparam("members")).table_valued("value").alias("members")
+    counted = select(*_counted_columns()).where(
+        COUNTED.c.vote_id == bindparam("vote_id"), COUNTED.c.member.in_(select(members.c.value))
+    )
+    return union_all(copies, counted).order_by("id")
+
+
+_CONCERNING_PG = _concerning_pg()
+_CONCERNING_SQLITE = _concerning_sqlite()
+
+
+async def concerning(
+    session: AsyncSession,
+    meeting: str,
+    pairs: Iterable[tuple[str, int]],
+    *,
+    vote_id: int | None,
+    members: Iterable[str],
+) -> Sequence[AnyRow]:
+    """In one query: the stored presses with these (handset, seq), which a new
+    copy may repeat (kind "copy", oldest first; on PostgreSQL only the latest
+    of each), and these members' counted presses in ``vote_id`` ("counted").
+    (kind, handset, seq, key, vote_id, heard, status, member, id)"""
+    pairs = list(pairs)
+    members = list(members) if vote_id is not None else []
+    if _postgres(session):
+        params: dict[str, Any] = {
+            "meeting": meeting,
+            "handsets": [h for h, _ in pairs],
+            "seqs": [s for _, s in pairs],
+            "vote_id": vote_id,
+            "members": members,
+        }
+        return (await session.execute(_CONCERNING_PG, params)).all()
+    params = {
+        "meeting": meeting,
+        "pairs": json.dumps(pairs),
+        "vote_id": vote_id,
+        "members": json.dumps(members),
+    }
+    return (await session.execute(_CONCERNING_SQLITE, params)).all()
+
+
+COUNTED_COLUMNS: dict[str, Any] = {"member": String, "handset": String, "seq": Integer}
+COUNTED_COLUMNS["heard_at"] = TIME
+# What a new counted press replaces (not the key: the row is updated in place).
+_REPLACED = ("handset", "seq", "heard_at")
+_COUNT_SQLITE_INSERT = sqlite_insert(COUNTED)
+_COUNT_SQLITE = _COUNT_SQLITE_INSERT.on_conflict_do_update(
+    index_elements=["vote_id", "member"],
+    set_={name: _COUNT_SQLITE_INSERT.excluded[name] for name in _REPLACED},
+)
+
+
+# --- storing the batch -------------------------------------------------------------------------
+
+# The columns a new press is stored with, in order, and their types.
+PRESS_COLUMNS: dict[str, Any] = {
+    "vote_id": Integer,
+    "receiver": String,
+    "handset": String,
+    "seq": Integer,
+    "key": Integer,
+    "rssi": Integer,
+    "battery": Integer,
+    "received_at": TIME,
+    "heard_at": TIME,
+    "stored_at": TIME,
+    "status": String,
+    "reason": String,
+    "member": String,
+}
+_ADD_SQLITE = insert(PRESSES)
+
+
+ELECTOR_COLUMNS: dict[str, Any] = {
+    "member": String,
+    "name": String,
+    "weight": Integer,
+    "handset": String,
+}
+_ADD_ELECTORS_PG = insert(ELECTORS).from_select(
+    ["vote_id", *ELECTOR_COLUMNS],
+    select(
+        bindparam("vote_id", type_=Integer), *(_array(n, k) for n, k in ELECTOR_COLUMNS.items())
+    ),
+)
+
+
+async def add_electors(session: AsyncSession, vote_id: int, rows: list[dict[str, Any]]) -> None:
+    """A vote's frozen electorate, in one statement (100,000 electors open a vote too)."""
+    if not rows:
+        return
+    if _postgres(session):
+        params = {n: [row[n] for row in rows] for n in ELECTOR_COLUMNS}
+        await session.execute(_ADD_ELECTORS_PG, {"vote_id": vote_id, **params})
+        return
+    await session.execute(insert(ELECTORS), [{"vote_id": vote_id, **row} for row in rows])
+
+
+_ADD_EVENT = insert(EVENTS)
+
+
+def _store_pg() -> Any:
+    """The counted presses, the batch and its events in one statement
+    (data-modifying CTEs): one round trip instead of three."""
+    counted = pg_insert(COUNTED).from_select(
+        ["vote_id", *COUNTED_COLUMNS],
+        select(
+            bindparam("c_vote_id", type_=Integer),
+            *(_array(f"c_{n}", k) for n, k in COUNTED_COLUMNS.items()),
+        ),
+    )
+    counted = counted.on_conflict_do_update(
+        index_elements=["vote_id", "member"],
+        set_={name: counted.excluded[name] for name in _REPLACED},
+    )
+    stored = insert(PRESSES).from_select(
+        ["meeting", *PRESS_COLUMNS],
+        select(
+            bindparam("p_meeting", type_=String),
+            *(_array(f"p_{n}", k) for n, k in PRESS_COLUMNS.items()),
+        ),
+    )
+    announced = insert(EVENTS).from_select(
+        ["meeting", "kind", "vote_id", "data", "created_at"],
+        select(
+            bindparam("e_meeting", type_=String),
+            bindparam("e_kind", type_=String),
+            _array("e_vote_id", Integer),
+            cast(_array("e_data", String), JSON),
+            bindparam("e_at", type_=TIME),
+        ),
+    )
+    return announced.add_cte(counted.cte("counted"), stored.cte("stored"))
+
+
+_STORE_PG = _store_pg()
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    meeting: str,
+    vote_id: int | None,
+    rows: list[dict[str, Any]],
+    counted: list[dict[str, Any]],
+    events: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """A batch's presses, the presses that now count in ``vote_id`` and the
+    batch's ``presses`` events (vote id, data): one statement on PostgreSQL."""
+    if not _postgres(session):
+        if counted:
+            await session.execute(_COUNT_SQLITE, [{"vote_id": vote_id, **row} for row in counted])
+        if rows:
+            await session.execute(_ADD_SQLITE, [{"meeting": meeting, **row} for row in rows])
+        for event_vote, data in events:
+            await add_event(session, meeting=meeting, kind="presses", vote_id=event_vote, data=data)
+        return
+    params: dict[str, Any] = {
+        "c_vote_id": vote_id,
+        **{f"c_{n}": _array_value(k, [r[n] for r in counted]) for n, k in COUNTED_COLUMNS.items()},
+        "p_meeting": meeting,
+        **{f"p_{n}": _array_value(k, [r[n] for r in rows]) for n, k in PRESS_COLUMNS.items()},
+        "e_meeting": meeting,
+        "e_kind": "presses",
+        "e_vote_id": [event_vote for event_vote, _ in events],
+        "e_data": [json.dumps(data) for _, data in events],
+        "e_at": datetime.datetime.now(datetime.UTC),
+    }
+    await session.execute(_STORE_PG, params)
+
+
+async def add_event(
+    session: AsyncSession, *, meeting: str, kind: str, vote_id: int | None, data: dict[str, Any]
+) -> None:
+    await session.execute(
+        _ADD_EVENT,
+        {
+            "meeting": meeting,
+            "kind": kind,
+            "vote_id": vote_id,
+            "data": data,
+            "created_at": datetime.datetime.now(datetime.UTC),
+        },
+    )
