@@ -55,6 +55,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
+from typing import NamedTuple
 
 
 class OptionRole(Enum):
@@ -85,9 +86,10 @@ class VoteKind(Enum):
     CHOICE = "keuze"
 
 
-@dataclass(frozen=True)
-class Voter:
-    """A member in the frozen electorate of one vote: present, with its weight."""
+class Voter(NamedTuple):
+    """A member in the frozen electorate of one vote: present, with its weight.
+    A named tuple: made once per member (100,000 at a congress), three times
+    faster than a frozen dataclass, and as immutable."""
 
     code: str
     name: str
