@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     JSON,
+    Boolean,
     DateTime,
     Integer,
     String,
@@ -310,7 +311,14 @@ def _store_pg() -> Any:
             bindparam("e_at", type_=TIME),
         ),
     )
-    return announced.add_cte(counted.cte("counted"), stored.cte("stored"))
+    # The other processes' wake-up (events.CHANNEL) in the same round trip:
+    # PostgreSQL delivers a NOTIFY at commit, and only if the transaction commits.
+    notified = select(func.pg_notify(bindparam("n_channel"), bindparam("e_meeting"))).where(
+        bindparam("n_send", type_=Boolean)
+    )
+    return notified.add_cte(
+        counted.cte("counted"), stored.cte("stored"), announced.cte("announced")
+    )
 
 
 _STORE_PG = _store_pg()
@@ -324,9 +332,12 @@ async def store(
     rows: list[dict[str, Any]],
     counted: list[dict[str, Any]],
     events: list[tuple[int, dict[str, Any]]],
-) -> None:
+    channel: str,
+) -> bool:
     """A batch's presses, the presses that now count in ``vote_id`` and the
-    batch's ``presses`` events (vote id, data): one statement on PostgreSQL."""
+    batch's ``presses`` events (vote id, data): one statement on PostgreSQL,
+    which also NOTIFYs ``channel`` with the meeting when there are events.
+    Whether it did (on SQLite: never)."""
     if not _postgres(session):
         if counted:
             await session.execute(_COUNT_SQLITE, [{"vote_id": vote_id, **row} for row in counted])
@@ -334,7 +345,7 @@ async def store(
             await session.execute(_ADD_SQLITE, [{"meeting": meeting, **row} for row in rows])
         for event_vote, data in events:
             await add_event(session, meeting=meeting, kind="presses", vote_id=event_vote, data=data)
-        return
+        return False
     params: dict[str, Any] = {
         "c_vote_id": vote_id,
         **{f"c_{n}": _array_value(k, [r[n] for r in counted]) for n, k in COUNTED_COLUMNS.items()},
@@ -345,8 +356,11 @@ async def store(
         "e_vote_id": [event_vote for event_vote, _ in events],
         "e_data": [json.dumps(data) for _, data in events],
         "e_at": datetime.datetime.now(datetime.UTC),
+        "n_channel": channel,
+        "n_send": bool(events),
     }
     await session.execute(_STORE_PG, params)
+    return bool(events)
 
 
 async def add_event(
