@@ -62,20 +62,23 @@ def _array(name: str, kind: Any) -> Any:
     return func.unnest(cast(bindparam(name, type_=String), ARRAY(kind)))
 
 
-def _element(value: Any) -> str:
-    """One value in PostgreSQL's array literal: a string quoted, with its
-    backslashes and double quotes escaped; a time in ISO 8601."""
+def _quoted(value: str | None) -> str:
     if value is None:
         return "NULL"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return str(int(value))
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def array_literal(items: Iterable[Any]) -> str:
-    return "{" + ",".join(map(_element, items)) + "}"
+def array_literal(items: Iterable[Any], kind: Any = String) -> str:
+    """PostgreSQL's array literal of ``items`` of column type ``kind``: strings
+    quoted, with their backslashes and double quotes escaped; times in ISO 8601."""
+    values: Iterable[str]
+    if kind is String:
+        values = map(_quoted, items)
+    elif kind is TIME:
+        values = ("NULL" if i is None else i.isoformat() for i in items)
+    else:
+        values = ("NULL" if i is None else str(int(i)) for i in items)
+    return "{" + ",".join(values) + "}"
 
 
 # --- the meeting row ----------------------------------------------------------------------
@@ -216,7 +219,7 @@ async def concerning(
         params: dict[str, Any] = {
             "meeting": meeting,
             "handsets": array_literal(h for h, _ in pairs),
-            "seqs": array_literal(s for _, s in pairs),
+            "seqs": array_literal((s for _, s in pairs), Integer),
             "vote_id": vote_id,
             "members": array_literal(members),
         }
@@ -355,12 +358,12 @@ async def store(
         return False
     params: dict[str, Any] = {
         "c_vote_id": vote_id,
-        **{f"c_{n}": array_literal(r[n] for r in counted) for n in COUNTED_COLUMNS},
+        **{f"c_{n}": array_literal((r[n] for r in counted), k) for n, k in COUNTED_COLUMNS.items()},
         "p_meeting": meeting,
-        **{f"p_{n}": array_literal(r[n] for r in rows) for n in PRESS_COLUMNS},
+        **{f"p_{n}": array_literal((r[n] for r in rows), k) for n, k in PRESS_COLUMNS.items()},
         "e_meeting": meeting,
         "e_kind": "presses",
-        "e_vote_id": array_literal(event_vote for event_vote, _ in events),
+        "e_vote_id": array_literal((event_vote for event_vote, _ in events), Integer),
         "e_data": array_literal(json.dumps(data) for _, data in events),
         "e_at": datetime.datetime.now(datetime.UTC),
         "n_channel": channel,

@@ -7,8 +7,9 @@ import datetime
 
 import psycopg
 import pytest
+from sqlalchemy import Integer
 
-from services.ballot.repository_presses import array_literal
+from services.ballot.repository_presses import TIME, array_literal
 from tests.support.databases import DatabaseFactory
 
 STRINGS = ["plain", "", 'say "hi"', "back\\slash", 'both \\" at once', "NULL", "{a,b}", "é ß 漢"]
@@ -24,8 +25,8 @@ def test_the_values_come_back_as_sent(database_factory: DatabaseFactory) -> None
             "SELECT %s::varchar[], %s::integer[], %s::timestamptz[]",
             (
                 array_literal([*STRINGS, None]),
-                array_literal([1, -2, None]),
-                array_literal([moment, None]),
+                array_literal([1, -2, None], Integer),
+                array_literal([moment, None], TIME),
             ),
         ).fetchone()
     assert row == ([*STRINGS, None], [1, -2, None], [moment, None])
