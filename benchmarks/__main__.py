@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks.common import CODE_VARIABLE, DATABASES
 
-BENCHES = ("presses", "hall", "results", "screen", "desk")
+BENCHES = ("presses", "hall", "results", "screen", "desk", "report")
 
 
 def run(name: str, database: str, extra: list[str], code: str | None) -> list[dict[str, Any]]:

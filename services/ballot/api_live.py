@@ -135,8 +135,9 @@ async def missing(vote_id: int, session: SessionDep, _: MissingAuth) -> NotVoted
 )
 async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> Response:
     """The vote, its frozen electorate and the counted presses: what results computes from."""
-    body = json.dumps(await record.record(session, vote_id=vote_id), separators=(",", ":"))
-    return Response(body, media_type="application/json")
+    return Response(
+        await record.record_json(session, vote_id=vote_id), media_type="application/json"
+    )
 
 
 @router.get("/votes/{vote_id}/presses", responses=problem_responses(VoteNotFound), tags=["record"])

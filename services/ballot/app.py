@@ -58,7 +58,9 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, agenda_router, live_router, portal_redirect()],
+        # The press path first: the router tries the routes in order, and a
+        # gateway's batches are most of what ballot serves.
+        routers=[live_router, router, agenda_router, portal_redirect()],
     )
 
 

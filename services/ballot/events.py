@@ -9,7 +9,7 @@ appear. The id is therefore the cursor (``Last-Event-ID`` / ``?after=``) and a
 client that reconnects with it misses nothing and sees nothing twice.
 
 Prompt: the request commits in its session dependency after the handler has
-returned, so ``emit`` hooks the session's ``after_commit`` and wakes the
+returned, so ``emit`` asks for a callback after the commit and wakes the
 streams of this process only once the rows are visible. On PostgreSQL it also
 puts a NOTIFY on ``CHANNEL`` in the transaction, and every ballot process (a
 second worker, a second ballot process) LISTENs and wakes its own streams
@@ -23,22 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from services.ballot import repository, repository_presses
 from services.ballot.models import Event
+from services.common.database import after_commit
 from services.common.notify import notify_on_commit
 
 # Where the request's session carries this app's bus (set in deps.py).
 BUS_KEY = "ballot.events.bus"
-_HOOKED_KEY = "ballot.events.hooked"
 # The PostgreSQL channel on which ballot processes wake each other's streams;
 # the payload is the meeting.
 CHANNEL = "ballot_events"
@@ -94,20 +93,16 @@ async def emit(
     announce(session, locked.code)
 
 
-def announce(session: AsyncSession, meeting: str) -> None:
+def announce(session: AsyncSession, meeting: str, *, notified: bool = False) -> None:
     """Wake the meeting's streams (of every process) once this transaction,
-    which wrote events of the meeting, commits."""
-    notify_on_commit(session, CHANNEL, meeting)  # the other processes
+    which wrote events of the meeting, commits. ``notified``: the transaction
+    sent the other processes' NOTIFY itself (the press path's one statement)."""
+    if not notified:
+        notify_on_commit(session, CHANNEL, meeting)  # the other processes
     bus = session.info.get(BUS_KEY)
-    if not isinstance(bus, EventBus) or meeting in session.info.setdefault(_HOOKED_KEY, set()):
-        return
-    session.info[_HOOKED_KEY].add(meeting)
-
-    def after_commit(_: Session) -> None:
-        # Runs on the event loop's thread (inside the greenlet of the commit).
-        bus.notify(meeting)
-
-    event.listen(session.sync_session, "after_commit", after_commit)
+    if isinstance(bus, EventBus):
+        # On the event loop's thread (inside the greenlet of the commit).
+        after_commit(session, functools.partial(bus.notify, meeting))
 
 
 def sse(row: Event) -> str:

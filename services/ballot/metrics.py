@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.metrics import LATENCY_BUCKETS, after_commit
+from services.common.database import after_commit
+from services.common.metrics import LATENCY_BUCKETS
 
 PRESSES = Counter(
     "ballot_presses_total",

@@ -7,6 +7,8 @@ first and writes its event in the same transaction, as in ``service.py``.
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ballot import links, record, repository, service
@@ -120,7 +122,7 @@ async def runoff(session: AsyncSession, *, vote_id: int) -> Vote:
         raise AlreadyHeldAgain(
             f"Stemming {vote_id} heeft al een volgende ronde: stemming {follower.id}."
         )
-    the_record = await record.record(session, vote_id=vote.id)
+    the_record = json.loads(await record.record_json(session, vote_id=vote.id))
     terms = source.majority
     try:
         rule = decision.MajorityRule(terms.numerator, terms.denominator, terms.inclusive)

@@ -212,16 +212,17 @@ async def record_presses(
 
     winners = _winners(ok_rows, current)
     announced = _announced(rows, {id(row) for row in winners}, vote)
-    await repository.store(
+    notified = await repository.store(
         session,
         meeting=meeting,
         vote_id=vote.id if vote is not None else None,
         rows=rows,
         counted=[{n: row[n] for n in ("member", "handset", "seq", "heard_at")} for row in winners],
         events=announced,
+        channel=events.CHANNEL,
     )
     if announced:
-        events.announce(session, lock.code)
+        events.announce(session, lock.code, notified=notified)
     return Recorded(results, [(row["status"], row["reason"]) for row in rows])
 
 

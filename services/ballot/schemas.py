@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 from services.ballot.rules import PressStatus, Reason
 from services.common.bounds import HANDSET, MAX_ROW_ID, Text
@@ -377,3 +378,24 @@ class NotVoted(BaseModel):
     kind: VoteKind
     status: VoteStatus
     members: list[ElectorRead]
+
+
+# --- registration's contract ---------------------------------------------------------
+
+
+class ElectorIn(TypedDict):
+    """A member of registration's electorate (its ElectorMember). A dict, not
+    a model: 100,000 of them open a vote at a congress."""
+
+    code: str
+    name: str
+    weight: int
+    handset: str
+
+
+class ElectorateIn(BaseModel):
+    """Registration's ``GET /api/meetings/{m}/electorate``, validated straight from its bytes."""
+
+    members: list[ElectorIn]
+    # The last binding change the list reflects (bindings.py applies later ones).
+    change_id: int | None = None

@@ -30,6 +30,7 @@ from services.ballot.errors import (
 from services.ballot.frozen import FrozenVotes, frozen_vote
 from services.ballot.models import BallotMeeting, Vote, utcnow
 from services.ballot.schemas import (
+    ElectorateIn,
     MajorityRead,
     MeetingSettings,
     MeetingState,
@@ -41,7 +42,7 @@ from services.ballot.schemas import (
     VoteRead,
     VoteStatus,
 )
-from services.common.errors import RequestInvalid
+from services.common.errors import RequestInvalid, UpstreamFailed
 from services.common.http import ServiceClient, url_path
 
 
@@ -180,6 +181,16 @@ async def check_amendments_decided(session: AsyncSession, vote: Vote) -> None:
         )
 
 
+async def _electorate(registration: ServiceClient, meeting: str) -> ElectorateIn:
+    body = await registration.get_bytes(url_path("/api/meetings/{}/electorate", meeting))
+    try:
+        return ElectorateIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise UpstreamFailed(
+            "De registratie-dienst gaf een kiezerslijst die niet klopt.", upstream="registratie"
+        ) from exc
+
+
 async def open_vote(
     session: AsyncSession,
     *,
@@ -193,8 +204,8 @@ async def open_vote(
         raise WrongVoteState(f"Stemming {vote_id} is al geopend geweest ({vote.status}).")
     # Fetched before taking the lock: another service's latency must not hold
     # up every press batch of the meeting.
-    electorate = await registration.get_json(url_path("/api/meetings/{}/electorate", vote.meeting))
-    members = electorate["members"]
+    electorate = await _electorate(registration, vote.meeting)
+    members = electorate.members
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
     locked, vote = await lock_vote(session, vote_id)
@@ -208,22 +219,12 @@ async def open_vote(
     if not despite_undecided_amendments:
         await check_amendments_decided(session, vote)
     await repository_presses.add_electors(
-        session,
-        vote.id,
-        [
-            {
-                "member": member["code"],
-                "name": member["name"],
-                "weight": member["weight"],
-                "handset": member["handset"],
-            }
-            for member in members
-        ],
+        session, vote.id, [(m["code"], m["name"], m["weight"], m["handset"]) for m in members]
     )
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
     # Registration's changes after this one are applied on top (bindings.py).
-    vote.bindings_seen = int(electorate.get("change_id") or 0)
+    vote.bindings_seen = electorate.change_id or 0
     locked.version += 1
     await session.flush()
     await emit_vote(session, locked, "opened", vote)

@@ -13,7 +13,7 @@ instead of failing on an upgrade from read to write.
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
@@ -162,6 +163,29 @@ async def lock_or_create(
     )
     assert row is not None
     return row
+
+
+# Callbacks to run once the session's transaction commits. One listener for
+# every session, registered once: hooking each request's session cost more
+# than recording one press (SQLAlchemy's event.listen builds its dispatch).
+_AFTER_COMMIT = "alv.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once this transaction commits; never if it rolls back
+    (a counter of what was stored counts only what was stored)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 async def read_only(session: AsyncSession) -> None:

@@ -69,7 +69,8 @@ class ServiceClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _answer(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The other service's answer, unless it is away or failed (503)."""
         try:
             response = await self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -83,19 +84,37 @@ class ServiceClient:
                 f"De {self.name}-dienst gaf een storing ({response.status_code}).",
                 upstream=self.name,
             )
+        return response
+
+    def _json(self, response: httpx.Response) -> Any:
         try:
-            body = response.json()
+            return response.json()
         except ValueError as exc:
             raise UpstreamFailed(
                 f"De {self.name}-dienst gaf een onleesbaar antwoord.", upstream=self.name
             ) from exc
+
+    def _refused(self, response: httpx.Response, body: Any) -> UpstreamProblem:
+        return UpstreamProblem(
+            response.status_code,
+            str(body.get("code", "upstream_refused")),
+            str(body.get("detail", f"De {self.name}-dienst weigerde het verzoek.")),
+        )
+
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._answer(method, path, **kwargs)
+        body = self._json(response)
         if response.status_code >= 400:
-            raise UpstreamProblem(
-                response.status_code,
-                str(body.get("code", "upstream_refused")),
-                str(body.get("detail", f"De {self.name}-dienst weigerde het verzoek.")),
-            )
+            raise self._refused(response, body)
         return body
+
+    async def get_bytes(self, path: str, **kwargs: Any) -> bytes:
+        """The body of a successful GET as it came, for a caller that parses a
+        large answer straight into its model (no dicts in between)."""
+        response = await self._answer("GET", path, **kwargs)
+        if response.status_code >= 400:
+            raise self._refused(response, self._json(response))
+        return response.content
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         return await self.request_json("GET", path, **kwargs)

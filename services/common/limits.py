@@ -61,19 +61,33 @@ def limit_of(route: RouteContext | None) -> int:
 class BodySizeLimit:
     """ASGI middleware: the body of every HTTP request within its route's limit."""
 
+    # Paths whose limit is known: matching every route for every request cost
+    # a tenth of recording a press. A gateway posts to one path all meeting.
+    KEEP = 1024
+
     def __init__(self, app: ASGIApp, *, service: FastAPI) -> None:
         self.app = app
         self.service = service
         self._routes: list[RouteContext] | None = None
+        self._known: dict[tuple[str, str], int] = {}
 
     def limit_for(self, scope: Scope) -> int:
+        key = (scope["method"], scope["path"])
+        known = self._known.get(key)
+        if known is not None:
+            return known
         if self._routes is None:  # the routes are complete once the first request comes
             self._routes = api_routes(self.service)
+        limit = limit_of(None)
         for route in self._routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                return limit_of(route)
-        return limit_of(None)
+                limit = limit_of(route)
+                break
+        if len(self._known) >= self.KEEP:  # paths with ids: forget, do not grow
+            self._known.clear()
+        self._known[key] = limit
+        return limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import (
@@ -37,8 +36,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -109,16 +106,6 @@ async def followed(body: AsyncIterator[str], *, service: str, stream: str) -> As
             yield chunk
     finally:
         gauge.dec()
-
-
-def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Call ``callback`` once the session's transaction commits (never on rollback):
-    a counter of what was stored counts only what was stored."""
-
-    def hook(_: Any) -> None:
-        callback()
-
-    event.listen(session.sync_session, "after_commit", hook, once=True)
 
 
 def metrics_router() -> APIRouter:

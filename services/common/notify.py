@@ -43,24 +43,20 @@ def notify_on_commit(session: AsyncSession, channel: str, payload: str) -> None:
     """NOTIFY ``channel`` with ``payload`` when this transaction commits (PostgreSQL)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    pending: set[tuple[str, str]] | None = session.info.get(_PENDING)
-    if pending is None:
-        pending = session.info[_PENDING] = set()
-        event.listen(session.sync_session, "before_commit", _send_pending)
-        event.listen(session.sync_session, "after_rollback", _drop_pending)
-    pending.add((channel, payload))
+    session.info.setdefault(_PENDING, set()).add((channel, payload))
 
 
+# One listener for every session (see services.common.database.after_commit).
+@event.listens_for(Session, "before_commit")
 def _send_pending(session: Session) -> None:
     # Runs inside the commit, on the transaction's connection.
-    pending: set[tuple[str, str]] = session.info[_PENDING]
-    for channel, payload in sorted(pending):
+    for channel, payload in sorted(session.info.pop(_PENDING, ())):
         session.execute(select(func.pg_notify(channel, payload)))
-    pending.clear()
 
 
+@event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
-    session.info[_PENDING].clear()
+    session.info.pop(_PENDING, None)
 
 
 def _libpq_url(url: str) -> str:

@@ -55,6 +55,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
+from typing import NamedTuple
 
 
 class OptionRole(Enum):
@@ -85,9 +86,10 @@ class VoteKind(Enum):
     CHOICE = "keuze"
 
 
-@dataclass(frozen=True)
-class Voter:
-    """A member in the frozen electorate of one vote: present, with its weight."""
+class Voter(NamedTuple):
+    """A member in the frozen electorate of one vote: present, with its weight.
+    A named tuple: made once per member (100,000 at a congress), three times
+    faster than a frozen dataclass, and as immutable."""
 
     code: str
     name: str
@@ -338,13 +340,16 @@ def decide(
         if key not in by_key:
             raise ValueError(f"member {code} chose {key}, which is not an option")
 
-    base_weight = sum(
-        weights[code] for code, key in choices.items() if _in_base(by_key[key].role, base)
-    )
+    # One pass over the presses, not one per option: 100,000 members vote at a congress.
+    chose: dict[int, list[str]] = {key: [] for key in by_key}
+    for code, key in choices.items():
+        chose[key].append(code)
+    weight_of = {key: sum(weights[c] for c in codes) for key, codes in chose.items()}
+    base_weight = sum(weight_of[o.key] for o in options if _in_base(o.role, base))
     tallies: list[Tally] = []
     for option in sorted(options, key=lambda o: o.key):
-        codes = tuple(sorted(c for c, k in choices.items() if k == option.key))
-        weight = sum(weights[c] for c in codes)
+        codes = tuple(sorted(chose[option.key]))
+        weight = weight_of[option.key]
         in_base = _in_base(option.role, base)
         share = Fraction(weight, base_weight) if in_base and base_weight else None
         tallies.append(
@@ -380,7 +385,7 @@ def decide(
         electorate_members=len(weights),
         electorate_weight=sum(weights.values()),
         voted_members=len(choices),
-        voted_weight=sum(weights[c] for c in choices),
+        voted_weight=sum(weight_of.values()),
         non_voters=non_voters,
         non_voters_weight=sum(weights[c] for c in non_voters),
         base_weight=base_weight,

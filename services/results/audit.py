@@ -85,13 +85,13 @@ async def audit_vote(
     elif vote.is_test and vote.status != "prepared":
         # A proefstemming has no outcome, but the auditors see how it went.
         explanation = _test_summary(record.electorate, record.counted)
-    counted = {p.member for p in record.counted}
+    counted = {p["member"] for p in record.counted}
     return AuditVoteRead(
         vote=vote,
         electorate=record.electorate,
         counted=record.counted,
         presses=[AuditPress(**p.model_dump(), verdict=_verdict(p)) for p in presses],
-        not_voted=sorted(e.member for e in record.electorate if e.member not in counted),
+        not_voted=sorted(e["member"] for e in record.electorate if e["member"] not in counted),
         outcome=result,
         explanation=explanation,
         inputs_hash=computed_hash,
@@ -100,7 +100,7 @@ async def audit_vote(
 
 
 def _test_summary(electorate: list[BallotElector], counted: list[BallotCounted]) -> list[str]:
-    answered = {p.member for p in counted}
+    answered = {p["member"] for p in counted}
     present = len(electorate)
     return [
         "Proefstemming: telt nooit.",

@@ -52,9 +52,9 @@ async def votes(ballot: ServiceClient, *, meeting: str, authorization: str) -> l
 async def not_voted(ballot: ServiceClient, *, vote_id: int) -> list[BallotElector]:
     """The frozen electorate minus the members with a counted press, by name."""
     record = await fetch_record(ballot, vote_id)
-    voted = {p.member for p in record.counted}
-    missing = [e for e in record.electorate if e.member not in voted]
-    return sorted(missing, key=lambda e: (e.name, e.member))
+    voted = {p["member"] for p in record.counted}
+    missing = [e for e in record.electorate if e["member"] not in voted]
+    return sorted(missing, key=lambda e: (e["name"], e["member"]))
 
 
 async def screen(session: AsyncSession, meeting: str) -> ScreenRead:

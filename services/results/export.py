@@ -122,16 +122,18 @@ def stemgedrag_vote(
     members = None
     if vote.named and stemgedrag_public:
         labels = {o.key: o.label for o in vote.options}
-        choices = {p.member: p.key for p in record.counted}
+        choices = {p["member"]: p["key"] for p in record.counted}
         members = [
             MemberChoice(
-                member=e.member,
-                name=e.name,
-                weight=e.weight,
-                key=choices.get(e.member),
-                choice=labels.get(choices[e.member], "?") if e.member in choices else NOT_VOTED,
+                member=e["member"],
+                name=e["name"],
+                weight=e["weight"],
+                key=choices.get(e["member"]),
+                choice=labels.get(choices[e["member"]], "?")
+                if e["member"] in choices
+                else NOT_VOTED,
             )
-            for e in sorted(record.electorate, key=lambda e: (e.name, e.member))
+            for e in sorted(record.electorate, key=lambda e: (e["name"], e["member"]))
         ]
     annulled = vote.status == "annulled"
     return StemgedragVote(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.metrics import after_commit
+from services.common.database import after_commit
 
 OUTCOMES = Counter(
     "results_outcomes_computed_total",

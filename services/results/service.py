@@ -67,7 +67,10 @@ DECIDED = ("closed", "annulled")
 
 
 def parse_ballot(model: type[Model], body: Any) -> Model:
+    """``body``: JSON values, or the JSON text itself (bytes)."""
     try:
+        if isinstance(body, bytes):
+            return model.model_validate_json(body)
         return model.model_validate(body)
     except ValidationError as exc:
         raise UpstreamFailed(
@@ -94,7 +97,8 @@ async def fetch_votes(ballot: ServiceClient, meeting: str) -> list[BallotVote]:
 
 
 async def fetch_record(ballot: ServiceClient, vote_id: int) -> BallotRecord:
-    return parse_ballot(BallotRecord, await ballot.get_json(vote_path(vote_id, "/record")))
+    # Parsed from the bytes: a record of 100,000 electors is some 20 MB of JSON.
+    return parse_ballot(BallotRecord, await ballot.get_bytes(vote_path(vote_id, "/record")))
 
 
 async def fetch_progress(ballot: ServiceClient, vote_id: int) -> BallotProgress:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from tests.ballot.actions import BINDINGS, batch, counted, get, open_new_vote, press, send
@@ -41,6 +43,11 @@ class TestSwappedHandset:
         record = await get(services, f"/api/votes/{vote_id}/record")
         amsterdam = next(e for e in record["electorate"] if e["member"] == "GM0363")
         assert (amsterdam["handset"], amsterdam["handsets"]) == ("000363", ["000363", "000999"])
+        # The record's counted press is that press, stored at the same moment.
+        (kept,) = record["counted"]
+        assert (kept["member"], kept["handset"], kept["key"]) == ("GM0363", "000999", 2)
+        stored = datetime.datetime.fromisoformat(presses[1]["stored_at"])
+        assert datetime.datetime.fromisoformat(kept["stored_at"]) == stored
 
     async def test_registration_is_asked_once_per_swapped_handset_it_missed(
         self, services: Services, meeting_code: str, vote_id: int

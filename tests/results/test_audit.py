@@ -155,7 +155,7 @@ class TestChain:
         # The stored hash covers the inputs: one changed press changes it.
         record = await ballot_record(services, votes["named"])
         changed = record.model_copy(deep=True)
-        changed.counted[0].key = 2 if changed.counted[0].key != 2 else 1
+        changed.counted[0]["key"] = 2 if changed.counted[0]["key"] != 2 else 1
         assert sha256_hex(canonical_json(hashed_inputs(changed))) != rows[0].inputs_hash
         fewer = record.model_copy(update={"electorate": record.electorate[1:]})
         assert sha256_hex(canonical_json(hashed_inputs(fewer))) != rows[0].inputs_hash

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from benchmarks.report import synthetic_report, synthetic_votes
 from services.results import charts
 from services.results.attendance import PresenceChange, attendance
-from services.results.bench_report import synthetic_report, synthetic_votes
 from services.results.charts import Bar, Line, Rect, Text, text_of, to_svg
 from services.results.figures import bars_for, chain_of, day_chart, result_chart
 from services.results.report_pdf import render_report

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from services.results import compute as compute_module
-from services.results.compute import canonical_json, compute, full_explanation
+from services.results.compute import canonical_json, compute, full_explanation, inputs_hash
 from services.results.schemas import BallotRecord
 
 OPTIONS = [
@@ -52,6 +52,31 @@ def record(*, counted: dict[str, int] | None = None, **vote: Any) -> BallotRecor
             ],
         }
     )
+
+
+class TestInputsHash:
+    # Of the record below as the code computed it before electors and counted
+    # presses became plain dicts: a stored outcome's hash never changes with
+    # the code that recomputes it (verify, the audit, the export).
+    STORED = "8f2581030e04131935a50f2b2a47f515c289b30133a148779ad66b8f78d4e7c2"
+
+    def body(self) -> dict[str, Any]:
+        body = record().model_dump(mode="json")
+        # Ballot writes times with +00:00; the hash has them as Z, to the microsecond.
+        body["counted"][1]["stored_at"] = "2023-12-01T10:00:00.120000+00:00"
+        return body
+
+    def test_values_hash_as_before(self) -> None:
+        assert inputs_hash(BallotRecord.model_validate(self.body())) == self.STORED
+
+    def test_json_text_hashes_as_before(self) -> None:
+        text = json.dumps(self.body()).encode()
+        assert inputs_hash(BallotRecord.model_validate_json(text)) == self.STORED
+
+    def test_an_elector_field_from_a_later_ballot_is_not_hashed(self) -> None:
+        body = self.body()
+        body["electorate"][0]["handsets"] = ["000363", "000999"]
+        assert inputs_hash(BallotRecord.model_validate(body)) == self.STORED
 
 
 class TestNotComputable:
