@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal, Protocol
@@ -29,9 +28,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.common.errors import AlvError, Forbidden, Unauthorized, raises
 from services.common.openapi import asks_token
-from services.common.settings import TokenSettings
 
 SESSION_COOKIE = "alv_session"
+# ``AsyncSession.info`` key: whom a transaction acts for (the principal's
+# name), so what it changes can record who did it.
+ACTOR_KEY = "alv_actor"
 
 
 class Role(enum.StrEnum):
@@ -82,35 +83,6 @@ class Authenticator(Protocol):
     async def by_token(self, token: str) -> Principal | None: ...
 
 
-# --- the shared settings tokens (until every machine has a named token) -----------
-
-# Each settings token stands for the role it was named after; ``admin`` is now
-# the secretariat. The tokens the services call each other with (gateway for
-# ballot and registration, auditor for results) also carry ``service``, so
-# they may ask registration who a session is and tell ballot of bindings.
-_LEGACY_ROLES = {
-    "desk": frozenset({Role.DESK}),
-    "chair": frozenset({Role.CHAIR}),
-    "gateway": frozenset({Role.GATEWAY, Role.SERVICE}),
-    "auditor": frozenset({Role.AUDITOR, Role.SERVICE}),
-    "admin": frozenset({Role.SECRETARIAT}),
-}
-
-
-def principal_for_settings_token(tokens: TokenSettings, presented: str) -> Principal | None:
-    found = None
-    for field, roles in _LEGACY_ROLES.items():
-        expected = getattr(tokens, field).get_secret_value()
-        # Compare against every token, always, so timing tells nothing.
-        if expected and hmac.compare_digest(expected.encode(), presented.encode()):
-            found = Principal(kind="machine", name=field, roles=roles)
-    return found
-
-
-def generate_tokens() -> dict[str, str]:
-    return {field: secrets.token_urlsafe(24) for field in _LEGACY_ROLES}
-
-
 # --- checking a request ---------------------------------------------------------
 
 
@@ -131,14 +103,11 @@ async def authenticate(request: Request) -> Principal | None:
     token = bearer_of(request)
     principal: Principal | None = None
     if token is not None:
-        settings_tokens: TokenSettings = request.app.state.settings.tokens
-        principal = principal_for_settings_token(settings_tokens, token)
-        if principal is None:
-            principal = await authenticator.by_token(token)
+        principal = await authenticator.by_token(token[:200])
     else:
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
-            principal = await authenticator.by_session(session_id)
+            principal = await authenticator.by_session(session_id[:200])
     if principal is not None:
         request.state.principal = principal
     return principal

@@ -47,9 +47,13 @@ HTMX_CONFIG = {
 
 
 def _site(request: Request) -> dict[str, Any]:
-    """What every page may link to: the public addresses of the parts."""
+    """What every page may link to: the public addresses of the parts, and
+    where to log out (here on registration, which serves it; else there)."""
     settings = getattr(request.app.state, "settings", None)
-    return {"urls": settings.public_urls if settings is not None else None}
+    urls = settings.public_urls if settings is not None else None
+    serves_login = any(getattr(route, "path", None) == "/logout" for route in request.app.routes)
+    account_base = "" if serves_login or urls is None else urls.registration
+    return {"urls": urls, "account_base": account_base}
 
 
 @functools.cache

@@ -270,7 +270,13 @@ async def log_in(
     account.failed_logins = 0
     account.last_failed_at = None
     account.locked_until = None
+    return LoginOutcome(session_id=open_session(session, account, policy), account=account)
+
+
+def open_session(session: AsyncSession, account: Account, policy: SessionPolicy) -> str:
+    """A new session of ``account``; its id (the cookie's value), shown only now."""
     session_id = secrets.token_urlsafe(32)
+    now = utcnow()
     session.add(
         LoginSession(
             account_id=account.id,
@@ -280,7 +286,7 @@ async def log_in(
             expires_at=now + policy.absolute,
         )
     )
-    return LoginOutcome(session_id=session_id, account=account)
+    return session_id
 
 
 def add_account_audit(session: AsyncSession, *, actor: str, action: str, **details: object) -> None:

@@ -9,13 +9,14 @@ JavaScript); the secretariat manages accounts and machine tokens through
 from __future__ import annotations
 
 import pathlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.common.auth import SESSION_COOKIE, Principal, Role
+from services.common import labels
+from services.common.auth import PEOPLE_ROLES, SESSION_COOKIE, Principal, Role
 from services.common.errors import TooManyAttempts, error_for, problem_responses
 from services.common.pages import templates_for, wants_html
 from services.registration import accounts
@@ -24,6 +25,7 @@ from services.registration.deps import (
     AccountsAuditAuth,
     AnyAuth,
     SecretariatAuth,
+    SecretariatPage,
     ServiceAuth,
     SessionDep,
     SettingsDep,
@@ -76,6 +78,24 @@ LOGIN_FORM = {
     }
 }
 FORM_LIMIT = 8 * 1024
+ACCOUNT_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "login": {"type": "string", "maxLength": 64},
+                        "display_name": {"type": "string", "maxLength": 200},
+                        "roles": {"type": "array", "items": {"type": "string"}, "maxItems": 4},
+                        "password": {"type": "string", "maxLength": 200},
+                    },
+                }
+            }
+        },
+    }
+}
 Login = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -330,3 +350,101 @@ async def revoke_token(name: Login, session: SessionDep, by: SecretariatAuth) ->
     revoked = await accounts.revoke_token(session, name)
     accounts.add_account_audit(session, actor=by.name, action="token_revoked", token=name)
     return _token_read(revoked)
+
+
+# --- the secretariat's accounts page (htmx) ----------------------------------------------
+
+PEOPLE_LABELS = [(r.value, labels.ROLES[r.value]) for r in sorted(PEOPLE_ROLES)]
+Action = Literal["disable", "enable", "end-sessions", "password"]
+NOTICES = {
+    "disable": "Account {login} is uitgeschakeld; de open sessies zijn beëindigd.",
+    "enable": "Account {login} is weer ingeschakeld.",
+    "end-sessions": "De sessies van {login} zijn beëindigd.",
+    "password": "Het wachtwoord van {login} is gezet; de open sessies zijn beëindigd.",
+}
+
+
+async def _accounts_table(request: Request, session: Any, notice: str = "") -> HTMLResponse:
+    sessions = await accounts.active_sessions(session)
+    listed = [_account_read(a, sessions) for a in await accounts.accounts(session)]
+    return templates.TemplateResponse(
+        request,
+        "_accounts.html",
+        {"accounts": listed, "notice": notice},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _form_lists(request: Request) -> dict[str, list[str]]:
+    body = await request.body()
+    try:
+        return parse_qs(body[:FORM_LIMIT].decode("utf-8"), max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+
+
+@pages.get("/accounts", response_class=HTMLResponse)
+async def accounts_page(request: Request, session: SessionDep, _: SecretariatPage) -> HTMLResponse:
+    """The secretariat's page: every account; add, disable, reset, end sessions."""
+    sessions = await accounts.active_sessions(session)
+    listed = [_account_read(a, sessions) for a in await accounts.accounts(session)]
+    return templates.TemplateResponse(
+        request,
+        "accounts.html",
+        {"accounts": listed, "roles": PEOPLE_LABELS, "notice": ""},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@pages.post(
+    "/accounts/new",
+    response_class=HTMLResponse,
+    responses=problem_responses(AccountExists, BadAccount),
+    openapi_extra=ACCOUNT_FORM,
+    max_body_size=FORM_LIMIT,
+)
+async def accounts_page_new(
+    request: Request, session: SessionDep, by: SecretariatPage
+) -> HTMLResponse:
+    """A new account from the page's form; answers the table anew."""
+    fields = await _form_lists(request)
+    try:
+        roles = frozenset(Role(r) for r in fields.get("roles", []))
+    except ValueError as exc:
+        raise BadAccount("Kies een of meer rollen uit de lijst.") from exc
+    account = await accounts.create_account(
+        session,
+        login=fields.get("login", [""])[0],
+        display_name=fields.get("display_name", [""])[0][:200],
+        roles=roles,
+        password=fields.get("password", [""])[0],
+    )
+    accounts.add_account_audit(
+        session, actor=by.name, action="account_created", login=account.login, roles=sorted(roles)
+    )
+    return await _accounts_table(request, session, f"Account {account.login} is gemaakt.")
+
+
+@pages.post(
+    "/accounts/{login}/{action}",
+    response_class=HTMLResponse,
+    responses=problem_responses(AccountNotFound, BadAccount),
+    max_body_size=FORM_LIMIT,
+)
+async def accounts_page_action(
+    login: Login, action: Action, request: Request, session: SessionDep, by: SecretariatPage
+) -> HTMLResponse:
+    """Disable, enable, end the sessions of, or set the password of one account."""
+    account = await accounts.get_account(session, login)
+    if action in ("disable", "enable"):
+        await accounts.set_disabled(session, account, action == "disable")
+    elif action == "end-sessions":
+        await accounts.end_sessions(session, account)
+    else:
+        password = (await _form_lists(request)).get("password", [""])[0]
+        await accounts.reset_password(session, account, password)
+    audit_action = {"disable": "account_disabled", "enable": "account_enabled"}.get(
+        action, "sessions_ended" if action == "end-sessions" else "password_reset"
+    )
+    accounts.add_account_audit(session, actor=by.name, action=audit_action, login=account.login)
+    return await _accounts_table(request, session, NOTICES[action].format(login=account.login))

@@ -39,7 +39,7 @@ def create_app(
             ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
-                token=settings.tokens.gateway.get_secret_value(),
+                token=settings.service_token.get_secret_value(),
                 transport=ballot_transport,
             ) as ballot,
             BindingOutbox(database, ballot, retry_seconds=settings.binding_retry_seconds) as outbox,

@@ -1,6 +1,7 @@
 """``alv cards generate`` and ``alv cards send``: talk to the registration API.
 
-Both authenticate with the admin token from ``ALV_TOKEN_ADMIN`` and show a
+Both log in as a secretariat account (``ALV_USER``, and ``ALV_PASSWORD`` or
+asked at the terminal), so the cards are generated in that person's name, and show a
 progress bar on stderr; ``send`` e-mails one card per request, so every
 mail's outcome is committed in the send log as it happens and the bar moves.
 """
@@ -8,6 +9,7 @@ mail's outcome is committed in the send log as it happens and the bar moves.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import sys
@@ -41,14 +43,22 @@ def progress(
 
 
 def _client(args: argparse.Namespace) -> httpx.Client:
-    token = os.environ.get("ALV_TOKEN_ADMIN", "")
-    if not token:
-        raise CliError("ALV_TOKEN_ADMIN is not set: the admin token is needed.")
-    return httpx.Client(
-        base_url=args.registration_url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=httpx.Timeout(60.0, connect=5.0),
-    )
+    """A client logged in as the secretariat account in ``ALV_USER``."""
+    login = os.environ.get("ALV_USER", "")
+    if not login:
+        raise CliError("ALV_USER is not set: log in as a secretariat account (alv users add).")
+    password = os.environ.get("ALV_PASSWORD", "") or getpass.getpass(f"Wachtwoord van {login}: ")
+    client = httpx.Client(base_url=args.registration_url, timeout=httpx.Timeout(60.0, connect=5.0))
+    try:
+        answer = client.post("/login", data={"login": login, "password": password})
+    except httpx.TransportError as exc:
+        client.close()
+        raise CliError(f"registration service not reachable at {client.base_url}: {exc}") from exc
+    if answer.status_code != 303:
+        client.close()
+        raise CliError(f"inloggen als {login} mislukt ({answer.status_code})")
+    client.headers["X-CSRF-Token"] = client.cookies.get("alv_csrf") or ""
+    return client
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -13,6 +13,7 @@ from services.common.auth import (
     authenticate,
     forwarded_credentials,
     require,
+    require_page,
 )
 from services.common.database import request_session
 from services.common.errors import Forbidden, Unauthorized, raises
@@ -80,8 +81,10 @@ BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
 ScreenHubDep = Annotated[ScreenHub, Depends(_screen_hub)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Principal | None, Depends(_optional_live_auth)]
-AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR))]
+# The auditors' API: the commissie's own sessions and an integrator's read-only token.
+AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.INTEGRATOR))]
 ChairAuth = Annotated[Principal, Depends(require(Role.CHAIR))]
+ChairPage = Annotated[Principal, Depends(require_page(Role.CHAIR))]
 # The secretariat publishes the stemgedrag.
 SecretariatAuth = Annotated[Principal, Depends(require(Role.SECRETARIAT))]
 CallerCredentials = Annotated[dict[str, str], Depends(_caller_credentials)]

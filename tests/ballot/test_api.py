@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
-from services.common.settings import TokenSettings
 from tests.ballot.actions import BINDINGS, act, batch, counted, new_vote, press, send
 from tests.ballot.conftest import Services, seat
-from tests.support.apps import bearer, serve_in_process
+from tests.support.apps import as_caller, serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -100,17 +100,17 @@ class TestElectorate:
     async def test_registration_down_keeps_the_vote_closed(
         self,
         database_urls: dict[str, str],
-        tokens: TokenSettings,
+        tokens: SecretStr,
         token_values: dict[str, str],
         meeting_code: str,
     ) -> None:
         settings = BallotSettings(
             database_url=database_urls["ballot"],
-            tokens=tokens,
+            service_token=tokens,
             registration_url="http://127.0.0.1:9",  # nothing listens on the discard port
         )
         async with serve_in_process(create_ballot(settings)) as ballot:
-            chair = bearer(token_values["chair"])
+            chair = as_caller(token_values["chair"])
             created = await ballot.post(
                 f"/api/meetings/{meeting_code}/votes",
                 json={"kind": "motie", "title": "M"},

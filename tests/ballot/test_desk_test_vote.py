@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from tests.ballot.actions import act, new_vote, press, send
@@ -58,13 +58,13 @@ class TestDeskDuringProefstemming:
     async def test_ballot_down_is_a_clear_503(
         self,
         database_urls: dict[str, str],
-        tokens: TokenSettings,
+        tokens: SecretStr,
         token_values: dict[str, str],
         meeting_code: str,
     ) -> None:
         settings = RegistrationSettings(
             database_url=database_urls["registration"],
-            tokens=tokens,
+            service_token=tokens,
             ballot_url="http://127.0.0.1:9",  # nothing listens on the discard port
         )
         async with serve_in_process(create_registration(settings)) as registration:

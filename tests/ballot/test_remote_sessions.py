@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from tests.ballot.conftest import Services, running_services
 from tests.support.accounts import add_account, log_in
 from tests.support.apps import assert_problem
@@ -19,7 +19,7 @@ VOTE = {"title": "Motie 1", "kind": "motie"}
 
 @pytest.fixture
 async def uncached(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
     """Ballot asking registration on every request (no cache, no stale answers)."""
     async with running_services(
@@ -41,7 +41,9 @@ async def _chair(services: Services, database_urls: dict[str, str]) -> str:
 async def test_a_chair_session_opens_a_vote_on_ballot_until_logout(
     uncached: Services, database_urls: dict[str, str], meeting_code: str
 ) -> None:
-    await make_meeting(uncached.registration, admin=uncached.tokens["admin"], code=meeting_code)
+    await make_meeting(
+        uncached.registration, admin=uncached.tokens["secretariat"], code=meeting_code
+    )
     await _chair(uncached, database_urls)
     created = await uncached.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert created.status_code == 201, created.text
@@ -57,7 +59,9 @@ async def test_a_chair_session_opens_a_vote_on_ballot_until_logout(
 async def test_a_desk_session_may_not_open_a_vote(
     uncached: Services, database_urls: dict[str, str], meeting_code: str
 ) -> None:
-    await make_meeting(uncached.registration, admin=uncached.tokens["admin"], code=meeting_code)
+    await make_meeting(
+        uncached.registration, admin=uncached.tokens["secretariat"], code=meeting_code
+    )
     login = await add_account(database_urls["registration"], roles=["desk"])
     await log_in(uncached.registration, login)
     for name in ("alv_session", "alv_csrf"):
@@ -69,7 +73,7 @@ async def test_a_desk_session_may_not_open_a_vote(
 
 async def test_while_registration_is_away_a_known_session_is_still_admitted(
     database_urls: dict[str, str],
-    tokens: TokenSettings,
+    tokens: SecretStr,
     token_values: dict[str, str],
     meeting_code: str,
 ) -> None:
@@ -81,7 +85,9 @@ async def test_while_registration_is_away_a_known_session_is_still_admitted(
 async def _kept_while_away(
     services: Services, database_urls: dict[str, str], meeting_code: str
 ) -> None:
-    await make_meeting(services.registration, admin=services.tokens["admin"], code=meeting_code)
+    await make_meeting(
+        services.registration, admin=services.tokens["secretariat"], code=meeting_code
+    )
     await _chair(services, database_urls)
     assert (
         await services.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)

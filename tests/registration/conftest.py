@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.support.apps import serve_in_process
@@ -40,10 +40,10 @@ def ballot_bindings() -> BallotBindings:
 
 @pytest.fixture
 def registration_app(
-    database_urls: dict[str, str], tokens: TokenSettings, ballot_bindings: BallotBindings
+    database_urls: dict[str, str], tokens: SecretStr, ballot_bindings: BallotBindings
 ) -> FastAPI:
     settings = RegistrationSettings(
-        database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+        database_url=database_urls["registration"], service_token=tokens, ballot_url="http://ballot"
     )
     return create_app(settings, ballot_transport=ballot_bindings.transport)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from services.common.auth import Principal, Role, require_page
 from services.common.csrf import CSRF_COOKIE
 from tests.support.accounts import PASSWORD, add_account, log_in
-from tests.support.apps import assert_problem, bearer
+from tests.support.apps import as_caller, assert_problem
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -91,11 +91,11 @@ async def test_a_bearer_token_without_a_session_needs_no_csrf_token(
     registration: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
     response = await registration.post(
-        "/api/tokens",
-        json={"name": "gateway-csrf-test", "roles": ["gateway"]},
-        headers=bearer(token_values["admin"]),
+        "/api/auth/introspect",
+        json={"token": token_values["gateway"]},
+        headers={"Authorization": f"Bearer {token_values['service']}"},
     )
-    assert response.status_code in (201, 409), response.text
+    assert response.json()["principal"]["name"] == "gateway"
 
 
 async def test_the_csrf_cookie_is_set_once_and_the_page_carries_it(
@@ -118,7 +118,7 @@ async def test_the_secretariat_disables_an_account_and_its_sessions_end(
     ) as officer:
         await log_in(officer, login)
         assert (await officer.get("/api/auth/me")).status_code == 200
-        secretariat = bearer(token_values["admin"])
+        secretariat = as_caller(token_values["secretariat"])
         disabled = await registration.post(f"/api/accounts/{login}/disable", headers=secretariat)
         assert disabled.json()["disabled"] is True
         assert_problem(await officer.get("/api/auth/me"), 401)
@@ -150,21 +150,23 @@ async def test_introspection_is_for_services_only(
         await registration.post(
             "/api/auth/introspect",
             json={"session": session_id},
-            headers=bearer(token_values["chair"]),
+            headers=as_caller(token_values["chair"]),
         ),
         403,
     )
     answer = await registration.post(
         "/api/auth/introspect",
         json={"session": session_id},
-        headers=bearer(token_values["gateway"]),
+        headers=as_caller(token_values["service"]),
     )
     assert answer.json() == {
         "active": True,
         "principal": {"kind": "person", "name": login, "roles": ["chair"]},
     }
     nobody = await registration.post(
-        "/api/auth/introspect", json={"session": "x" * 43}, headers=bearer(token_values["gateway"])
+        "/api/auth/introspect",
+        json={"session": "x" * 43},
+        headers=as_caller(token_values["service"]),
     )
     assert nobody.json() == {"active": False, "principal": None}
 
@@ -172,19 +174,19 @@ async def test_introspection_is_for_services_only(
 async def test_machine_tokens_are_named_and_revocable(
     registration: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
-    secretariat = bearer(token_values["admin"])
+    secretariat = as_caller(token_values["secretariat"])
     name = f"gw-{id(registration)}"
     created = await registration.post(
         "/api/tokens", json={"name": name, "roles": ["gateway"]}, headers=secretariat
     )
     assert created.status_code == 201, created.text
     token = created.json()["token"]
-    me = await registration.get("/api/auth/me", headers=bearer(token))
+    me = await registration.get("/api/auth/me", headers=as_caller(token))
     assert me.json() == {"kind": "machine", "name": name, "roles": ["gateway"]}
     listed = await registration.get("/api/tokens", headers=secretariat)
     assert "token" not in next(t for t in listed.json() if t["name"] == name)
     await registration.post(f"/api/tokens/{name}/revoke", headers=secretariat)
-    assert_problem(await registration.get("/api/auth/me", headers=bearer(token)), 401)
+    assert_problem(await registration.get("/api/auth/me", headers=as_caller(token)), 401)
 
 
 async def test_a_page_sends_a_browser_without_a_session_to_log_in(

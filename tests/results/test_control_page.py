@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.presses import batch, press
 
@@ -72,7 +72,7 @@ def test_open_close_and_the_screen_shows_the_outcome(
     response = hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
         json=batch(*(press(h, vote_id, key) for h, key in HAND_COMPUTED.items())),
-        headers=bearer(hall.tokens["gateway"]),
+        headers=as_caller(hall.tokens["gateway"]),
     )
     assert response.status_code == 200, response.text
     expect(control.get_by_test_id("not-voted-list")).to_have_text("Groningen (75)")
