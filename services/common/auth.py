@@ -28,6 +28,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.common.errors import AlvError, Forbidden, Unauthorized, raises
 from services.common.openapi import asks_token
+from services.common.pages import account_base
 
 SESSION_COOKIE = "alv_session"
 # ``AsyncSession.info`` key: whom a transaction acts for (the principal's
@@ -179,9 +180,14 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
 def login_url(request: Request) -> str:
     """Registration's login page, coming back to this very page afterwards."""
-    registration = request.app.state.settings.public_urls.registration
-    here = str(request.url)
-    return f"{registration}/login?next={quote(here, safe='')}"
+    base = account_base(request)
+    # On registration itself the way back is a path; elsewhere the whole address.
+    here = (
+        str(request.url)
+        if base
+        else request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    )
+    return f"{base}/login?next={quote(here, safe='')}"
 
 
 def require_page(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:

@@ -46,14 +46,22 @@ HTMX_CONFIG = {
 }
 
 
+def account_base(request: Request) -> str:
+    """Where ``/login`` and ``/logout`` are: here on registration, which serves
+    them (so it works at whatever address it is reached), else registration's
+    public address."""
+    if getattr(request.app.state, "serves_login", False):
+        return ""
+    settings = getattr(request.app.state, "settings", None)
+    return str(settings.public_urls.registration) if settings is not None else ""
+
+
 def _site(request: Request) -> dict[str, Any]:
     """What every page may link to: the public addresses of the parts, and
-    where to log out (here on registration, which serves it; else there)."""
+    where to log in and out."""
     settings = getattr(request.app.state, "settings", None)
     urls = settings.public_urls if settings is not None else None
-    serves_login = any(getattr(route, "path", None) == "/logout" for route in request.app.routes)
-    account_base = "" if serves_login or urls is None else urls.registration
-    return {"urls": urls, "account_base": account_base}
+    return {"urls": urls, "account_base": account_base(request)}
 
 
 @functools.cache

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -42,30 +43,31 @@ def progress(
     stream.flush()
 
 
-def _client(args: argparse.Namespace) -> httpx.Client:
+@contextmanager
+def _client(args: argparse.Namespace) -> Iterator[httpx.Client]:
     """A client logged in as the secretariat account in ``ALV_USER``."""
     login = os.environ.get("ALV_USER", "")
     if not login:
         raise CliError("ALV_USER is not set: log in as a secretariat account (alv users add).")
     password = os.environ.get("ALV_PASSWORD", "") or getpass.getpass(f"Wachtwoord van {login}: ")
-    client = httpx.Client(base_url=args.registration_url, timeout=httpx.Timeout(60.0, connect=5.0))
+    timeout = httpx.Timeout(60.0, connect=5.0)
+    with httpx.Client(base_url=args.registration_url, timeout=timeout) as client:
+        answer = _call_raw(client, "POST", "/login", data={"login": login, "password": password})
+        if answer.status_code != 303:
+            raise CliError(f"inloggen als {login} mislukt ({answer.status_code})")
+        client.headers["X-CSRF-Token"] = client.cookies.get("alv_csrf") or ""
+        yield client
+
+
+def _call_raw(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
     try:
-        answer = client.post("/login", data={"login": login, "password": password})
+        return client.request(method, path, **kwargs)
     except httpx.TransportError as exc:
-        client.close()
         raise CliError(f"registration service not reachable at {client.base_url}: {exc}") from exc
-    if answer.status_code != 303:
-        client.close()
-        raise CliError(f"inloggen als {login} mislukt ({answer.status_code})")
-    client.headers["X-CSRF-Token"] = client.cookies.get("alv_csrf") or ""
-    return client
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    try:
-        response = client.request(method, path, **kwargs)
-    except httpx.TransportError as exc:
-        raise CliError(f"registration service not reachable at {client.base_url}: {exc}") from exc
+    response = _call_raw(client, method, path, **kwargs)
     if response.status_code >= 400:
         try:
             detail = response.json().get("detail", response.text)

@@ -14,6 +14,7 @@ from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
+from tests.support.accounts import known_to
 from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.served_in_loop import serve_on_port
@@ -89,6 +90,7 @@ async def running_services(
         )
         serve = serve_on_port if on_socket else serve_in_process
         async with serve(ballot_app) as ballot:
+            await known_to(ballot_app.state.authenticator, token_values)
             yield Services(registration, ballot, token_values, link, back, registration_app)
 
 

@@ -14,7 +14,7 @@ from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from tests.ballot.actions import act, new_vote, press, send
 from tests.ballot.conftest import Services, seat
-from tests.support.apps import serve_in_process
+from tests.support.apps import as_caller, serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -70,7 +70,7 @@ class TestDeskDuringProefstemming:
         async with serve_in_process(create_registration(settings)) as registration:
             response = await registration.get(
                 f"/api/meetings/{meeting_code}/test-vote",
-                headers={"Authorization": f"Bearer {token_values['desk']}"},
+                headers=as_caller(token_values["desk"]),
             )
         assert response.status_code == 503
         assert "stemmingen" in response.json()["detail"]

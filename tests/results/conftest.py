@@ -18,6 +18,7 @@ from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
+from tests.support.accounts import known_to
 from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.presses import batch, press
@@ -110,6 +111,8 @@ async def linked_services(
                 registration_transport=httpx.ASGITransport(app=registration_app),
             )
             async with serve(results_app) as results:
+                for app in (ballot_app, results_app):
+                    await known_to(app.state.authenticator, token_values)
                 yield Services(registration, ballot, results, ballot_app, results_app, token_values)
 
 

@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
+from services.common.settings import PublicUrls
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
@@ -174,12 +175,15 @@ def hall(
 ) -> Iterator[Hall]:
     sockets = [_listening_socket() for _ in range(3)]
     registration_url, ballot_url, results_url = (_url(sock) for sock in sockets)
+    # Where a browser finds each part: the chair's page sends it to log in there.
+    public = PublicUrls(registration=registration_url, ballot=ballot_url, results=results_url)
     apps = [
         create_registration(
             RegistrationSettings(
                 database_url=database_urls["registration"],
                 service_token=tokens,
                 ballot_url=ballot_url,
+                public_urls=public,
             )
         ),
         create_ballot(
@@ -187,6 +191,7 @@ def hall(
                 database_url=database_urls["ballot"],
                 service_token=tokens,
                 registration_url=registration_url,
+                public_urls=public,
             )
         ),
         create_results(
@@ -195,6 +200,7 @@ def hall(
                 service_token=tokens,
                 ballot_url=ballot_url,
                 registration_url=registration_url,
+                public_urls=public,
             )
         ),
     ]

@@ -150,3 +150,14 @@ def mint_credentials(registration_database_url: str, *, services: bool = False) 
         return asyncio.run(_mint(registration_database_url, services))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, _mint(registration_database_url, services)).result()
+
+
+async def known_to(authenticator: Any, credentials: dict[str, str]) -> None:
+    """Let ``authenticator`` (ballot's or results') learn every credential now,
+    as a running hall's services know the gateway and the staff before
+    registration ever goes away (introspection.py keeps them while it is)."""
+    for credential in credentials.values():
+        if credential.startswith("alv_"):
+            await authenticator.by_token(credential)
+        else:
+            await authenticator.by_session(credential)
