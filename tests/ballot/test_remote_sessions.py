@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.ballot.conftest import Services, running_services
+from services.common.errors import UpstreamUnavailable
+from services.common.http import ServiceClient
+from services.common.introspection import RemoteAuthenticator
+from tests.ballot.conftest import Link, Services, running_services
 from tests.support.accounts import add_account, log_in
-from tests.support.apps import assert_problem
+from tests.support.apps import as_caller, assert_problem
 from tests.support.builders import make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -99,3 +104,49 @@ async def _kept_while_away(
     services.ballot.cookies.set("alv_session", "y" * 43)
     unknown = await services.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert_problem(unknown, 503, "upstream_unavailable")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_revoked_token_stops_within_the_cache_time_and_an_outage_keeps_the_known(
+    services: Services,
+) -> None:
+    secretariat = as_caller(services.tokens["secretariat"])
+    created = await services.registration.post(
+        "/api/tokens",
+        json={"name": f"gw-cache-{id(services)}", "roles": ["gateway"]},
+        headers=secretariat,
+    )
+    token, name = created.json()["token"], created.json()["name"]
+    line = Link(httpx.ASGITransport(app=services.registration_app))
+    clock = Clock()
+    async with ServiceClient(
+        name="registratie",
+        base_url="http://registration",
+        token=services.tokens["service"],
+        transport=line,
+    ) as registration:
+        authenticator = RemoteAuthenticator(registration, fresh=5, stale=600, clock=clock)
+        # A burst asks registration once.
+        answers = await asyncio.gather(*(authenticator.by_token(token) for _ in range(20)))
+        assert {a.name for a in answers if a} == {name} and line.calls == 1
+        await services.registration.post(f"/api/tokens/{name}/revoke", headers=secretariat)
+        clock.now += 4.9
+        assert await authenticator.by_token(token) is not None  # still the cached answer
+        clock.now += 0.2
+        assert await authenticator.by_token(token) is None  # revoked: within 5 s
+
+        desk = services.tokens["desk"]
+        assert await authenticator.by_session(desk) is not None
+        line.up = False
+        clock.now += 599
+        assert await authenticator.by_session(desk) is not None  # known: still admitted
+        clock.now += 2
+        with pytest.raises(UpstreamUnavailable):  # too long ago to vouch for
+            await authenticator.by_session(desk)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import update
 
+from services.common import lockout
 from services.common.auth import Principal, Role, require_page
 from services.common.csrf import CSRF_COOKIE
+from services.common.database import Database, utcnow
+from services.registration import accounts
+from services.registration.models import Account
 from tests.support.accounts import PASSWORD, add_account, log_in
 from tests.support.apps import as_caller, assert_problem
 
@@ -211,3 +218,43 @@ async def test_a_page_sends_a_browser_without_a_session_to_log_in(
         login = await add_account(database_urls["registration"], roles=["desk"])
         await log_in(client, login)
         assert (await client.get("/only-the-desk")).json() == {"name": login}
+
+
+async def test_the_tenth_wrong_password_locks_with_an_audit_entry_and_an_unknown_name_alike(
+    registration: httpx.AsyncClient, database_urls: dict[str, str], token_values: dict[str, str]
+) -> None:
+    login = await add_account(database_urls["registration"], roles=["chair"])
+    unknown = f"nobody-{login}"
+    refusals = []
+    for name in (login, unknown):
+        for _ in range(5):  # free
+            wrong = await registration.post("/login", data={"login": name, "password": "x" * 12})
+            assert_problem(wrong, 401, "login_failed")
+        # As if wrong passwords 6 to 9 had come, each after its wait (1, 2, 4, 8 s).
+        a_minute_ago = utcnow() - datetime.timedelta(minutes=1)
+        if name == login:
+            database = Database(database_urls["registration"])
+            async with database.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(Account)
+                    .where(Account.login == login)
+                    .values(failed_logins=9, last_failed_at=a_minute_ago)
+                )
+            await database.dispose()
+        else:
+            accounts._unknown[unknown] = lockout.Attempts(9, a_minute_ago)
+        tenth = await registration.post("/login", data={"login": name, "password": "x" * 12})
+        assert_problem(tenth, 401, "login_failed")
+        right = await registration.post("/login", data={"login": name, "password": PASSWORD})
+        assert_problem(right, 429, "too_many_attempts")
+        assert 14 * 60 < right.json()["retry_after"] <= 15 * 60
+        refusals.append(right.json()["detail"])
+    # Locked or not there at all: the same words.
+    assert refusals[0] == refusals[1]
+    assert "Probeer het over 15 minuten opnieuw" in refusals[0]
+    audit = await registration.get(
+        "/api/accounts/audit", headers=as_caller(token_values["auditor"])
+    )
+    locked = [e for e in audit.json() if e["action"] == "login_locked"]
+    assert {e["actor"] for e in locked} >= {login, unknown}
+    assert all(e["details"]["minutes"] == 15 for e in locked)
