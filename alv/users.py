@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import dataclasses
 import getpass
+import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,9 @@ from services.registration.config import RegistrationSettings
 from services.registration.errors import AccountNotFound
 
 SERVICE_DIR = Path(accounts.__file__).parent
+# Who the accounts' audit log names for what is done here: the operator at the
+# machine, with access to the database (no account of their own needed).
+CLI_ACTOR = f"alv-cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'root'}"[:64]
 T = TypeVar("T")
 
 
@@ -83,6 +87,9 @@ def add_user(args: argparse.Namespace) -> int:
             roles=roles,
             password=password,
         )
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="account_created", login=account.login
+        )
         return account.login
 
     login = in_transaction(database_url(args), work)
@@ -107,9 +114,10 @@ def list_users(args: argparse.Namespace) -> int:
 
 
 def disable_user(args: argparse.Namespace) -> int:
+    change: accounts.AccountChange = "enable" if args.enable else "disable"
+
     async def work(session: AsyncSession) -> None:
-        account = await accounts.get_account(session, args.login)
-        await accounts.set_disabled(session, account, not args.enable)
+        await accounts.change_account(session, login=args.login, change=change, by=CLI_ACTOR)
 
     in_transaction(database_url(args), work)
     print(f"Account '{args.login}' {'ingeschakeld' if args.enable else 'uitgeschakeld'}.")
@@ -120,8 +128,9 @@ def reset_user(args: argparse.Namespace) -> int:
     password, made = _password(args)
 
     async def work(session: AsyncSession) -> None:
-        account = await accounts.get_account(session, args.login)
-        await accounts.reset_password(session, account, password)
+        await accounts.change_account(
+            session, login=args.login, change="password", by=CLI_ACTOR, password=password
+        )
 
     in_transaction(database_url(args), work)
     print(f"Nieuw wachtwoord voor '{args.login}'; open sessies zijn beëindigd.")
@@ -134,6 +143,9 @@ def create_token(args: argparse.Namespace) -> int:
     roles = frozenset(Role(r) for r in args.role)
 
     async def work(session: AsyncSession) -> str:
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="token_created", token=args.name
+        )
         return await accounts.create_token(session, name=args.name, roles=roles)
 
     token = in_transaction(database_url(args), work)
@@ -157,6 +169,9 @@ def list_tokens(args: argparse.Namespace) -> int:
 def revoke_token(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> None:
         await accounts.revoke_token(session, args.name)
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="token_revoked", token=args.name
+        )
 
     in_transaction(database_url(args), work)
     print(f"Token '{args.name}' ingetrokken.")
@@ -301,7 +316,7 @@ async def _bootstrap(session: AsyncSession, known: dict[str, str]) -> FirstStart
             password=started.password,
         )
         accounts.add_account_audit(
-            session, actor="alv-run", action="account_created", login=FIRST_LOGIN
+            session, actor=CLI_ACTOR, action="account_created", login=FIRST_LOGIN
         )
     return started
 

@@ -9,7 +9,7 @@ JavaScript); the secretariat manages accounts and machine tokens through
 from __future__ import annotations
 
 import pathlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Request, status
@@ -269,17 +269,13 @@ async def create_account(
 @router.post("/accounts/{login}/disable", responses=problem_responses(AccountNotFound))
 async def disable_account(login: Login, session: SessionDep, by: SecretariatAuth) -> AccountRead:
     """No more logins for this account, and its open sessions end now."""
-    account = await accounts.get_account(session, login)
-    await accounts.set_disabled(session, account, True)
-    accounts.add_account_audit(session, actor=by.name, action="account_disabled", login=login)
+    account, _ = await accounts.change_account(session, login=login, change="disable", by=by.name)
     return await _read(session, account)
 
 
 @router.post("/accounts/{login}/enable", responses=problem_responses(AccountNotFound))
 async def enable_account(login: Login, session: SessionDep, by: SecretariatAuth) -> AccountRead:
-    account = await accounts.get_account(session, login)
-    await accounts.set_disabled(session, account, False)
-    accounts.add_account_audit(session, actor=by.name, action="account_enabled", login=login)
+    account, _ = await accounts.change_account(session, login=login, change="enable", by=by.name)
     return await _read(session, account)
 
 
@@ -288,18 +284,18 @@ async def reset_password(
     login: Login, body: PasswordReset, session: SessionDep, by: SecretariatAuth
 ) -> AccountRead:
     """A new password (tell it the person in private); their open sessions end."""
-    account = await accounts.get_account(session, login)
-    await accounts.reset_password(session, account, body.password)
-    accounts.add_account_audit(session, actor=by.name, action="password_reset", login=login)
+    account, _ = await accounts.change_account(
+        session, login=login, change="password", by=by.name, password=body.password
+    )
     return await _read(session, account)
 
 
 @router.post("/accounts/{login}/sessions/end", responses=problem_responses(AccountNotFound))
 async def end_sessions(login: Login, session: SessionDep, by: SecretariatAuth) -> SessionsEnded:
     """Log this person out everywhere (within a few seconds on ballot and results)."""
-    account = await accounts.get_account(session, login)
-    ended = await accounts.end_sessions(session, account)
-    accounts.add_account_audit(session, actor=by.name, action="sessions_ended", login=login)
+    _, ended = await accounts.change_account(
+        session, login=login, change="end-sessions", by=by.name
+    )
     return SessionsEnded(ended=ended)
 
 
@@ -355,7 +351,6 @@ async def revoke_token(name: Login, session: SessionDep, by: SecretariatAuth) ->
 # --- the secretariat's accounts page (htmx) ----------------------------------------------
 
 PEOPLE_LABELS = [(r.value, labels.ROLES[r.value]) for r in sorted(PEOPLE_ROLES)]
-Action = Literal["disable", "enable", "end-sessions", "password"]
 NOTICES = {
     "disable": "Account {login} is uitgeschakeld; de open sessies zijn beëindigd.",
     "enable": "Account {login} is weer ingeschakeld.",
@@ -432,19 +427,15 @@ async def accounts_page_new(
     max_body_size=FORM_LIMIT,
 )
 async def accounts_page_action(
-    login: Login, action: Action, request: Request, session: SessionDep, by: SecretariatPage
+    login: Login,
+    action: accounts.AccountChange,
+    request: Request,
+    session: SessionDep,
+    by: SecretariatPage,
 ) -> HTMLResponse:
     """Disable, enable, end the sessions of, or set the password of one account."""
-    account = await accounts.get_account(session, login)
-    if action in ("disable", "enable"):
-        await accounts.set_disabled(session, account, action == "disable")
-    elif action == "end-sessions":
-        await accounts.end_sessions(session, account)
-    else:
-        password = (await _form_lists(request)).get("password", [""])[0]
-        await accounts.reset_password(session, account, password)
-    audit_action = {"disable": "account_disabled", "enable": "account_enabled"}.get(
-        action, "sessions_ended" if action == "end-sessions" else "password_reset"
+    password = (await _form_lists(request)).get("password", [""])[0] if action == "password" else ""
+    account, _ = await accounts.change_account(
+        session, login=login, change=action, by=by.name, password=password
     )
-    accounts.add_account_audit(session, actor=by.name, action=audit_action, login=account.login)
     return await _accounts_table(request, session, NOTICES[action].format(login=account.login))

@@ -16,17 +16,17 @@ the public, and staff of another role, get the public view.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from tests.results.conftest import Services, linked_services
+from tests.results.conftest import Services, services
 from tests.support.accounts import MACHINES, PEOPLE
 from tests.support.apps import as_caller
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
+
+__all__ = ["services"]  # the three services linked in-process, as results' tests have them
 
 # Routes anyone may call (read-only public views, the login itself, health).
 PUBLIC = {
@@ -104,14 +104,6 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
         for method, operation in item.items()
         if method in ("get", "post", "put", "patch", "delete")
     ]
-
-
-@pytest.fixture
-async def services(
-    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
-) -> AsyncIterator[Services]:
-    async with linked_services(database_urls, tokens, token_values) as linked:
-        yield linked
 
 
 async def _revoked(services: Services) -> str:

@@ -33,10 +33,11 @@ async def uncached(
         yield running
 
 
-async def _chair(services: Services, database_urls: dict[str, str]) -> str:
-    login = await add_account(database_urls["registration"], roles=["chair"])
+async def _logged_in(services: Services, database_urls: dict[str, str], role: str) -> str:
+    """A new account of ``role``, logged in at registration; ballot's client
+    sends the same cookies, as one browser does to every port of the host."""
+    login = await add_account(database_urls["registration"], roles=[role])
     await log_in(services.registration, login)
-    # The browser sends the same cookies to every port of the host.
     for name in ("alv_session", "alv_csrf"):
         services.ballot.cookies.set(name, services.registration.cookies[name])
     services.ballot.headers["X-CSRF-Token"] = services.registration.cookies["alv_csrf"]
@@ -49,7 +50,7 @@ async def test_a_chair_session_opens_a_vote_on_ballot_until_logout(
     await make_meeting(
         uncached.registration, admin=uncached.tokens["secretariat"], code=meeting_code
     )
-    await _chair(uncached, database_urls)
+    await _logged_in(uncached, database_urls, "chair")
     created = await uncached.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert created.status_code == 201, created.text
     token = uncached.ballot.headers.pop("X-CSRF-Token")
@@ -67,11 +68,7 @@ async def test_a_desk_session_may_not_open_a_vote(
     await make_meeting(
         uncached.registration, admin=uncached.tokens["secretariat"], code=meeting_code
     )
-    login = await add_account(database_urls["registration"], roles=["desk"])
-    await log_in(uncached.registration, login)
-    for name in ("alv_session", "alv_csrf"):
-        uncached.ballot.cookies.set(name, uncached.registration.cookies[name])
-    uncached.ballot.headers["X-CSRF-Token"] = uncached.registration.cookies["alv_csrf"]
+    await _logged_in(uncached, database_urls, "desk")
     refused = await uncached.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert_problem(refused, 403, "forbidden")
 
@@ -93,7 +90,7 @@ async def _kept_while_away(
     await make_meeting(
         services.registration, admin=services.tokens["secretariat"], code=meeting_code
     )
-    await _chair(services, database_urls)
+    await _logged_in(services, database_urls, "chair")
     assert (
         await services.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     ).status_code == 201

@@ -3,36 +3,20 @@ typed characters and Enter into the always-focused input."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from services.registration.app import create_app
-from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
-from tests.registration.conftest import BallotBindings
 from tests.support.accounts import log_in_page
 from tests.support.apps import as_caller
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.builders import make_meeting
-from tests.support.servers import serve_over_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
 TIMEOUT_MS = 5000
-
-
-@pytest.fixture
-def base_url(
-    database_urls: dict[str, str], tokens: SecretStr, ballot_bindings: BallotBindings
-) -> Iterator[str]:
-    settings = RegistrationSettings(
-        database_url=database_urls["registration"], service_token=tokens, ballot_url="http://ballot"
-    )
-    with serve_over_http(create_app(settings, ballot_transport=ballot_bindings.transport)) as url:
-        yield url
 
 
 @pytest.fixture

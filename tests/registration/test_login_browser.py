@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import update
 
 from services.common.database import Database, utcnow
-from services.registration.app import create_app
-from services.registration.config import RegistrationSettings
 from services.registration.models import Account
-from tests.registration.conftest import BallotBindings
 from tests.support.accounts import PASSWORD, add_account, log_in_page
 from tests.support.browser import chromium_launch_kwargs
-from tests.support.servers import serve_over_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
 TIMEOUT_MS = 5000
-
-
-@pytest.fixture
-def base_url(
-    database_urls: dict[str, str], tokens: SecretStr, ballot_bindings: BallotBindings
-) -> Iterator[str]:
-    settings = RegistrationSettings(
-        database_url=database_urls["registration"], service_token=tokens, ballot_url="http://ballot"
-    )
-    with serve_over_http(create_app(settings, ballot_transport=ballot_bindings.transport)) as url:
-        yield url
 
 
 async def test_log_in_work_log_out_and_be_refused_after(
