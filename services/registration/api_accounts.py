@@ -359,13 +359,16 @@ NOTICES = {
 }
 
 
-async def _accounts_table(request: Request, session: Any, notice: str = "") -> HTMLResponse:
+async def _accounts_page(
+    request: Request, session: Any, *, page: str, notice: str = ""
+) -> HTMLResponse:
+    """The accounts page, or (``_accounts.html``) the part each change swaps in."""
     sessions = await accounts.active_sessions(session)
     listed = [_account_read(a, sessions) for a in await accounts.accounts(session)]
     return templates.TemplateResponse(
         request,
-        "_accounts.html",
-        {"accounts": listed, "notice": notice},
+        page,
+        {"accounts": listed, "roles": PEOPLE_LABELS, "notice": notice},
         headers={"Cache-Control": "no-store"},
     )
 
@@ -381,14 +384,7 @@ async def _form_lists(request: Request) -> dict[str, list[str]]:
 @pages.get("/accounts", response_class=HTMLResponse)
 async def accounts_page(request: Request, session: SessionDep, _: SecretariatPage) -> HTMLResponse:
     """The secretariat's page: every account; add, disable, reset, end sessions."""
-    sessions = await accounts.active_sessions(session)
-    listed = [_account_read(a, sessions) for a in await accounts.accounts(session)]
-    return templates.TemplateResponse(
-        request,
-        "accounts.html",
-        {"accounts": listed, "roles": PEOPLE_LABELS, "notice": ""},
-        headers={"Cache-Control": "no-store"},
-    )
+    return await _accounts_page(request, session, page="accounts.html")
 
 
 @pages.post(
@@ -417,7 +413,8 @@ async def accounts_page_new(
     accounts.add_account_audit(
         session, actor=by.name, action="account_created", login=account.login, roles=sorted(roles)
     )
-    return await _accounts_table(request, session, f"Account {account.login} is gemaakt.")
+    notice = f"Account {account.login} is gemaakt."
+    return await _accounts_page(request, session, page="_accounts.html", notice=notice)
 
 
 @pages.post(
@@ -438,4 +435,5 @@ async def accounts_page_action(
     account, _ = await accounts.change_account(
         session, login=login, change=action, by=by.name, password=password
     )
-    return await _accounts_table(request, session, NOTICES[action].format(login=account.login))
+    notice = NOTICES[action].format(login=account.login)
+    return await _accounts_page(request, session, page="_accounts.html", notice=notice)
