@@ -26,7 +26,14 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.common.errors import AlvError, Forbidden, Unauthorized, raises
+from services.common.errors import (
+    AlvError,
+    CsrfRefused,
+    Forbidden,
+    Unauthorized,
+    UpstreamUnavailable,
+    raises,
+)
 from services.common.openapi import asks_token
 from services.common.pages import account_base
 
@@ -163,11 +170,12 @@ def _refuse(principal: Principal | None, admitted: frozenset[Role]) -> None:
 def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting ``roles`` (and the secretariat); returns the Principal.
 
-    401 without valid credentials, 403 for a principal without an admitted role.
+    401 without valid credentials, 403 for a principal without an admitted role,
+    503 while registration cannot say who an unknown caller is (introspection.py).
     """
     admitted = admitted_roles(roles)
 
-    @raises(Unauthorized, Forbidden)
+    @raises(Unauthorized, Forbidden, CsrfRefused, UpstreamUnavailable)
     @asks_token(roles=admitted)
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
@@ -194,7 +202,7 @@ def require_page(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """Like ``require``, but a browser without a session is sent to log in (303)."""
     admitted = admitted_roles(roles)
 
-    @raises(Unauthorized, Forbidden)
+    @raises(Unauthorized, Forbidden, CsrfRefused, UpstreamUnavailable)
     @asks_token(roles=admitted)
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)

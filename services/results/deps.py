@@ -16,7 +16,7 @@ from services.common.auth import (
     require_page,
 )
 from services.common.database import request_session
-from services.common.errors import Forbidden, Unauthorized, raises
+from services.common.errors import Forbidden, Unauthorized, UpstreamUnavailable, raises
 from services.common.http import ServiceClient, upstream
 from services.common.openapi import asks_token
 from services.results.screen import ScreenHub
@@ -53,7 +53,7 @@ def _registration(request: Request) -> ServiceClient:
     return client
 
 
-@raises(Unauthorized, Forbidden)
+@raises(Unauthorized, Forbidden, UpstreamUnavailable)
 @asks_token(optional=True, roles=_LIVE_ROLES)
 async def _optional_live_auth(request: Request) -> Principal | None:
     """The caller if it sent a token (checked as usual) or has a session of a
