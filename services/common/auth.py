@@ -34,7 +34,7 @@ from services.common.errors import (
     UpstreamUnavailable,
     raises,
 )
-from services.common.openapi import asks_token
+from services.common.openapi import asks_token, redirects_to_login
 from services.common.pages import account_base
 
 SESSION_COOKIE = "alv_session"
@@ -128,10 +128,11 @@ def forwarded_credentials(request: Request) -> dict[str, str]:
     without our own service token (an empty Authorization header is none), and
     with a CSRF pair of its own: the browser's request was checked here.
     """
-    header = request.headers.get("authorization", "")
+    token = bearer_of(request)
     session_id = request.cookies.get(SESSION_COOKIE, "")
-    if header or not session_id:
-        return {"Authorization": header}
+    if token is not None or not session_id:
+        # As ``authenticate`` read it: a header that is no bearer token is not passed on.
+        return {"Authorization": f"Bearer {token}" if token is not None else ""}
     pair = secrets.token_urlsafe(32)
     return {
         "Authorization": "",
@@ -204,6 +205,7 @@ def require_page(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     @raises(Unauthorized, Forbidden, CsrfRefused, UpstreamUnavailable)
     @asks_token(roles=admitted)
+    @redirects_to_login
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
         if principal is None and bearer_of(request) is None:

@@ -140,6 +140,7 @@ async def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @pages.post(
     "/login",
     status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
     responses={
         303: {"description": "Ingelogd: naar de gevraagde pagina, met de sessiecookie."},
         **problem_responses(LoginFailed, TooManyAttempts),
@@ -178,6 +179,7 @@ async def log_in(request: Request, session: SessionDep, settings: SettingsDep) -
 @pages.post(
     "/logout",
     status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
     responses={303: {"description": "Uitgelogd: naar de inlogpagina."}},
     max_body_size=FORM_LIMIT,
 )
