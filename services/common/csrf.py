@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import SESSION_COOKIE
@@ -42,14 +41,9 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    for name, value in scope.get("headers", ()):
-        if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header: as if it had none
-                continue
-    return {key: morsel.value for key, morsel in jar.items()}
+    """The request's cookies, read by the very parser ``request.cookies`` uses:
+    the session this checks is the session ``auth`` will find."""
+    return cookie_parser(_header(scope, b"cookie"))
 
 
 def _header(scope: Scope, wanted: bytes) -> str:
