@@ -1,4 +1,4 @@
-"""The ``alv`` command: run, serve, migrate, gateway, simulate, cards, verify, tokens."""
+"""The ``alv`` command: run, serve, migrate, gateway, simulate, cards, verify, users, tokens."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ import argparse
 import os
 import sys
 
-from alv import run, serve
+from alv import run, serve, users
 from services.common import logs
-from services.common.auth import generate_tokens
-
-
-def tokens(args: argparse.Namespace) -> int:
-    for role, token in generate_tokens().items():
-        print(f"ALV_TOKEN_{role.upper()}={token}")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,8 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_hardware(subparsers)
     register_cards(subparsers)
     register_verify(subparsers)
-    parser_tokens = subparsers.add_parser("tokens", help="print a fresh set of role tokens as env")
-    parser_tokens.set_defaults(handler=tokens)
+    users.register_cli(subparsers)
     return parser
 
 

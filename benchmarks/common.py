@@ -25,7 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
-from services.common.auth import generate_tokens
+from tests.support.accounts import MACHINES, PEOPLE, mint_credentials
+from tests.support.apps import as_caller
 from tests.support.pgcluster import PostgresCluster, postgres_cluster, process_cpu_seconds
 from tests.support.ports import free_port
 
@@ -51,6 +52,9 @@ class Figure:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+__all__ = ["as_caller"]  # the benchmarks send their credentials with it
 
 
 def at_most(limit: float) -> Callable[[float | None], bool]:
@@ -173,12 +177,14 @@ def service_stack(
     config = StackConfig(
         data_dir=db.directory / f"stack-{free_port()}",
         meeting=meeting,
-        tokens=generate_tokens(),
+        tokens={},
         ports=ports,
         database_urls={part: db.create(part) for part in ("registration", "ballot", "results")}
         if db.kind == "postgresql"
         else {},
     )
+    # Sessions of the people roles and the machine tokens, in its registration database.
+    config.tokens = mint_credentials(config.registration_database(), services=True)
     stack = Stack(config)
     code = os.environ.get(CODE_VARIABLE)
     try:
@@ -209,8 +215,16 @@ class FakeRegistration:
 
     def __init__(self) -> None:
         self.electorates: dict[str, bytes] = {}
+        # Who each credential is, as registration's introspection says (vouch).
+        self.principals: dict[str, dict[str, Any]] = {}
         self.port = free_port()
         app = FastAPI()
+
+        @app.post("/api/auth/introspect")
+        async def introspect(request: Request) -> Response:
+            asked = await request.json()
+            found = self.principals.get(asked.get("session") or asked.get("token") or "")
+            return JSONResponse({"active": found is not None, "principal": found})
 
         @app.get("/api/meetings/{meeting}/electorate")
         async def electorate(meeting: str) -> Response:
@@ -224,6 +238,15 @@ class FakeRegistration:
             return JSONResponse({"meeting": meeting, "changes": []})
 
         self.app = app
+
+    def vouch(self, credentials: dict[str, str]) -> None:
+        """Answer for a stack's credentials (tests.support.accounts.mint_credentials)
+        as registration would: people by their role, machines by theirs."""
+        for name, credential in credentials.items():
+            person = name in PEOPLE
+            role = name if person or name in MACHINES else "service"
+            kind = "person" if person else "machine"
+            self.principals[credential] = {"kind": kind, "name": name, "roles": [role]}
 
     def seat(self, meeting: str, members: list[dict[str, Any]]) -> None:
         self.electorates[meeting] = json.dumps({"meeting": meeting, "members": members}).encode()
@@ -257,7 +280,3 @@ def electorate(size: int) -> list[dict[str, Any]]:
         }
         for i in range(size)
     ]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

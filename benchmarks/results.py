@@ -30,8 +30,8 @@ from benchmarks.common import (
     Databases,
     FakeRegistration,
     Figures,
+    as_caller,
     at_most,
-    bearer,
     command_line,
     databases,
     electorate,
@@ -61,7 +61,7 @@ async def one_vote(
     members = electorate(size)
     registration.seat(meeting, members)
     tokens = stack.config.tokens
-    chair, gateway = bearer(tokens["chair"]), bearer(tokens["gateway"])
+    chair, gateway = as_caller(tokens["chair"]), as_caller(tokens["gateway"])
     created = await ballot.post(
         f"/api/meetings/{meeting}/votes", json={"kind": "motie", "title": "Motie"}, headers=chair
     )
@@ -96,6 +96,7 @@ async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
             with service_stack(
                 db, ("ballot", "results"), registration_port=registration.port
             ) as stack:
+                registration.vouch(stack.config.tokens)
                 async with (
                     httpx.AsyncClient(base_url=stack.config.url("ballot"), timeout=3600) as ballot,
                     httpx.AsyncClient(base_url=stack.config.url("results"), timeout=600) as results,

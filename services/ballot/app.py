@@ -18,6 +18,7 @@ from services.ballot.events import CHANNEL, EventBus
 from services.ballot.presses import PressPath
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.introspection import RemoteAuthenticator
 from services.common.notify import listening
 from services.common.pages import portal_redirect
 
@@ -41,12 +42,17 @@ def create_app(
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
-                token=settings.tokens.gateway.get_secret_value(),
+                token=settings.service_token.get_secret_value(),
                 transport=registration_transport,
             ) as registration,
         ):
             app.state.events = bus
             app.state.registration = registration
+            app.state.authenticator = RemoteAuthenticator(
+                registration,
+                fresh=settings.auth_cache_seconds,
+                stale=settings.auth_stale_seconds,
+            )
             app.state.presses = PressPath()
             await bindings.catch_up(database.sessionmaker, registration)
             yield

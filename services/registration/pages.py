@@ -1,9 +1,8 @@
 """The start page (the one portal of every service) and the stembalie page.
 
-The page itself holds no data and needs no token; it asks the desk officer for
-the desk token once and keeps it in ``sessionStorage`` (gone when the tab
-closes, never in a cookie the browser would send by itself), then talks to the
-JSON API with it.
+The stembalie page is for a logged-in desk officer (``require_page``: a
+browser without a session is sent to log in first); its script talks to the
+JSON API with the session cookie and the page's CSRF token.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from services.common.bounds import MeetingCode
 from services.common.errors import problem_responses
 from services.common.pages import templates_for
 from services.registration import repository, service
-from services.registration.deps import SessionDep
+from services.registration.deps import DeskPage, SessionDep
 from services.registration.errors import MeetingNotFound
 
 templates = templates_for(Path(__file__).parent)
@@ -35,7 +34,9 @@ async def portal(request: Request, session: SessionDep) -> HTMLResponse:
 @router.get(
     "/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(MeetingNotFound)
 )
-async def desk_page(meeting: MeetingCode, request: Request, session: SessionDep) -> HTMLResponse:
+async def desk_page(
+    meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
+) -> HTMLResponse:
     found = await service.get_meeting(session, meeting)
     return templates.TemplateResponse(
         request, "desk.html", {"meeting": found}, headers={"Cache-Control": "no-store"}

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.introspection import RemoteAuthenticator
 from services.common.notify import listening
 from services.common.pages import portal_redirect
 from services.results.api import router
@@ -33,29 +34,34 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        auditor = settings.tokens.auditor.get_secret_value()
+        token = settings.service_token.get_secret_value()
         async with (
             database_lifespan(app, service="results", service_dir=SERVICE_DIR) as database,
             ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
-                token=auditor,
+                token=token,
                 transport=ballot_transport,
             ) as ballot,
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
-                token=auditor,
+                token=token,
                 transport=registration_transport,
             ) as registration,
         ):
             app.state.ballot = ballot
             app.state.registration = registration
+            app.state.authenticator = RemoteAuthenticator(
+                registration,
+                fresh=settings.auth_cache_seconds,
+                stale=settings.auth_stale_seconds,
+            )
             # The screen follows ballot's event stream on a client of its own:
             # long reads, and no pool shared with the short requests.
             events = httpx.AsyncClient(
                 base_url=settings.ballot_url,
-                headers={"Authorization": f"Bearer {auditor}"},
+                headers={"Authorization": f"Bearer {token}"},
                 timeout=httpx.Timeout(5.0, connect=2.0, read=settings.stream_upstream_read_seconds),
                 transport=ballot_transport,
             )

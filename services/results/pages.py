@@ -22,6 +22,7 @@ from services.results import export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
     BallotClientDep,
+    ChairPage,
     ClientDep,
     RegistrationClientDep,
     SessionDep,
@@ -58,8 +59,9 @@ async def chair_screen(
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
 async def chair_control(
-    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
+    meeting: MeetingCode, request: Request, registration: RegistrationClientDep, _: ChairPage
 ) -> HTMLResponse:
+    """The chair's controls (a logged-in chair; a browser without a session logs in first)."""
     info = await publish.meeting_info(registration, meeting)
     return templates.TemplateResponse(request, "control.html", {"meeting": info})
 

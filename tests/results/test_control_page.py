@@ -12,13 +12,22 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
-from tests.support.apps import bearer
+from tests.support.accounts import PASSWORD
+from tests.support.apps import as_caller
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.presses import batch, press
 
 pytestmark = [pytest.mark.db]
 
 __all__ = ["hall"]
+
+
+def log_in(page: Page, login: str) -> None:
+    """On the login page the browser was sent to: the form, as a person fills it."""
+    expect(page.locator("h1")).to_have_text("Inloggen")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +63,10 @@ def test_open_close_and_the_screen_shows_the_outcome(
         json={"kind": "voorstel", "title": "Voorstel 1: jaarrekening 2022"},
     ).json()["id"]
 
+    # Without a session the page sends the chair to log in, and back after.
     control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
-    expect(control.get_by_test_id("login")).to_be_visible()
-    control.get_by_test_id("token-input").fill(hall.tokens["chair"])
-    control.get_by_test_id("login-button").click()
-    expect(control.get_by_test_id("login")).to_be_hidden()
+    log_in(control, "chair")
+    expect(control.get_by_test_id("control")).to_be_visible()
     expect(control.get_by_test_id(f"status-{vote_id}")).to_have_text("voorbereid")
 
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
@@ -72,7 +80,7 @@ def test_open_close_and_the_screen_shows_the_outcome(
     response = hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
         json=batch(*(press(h, vote_id, key) for h, key in HAND_COMPUTED.items())),
-        headers=bearer(hall.tokens["gateway"]),
+        headers=as_caller(hall.tokens["gateway"]),
     )
     assert response.status_code == 200, response.text
     expect(control.get_by_test_id("not-voted-list")).to_have_text("Groningen (75)")
@@ -85,7 +93,7 @@ def test_open_close_and_the_screen_shows_the_outcome(
     )
     control.screenshot(path=str(artifact_path("chair-control.png")))
 
-    # The token was asked once: a reload keeps the chair logged in (this tab).
+    # The session lasts: a reload keeps the chair logged in.
     control.reload()
     expect(control.get_by_test_id("control")).to_be_visible()
     control.get_by_test_id(f"annul-{vote_id}").click()
@@ -104,8 +112,7 @@ def test_a_motion_adopted_bij_acclamatie(
         f"/api/meetings/{meeting_code}/votes", json={"kind": "motie", "title": "Motie Z"}
     ).json()["id"]
     control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
-    control.get_by_test_id("token-input").fill(hall.tokens["chair"])
-    control.get_by_test_id("login-button").click()
+    log_in(control, "chair")
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
     control.once("dialog", lambda dialog: dialog.accept())
     control.get_by_test_id(f"acclaim-aangenomen-{vote_id}").click()

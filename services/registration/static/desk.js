@@ -6,13 +6,14 @@
 
 const meeting = document.body.dataset.meeting;
 const base = `/api/meetings/${encodeURIComponent(meeting)}`;
-const TOKEN_KEY = "alv.deskToken"; // sessionStorage: gone when the tab closes
+// The officer is logged in (the page needs it): the browser sends the session
+// cookie itself; every change carries the page's CSRF token.
+const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const HANDSET = /^[0-9]{6}$/;
 const CARD = /^ALV1\./i;
 
 const $ = (id) => document.getElementById(id);
 const scan = $("scan");
-const login = $("login");
 
 const PROMPTS = {
   "register.card": "Scan de stemkaart.",
@@ -84,7 +85,7 @@ async function api(method, path, body) {
     response = await fetch(base + path, {
       method,
       headers: {
-        Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) || ""}`,
+        "X-CSRF-Token": CSRF,
         ...(body ? { "Content-Type": "application/json" } : {}),
       },
       body: body ? JSON.stringify(body) : undefined,
@@ -94,8 +95,8 @@ async function api(method, path, body) {
   }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    askToken();
+    // The session ended (logout, expiry, the secretariat): log in again, back here.
+    window.location.reload();
   }
   if (!response.ok) throw new Refused(data.detail || `Geweigerd (${response.status}).`);
   return data;
@@ -222,21 +223,10 @@ for (const button of document.querySelectorAll("nav button")) {
 
 // The scanner types into whatever has the focus: keep it on the input.
 function refocus() {
-  if (!login.open) setTimeout(() => scan.focus(), 0);
+  setTimeout(() => scan.focus(), 0);
 }
 scan.addEventListener("blur", refocus);
 document.addEventListener("click", refocus);
-
-function askToken() {
-  if (!login.open) login.showModal();
-  $("token").focus();
-}
-
-$("login-form").addEventListener("submit", () => {
-  sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
-  $("token").value = "";
-});
-login.addEventListener("close", refocus);
 
 async function refreshPresence() {
   try {
@@ -255,12 +245,8 @@ async function refreshPresence() {
 // During a proefstemming: whose handset has not responded yet, so the desk
 // can check or swap it before the first real vote.
 async function refreshTestVote() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return;
   try {
-    const response = await fetch(`${base}/test-vote`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
+    const response = await fetch(`${base}/test-vote`);
     if (!response.ok) return;
     const t = await response.json();
     $("test-vote").hidden = t.vote_id === null;
@@ -284,5 +270,4 @@ refreshPresence();
 refreshTestVote();
 setInterval(refreshPresence, 2000);
 setInterval(refreshTestVote, 2000);
-if (!sessionStorage.getItem(TOKEN_KEY)) askToken();
-else scan.focus();
+scan.focus();

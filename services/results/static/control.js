@@ -1,12 +1,13 @@
 // The chair's control view: open, close and annul votes through the results
-// service (which forwards to ballot with this token), switch the running tally
-// on the screen, and see who has not voted yet. The token is asked once and
-// kept in sessionStorage: it is gone when the tab closes.
+// service (which forwards to ballot as this chair), switch the running tally
+// on the screen, and see who has not voted yet. The chair is logged in (the
+// page needs it): the browser sends the session cookie, every change carries
+// the page's CSRF token.
 "use strict";
 
 (function () {
   const POLL_MS = 1000;
-  const TOKEN_KEY = "alv.chairToken";
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
   // The Dutch words are defined once, in Python (services/common/labels.py).
   const LABELS = JSON.parse(document.getElementById("labels").textContent);
   const KINDS = LABELS.vote_kinds;
@@ -15,7 +16,7 @@
   const meeting = document.body.dataset.meeting;
   const m = encodeURIComponent(meeting);
   const $ = (id) => document.getElementById(id);
-  let token = sessionStorage.getItem(TOKEN_KEY);
+  let loggedOut = false;
   let annulling = null; // id of the vote whose annulment form is open
   let busy = false;
 
@@ -24,20 +25,14 @@
     $("message").dataset.kind = isError ? "error" : "info";
   }
 
-  function loggedIn(yes) {
-    $("login").hidden = yes;
-    $("control").hidden = !yes;
-  }
-
-  function logout(reason) {
-    token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    loggedIn(false);
-    message(reason || "", Boolean(reason));
+  function sessionEnded() {
+    // Logged out elsewhere, expired, or ended by the secretariat: log in again.
+    loggedOut = true;
+    window.location.reload();
   }
 
   async function api(method, path, body) {
-    const headers = { Authorization: "Bearer " + token };
+    const headers = { "X-CSRF-Token": CSRF };
     const init = { method: method, headers: headers, cache: "no-store" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -47,7 +42,7 @@
     let data = null;
     try { data = await response.json(); } catch (error) { data = null; }
     if (response.status === 401) {
-      logout("Dit toegangstoken is niet geldig. Log opnieuw in.");
+      sessionEnded();
       throw new Error("niet ingelogd");
     }
     if (!response.ok) throw new Error((data && data.detail) || "fout " + response.status);
@@ -183,7 +178,7 @@
   }
 
   async function refresh() {
-    if (!token) return;
+    if (loggedOut) return;
     try {
       const votes = await api("GET", "/api/chair/meetings/" + m + "/votes");
       const openVote = votes.find((v) => v.status === "open") || null;
@@ -195,7 +190,7 @@
       }
       await renderNotVoted(openVote);
     } catch (error) {
-      if (token) message(error.message, true);
+      if (!loggedOut) message(error.message, true);
     }
   }
 
@@ -215,24 +210,7 @@
     }
   });
 
-  $("login").addEventListener("submit", (event) => {
-    event.preventDefault();
-    token = $("token-input").value.trim();
-    if (!token) return;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("token-input").value = "";
-    start();
-  });
-
-  $("logout").addEventListener("click", () => logout(""));
-
-  function start() {
-    loggedIn(true);
-    message("");
-    loadScreen();
-    refresh();
-  }
-
-  if (token) start(); else loggedIn(false);
-  setInterval(() => { if (token && !busy) refresh(); }, POLL_MS);
+  loadScreen();
+  refresh();
+  setInterval(() => { if (!loggedOut && !busy) refresh(); }, POLL_MS);
 })();
