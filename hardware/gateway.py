@@ -447,8 +447,11 @@ class Gateway:
         deadline = loop.time() + self.settings.batch_wait_ms / 1000
         while len(self._waiting) < limit and (remaining := deadline - loop.time()) > 0:
             self._arrived.clear()
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+            # cancel that comes as the event is set, and the gateway would not stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._arrived.wait()
         return [self._waiting.popleft() for _ in range(min(limit, len(self._waiting)))]
 
     async def _send(self, batch: list[PendingPress], slots: asyncio.Semaphore) -> None:
@@ -514,7 +517,8 @@ class Gateway:
             self._waiters.notify()
             self._ballot_back.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ballot_back.wait(), delay)
+                async with asyncio.timeout(delay):  # not wait_for: see _next_batch
+                    await self._ballot_back.wait()
             delay = min(delay * 2, self.settings.retry_max_s)
 
     def _acknowledge(self, batch: list[PendingPress], response: httpx.Response, rtt: float) -> None:

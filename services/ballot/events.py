@@ -142,5 +142,8 @@ async def stream(
             yield ": keepalive\n\n"
             quiet_since = time.monotonic()
             continue
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancel
+        # that comes as the event is set, and the stream would never end.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(changed.wait(), timeout=min(poll, heartbeat - quiet))
+            async with asyncio.timeout(min(poll, heartbeat - quiet)):
+                await changed.wait()

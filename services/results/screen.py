@@ -195,8 +195,11 @@ class MeetingFeed:
         timing = self.hub.timing
         while True:
             idle = timing.refresh if self.upstream_up else timing.fallback
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+            # cancel that comes as the event is set, and this loop would never end.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), timeout=idle)
+                async with asyncio.timeout(idle):
+                    await self._dirty.wait()
             self._dirty.clear()
             started = loop.time()
             await self._recompute()
@@ -335,6 +338,7 @@ async def stream(hub: ScreenHub, *, meeting: str) -> AsyncIterator[str]:
                     yield sent_problem
                 continue
             try:
-                await asyncio.wait_for(changed.wait(), timeout=hub.timing.heartbeat)
+                async with asyncio.timeout(hub.timing.heartbeat):  # not wait_for: see above
+                    await changed.wait()
             except TimeoutError:
                 yield ": keepalive\n\n"
