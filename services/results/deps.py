@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
+from services.common.console import page_access
 from services.common.database import request_session
 from services.common.errors import Forbidden, Unauthorized, raises
 from services.common.http import ServiceClient, upstream
@@ -72,6 +73,8 @@ RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]
 AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
 ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
+# The chair's control view (a page for a person; see common/console.py).
+ChairPage = Annotated[Role, Depends(page_access(Role.CHAIR))]
 # The secretariat publishes the stemgedrag (today the admin role).
 SecretariatAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 CallerAuthorization = Annotated[str, Depends(_caller_authorization)]

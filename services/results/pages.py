@@ -1,36 +1,45 @@
-"""HTML pages: the chair's screen, the chair's controls and the published record.
+"""HTML pages: the chair's screen, the chair's control view and the published record.
 
-The chair's screen and controls are static pages that call the API; the
-record and the printable report are rendered here from the stored outcomes.
+The chair's screen is a static page that follows the stream with its own
+script. The control view is rendered here and kept current with htmx: the
+``#live`` part polls, every action answers a message and asks ``#live`` to
+fetch itself again (``HX-Trigger: control-changed``). The record and the
+printable report are rendered from the stored outcomes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
 import anyio.to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
+from services.common.console import form_fields, form_text
 from services.common.errors import AlvError, Invalid
+from services.common.http import UpstreamProblem
 from services.common.pages import templates_for
-from services.results import export, publish, receipt
+from services.results import chair, control, export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
     BallotClientDep,
+    CallerAuthorization,
+    ChairPage,
     ClientDep,
     RegistrationClientDep,
+    ScreenHubDep,
     SessionDep,
     ThrottleDep,
 )
+from services.results.errors import VoteNotFound
 from services.results.figures import chain_of, day_chart, result_chart
 from services.results.models import utcnow
 from services.results.report_pdf import render_report
-from services.results.service import publication
+from services.results.service import fetch_vote, publication
 from services.results.text import clock, counted, heading
 
 templates = templates_for(Path(__file__).parent)
@@ -58,10 +67,180 @@ async def chair_screen(
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
 async def chair_control(
-    meeting: MeetingCode, request: Request, registration: RegistrationClientDep
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    _: ChairPage,
 ) -> HTMLResponse:
+    """The chair's control view: the agenda, who is present, who has not voted."""
+    context = await _control_context(
+        session, ballot=ballot, registration=registration, meeting=meeting, expanded=False
+    )
+    context["screen"] = await chair.screen(session, meeting)
+    return templates.TemplateResponse(
+        request, "control.html", context, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def _control_context(
+    session: SessionDep,
+    *,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    meeting: str,
+    expanded: bool,
+) -> dict[str, Any]:
+    view = await control.view(
+        session, ballot=ballot, registration=registration, meeting=meeting, expanded=expanded
+    )
     info = await publish.meeting_info(registration, meeting)
-    return templates.TemplateResponse(request, "control.html", {"meeting": info})
+    return {"meeting": info, "view": view, "expanded": expanded}
+
+
+@router.get("/chair/{meeting}/control/live", response_class=HTMLResponse, tags=["chair"])
+async def chair_control_live(
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    _: ChairPage,
+    alles: bool = False,
+) -> HTMLResponse:
+    """The part of the control view that follows the meeting (``alles``: every
+    member that has not voted, not only the heaviest)."""
+    context = await _control_context(
+        session, ballot=ballot, registration=registration, meeting=meeting, expanded=alles
+    )
+    return templates.TemplateResponse(
+        request, "_control_live.html", context, headers={"Cache-Control": "no-store"}
+    )
+
+
+ChairAction = Literal["open", "close", "acclaim", "annul", "runoff", "again"]
+DONE = {
+    "open": "is geopend",
+    "close": "is gesloten",
+    "annul": "is nietig verklaard",
+    "runoff": "krijgt een herstemming tussen de beste twee; die staat op de agenda",
+    "again": "wordt opnieuw in stemming gebracht; de nieuwe stemming staat op de agenda",
+}
+
+
+def _done(request: Request, message: str) -> HTMLResponse:
+    response = templates.TemplateResponse(request, "_control_done.html", {"message": message})
+    response.headers["HX-Trigger"] = "control-changed"
+    return response
+
+
+async def _vote_of(ballot: BallotClientDep, *, meeting: str, vote_id: int) -> Any:
+    """The vote, if it is one of this meeting's (a page acts on its own agenda only)."""
+    vote = await fetch_vote(ballot, vote_id)
+    if vote.meeting != meeting:
+        raise VoteNotFound(f"Stemming {vote_id} hoort niet bij deze vergadering.")
+    return vote
+
+
+@router.get(
+    "/chair/{meeting}/control/votes/{vote_id}/annul", response_class=HTMLResponse, tags=["chair"]
+)
+async def chair_annul_form(
+    meeting: MeetingCode, vote_id: int, request: Request, ballot: BallotClientDep, _: ChairPage
+) -> HTMLResponse:
+    """The question before an annulment: its reason (for the record)."""
+    vote = await _vote_of(ballot, meeting=meeting, vote_id=vote_id)
+    context = {"meeting": {"code": meeting}, "vote": vote, "question": "annul", "action": "annul"}
+    return templates.TemplateResponse(request, "_control_dialog.html", context)
+
+
+@router.get("/chair/{meeting}/control/dialog-closed", response_class=HTMLResponse, tags=["chair"])
+async def chair_dialog_closed(meeting: MeetingCode, _: ChairPage) -> HTMLResponse:
+    """The dialog area emptied: the chair thought better of it."""
+    return HTMLResponse("")
+
+
+@router.post(
+    "/chair/{meeting}/control/votes/{vote_id}/{action}",
+    response_class=HTMLResponse,
+    tags=["chair"],
+)
+async def chair_act(
+    meeting: MeetingCode,
+    vote_id: int,
+    action: ChairAction,
+    request: Request,
+    ballot: BallotClientDep,
+    _: ChairPage,
+    authorization: CallerAuthorization,
+) -> HTMLResponse:
+    """Open, close, acclaim, annul, a runoff or a vote held again, as the chair.
+
+    A proposal with undecided amendments is opened (or acclaimed) only after
+    the chair confirms: ballot's refusal becomes that question."""
+    fields = await form_fields(request)
+    vote = await _vote_of(ballot, meeting=meeting, vote_id=vote_id)
+    confirmed = fields.get("confirmed") == "1"
+    adopted = fields.get("adopted")
+    body: dict[str, Any] | None = None
+    if action in ("open", "acclaim"):
+        body = {"despite_undecided_amendments": confirmed}
+    if action == "acclaim":
+        if adopted not in ("0", "1"):
+            raise Invalid("Kies aangenomen of verworpen.")
+        body = {**(body or {}), "adopted": adopted == "1"}
+    if action == "annul":
+        reason = form_text(fields, "reason", label="de reden", max_length=1000)
+        if len(reason) < 3:
+            raise Invalid("Geef een reden van ten minste 3 tekens.")
+        body = {"reason": reason}
+    try:
+        done = await chair.act(
+            ballot, vote_id=vote_id, action=action, authorization=authorization, body=body
+        )
+    except UpstreamProblem as problem:
+        if not control.needs_confirmation(problem):
+            raise
+        context = {
+            "meeting": {"code": meeting},
+            "vote": vote,
+            "question": "confirm",
+            "action": action,
+            "detail": problem.detail,
+            "adopted": adopted,
+        }
+        response = templates.TemplateResponse(request, "_control_dialog.html", context)
+        response.headers.update({"HX-Retarget": "#dialog", "HX-Reswap": "innerHTML"})
+        return response
+    if action == "acclaim":
+        verdict = "aangenomen" if done.acclamation_adopted else "verworpen"
+        what = f"is bij acclamatie {verdict}"
+    else:
+        what = DONE[action]
+    return _done(request, f"Stemming {vote.position} ({vote.title}) {what}.")
+
+
+@router.post("/chair/{meeting}/control/screen", response_class=HTMLResponse, tags=["chair"])
+async def chair_screen_setting(
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    hub: ScreenHubDep,
+    background: BackgroundTasks,
+    _: ChairPage,
+) -> HTMLResponse:
+    """Show or hide the running tally on the projector (the checkbox's change)."""
+    on = (await form_fields(request)).get("show_tally") == "1"
+    await chair.set_screen(session, meeting, show_tally=on)
+    # After the response, so after the commit: the screen stream reads it anew.
+    background.add_task(hub.poke, meeting)
+    message = (
+        "De tussenstand staat aan op het scherm in de zaal."
+        if on
+        else "De tussenstand is verborgen op het scherm in de zaal."
+    )
+    return _done(request, message)
 
 
 async def _record_page(
