@@ -1,6 +1,8 @@
 """The chair's control view in a real browser: open, close, and the screen follows.
 
-The three services run over HTTP as for the chair's screen (``hall``).
+The three services run over HTTP as for the chair's screen (``hall``). The
+chair's laptop is a person's browser (``person_context``); the page keeps
+itself current with htmx, no script of our own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
 from tests.support.apps import bearer
 from tests.support.browser import artifact_path, chromium_launch_kwargs
+from tests.support.people import person_context
 from tests.support.presses import batch, press
 
 pytestmark = [pytest.mark.db]
@@ -33,9 +36,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def pages(browser: Browser) -> Iterator[tuple[Page, Page]]:
+def pages(browser: Browser, hall: Hall) -> Iterator[tuple[Page, Page]]:
     """The chair's laptop and the projector screen."""
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900})
+    laptop = person_context(browser, hall.tokens, "chair", viewport={"width": 1280, "height": 900})
     projector = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         yield laptop.new_page(), projector.new_page()
@@ -55,10 +58,6 @@ def test_open_close_and_the_screen_shows_the_outcome(
     ).json()["id"]
 
     control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
-    expect(control.get_by_test_id("login")).to_be_visible()
-    control.get_by_test_id("token-input").fill(hall.tokens["chair"])
-    control.get_by_test_id("login-button").click()
-    expect(control.get_by_test_id("login")).to_be_hidden()
     expect(control.get_by_test_id(f"status-{vote_id}")).to_have_text("voorbereid")
 
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
@@ -85,7 +84,6 @@ def test_open_close_and_the_screen_shows_the_outcome(
     )
     control.screenshot(path=str(artifact_path("chair-control.png")))
 
-    # The token was asked once: a reload keeps the chair logged in (this tab).
     control.reload()
     expect(control.get_by_test_id("control")).to_be_visible()
     control.get_by_test_id(f"annul-{vote_id}").click()
@@ -104,8 +102,6 @@ def test_a_motion_adopted_bij_acclamatie(
         f"/api/meetings/{meeting_code}/votes", json={"kind": "motie", "title": "Motie Z"}
     ).json()["id"]
     control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
-    control.get_by_test_id("token-input").fill(hall.tokens["chair"])
-    control.get_by_test_id("login-button").click()
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
     control.once("dialog", lambda dialog: dialog.accept())
     control.get_by_test_id(f"acclaim-aangenomen-{vote_id}").click()
