@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Role, require
+from services.common.console import page_access
 from services.common.database import Database, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
@@ -67,3 +68,6 @@ AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
 GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
 # Staff who look after the handsets: the desk swaps them, the chair checks before a vote.
 StaffAuth = Annotated[Role, Depends(require(Role.DESK, Role.CHAIR, Role.AUDITOR))]
+# The pages for people (see common/console.py): the desk, and the handset registry.
+DeskPage = Annotated[Role, Depends(page_access(Role.DESK))]
+StaffPage = Annotated[Role, Depends(page_access(Role.DESK, Role.CHAIR, Role.AUDITOR))]
