@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
 from services.ballot.presses import PressPath
-from services.common.auth import Role, require
+from services.common.auth import Principal, Role, require
 from services.common.database import Database, read_only, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
@@ -64,10 +64,11 @@ EventBusDep = Annotated[EventBus, Depends(_events)]
 SettingsDep = Annotated[BallotSettings, Depends(_settings)]
 PressPathDep = Annotated[PressPath, Depends(_press_path)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
-ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
-GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
-# Registration reports the desk's binding changes with the desk's token.
-BindingsAuth = Annotated[Role, Depends(require(Role.DESK))]
-RecordAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR))]
+ChairAuth = Annotated[Principal, Depends(require(Role.CHAIR))]
+GatewayAuth = Annotated[Principal, Depends(require(Role.GATEWAY))]
+# Registration reports the desk's binding changes with its service token.
+BindingsAuth = Annotated[Principal, Depends(require(Role.SERVICE))]
+# Results reads the record with its service token.
+RecordAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CHAIR, Role.SERVICE))]
 # The desk swaps handsets that did not answer in the proefstemming.
-MissingAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]
+MissingAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]

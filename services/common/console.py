@@ -17,14 +17,15 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from services.common.auth import Role, require
+from services.common.auth import Principal, Role, require_page
 from services.common.bounds import is_storable
 from services.common.errors import Invalid
 
 
-def page_access(*roles: Role) -> Callable[..., Awaitable[Role]]:
-    """The dependency a page route for people takes: ``roles`` (and admin) only."""
-    return require(*roles)
+def page_access(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """The dependency a page route for people takes: ``roles`` (and the
+    secretariat) only; a browser without a session is sent to log in."""
+    return require_page(*roles)
 
 
 # A form of ours has a handful of short fields; more did not come from our pages.

@@ -27,7 +27,7 @@ from services.common.pages import templates_for
 from services.registration import desk, handsets, repository, service
 from services.registration.deps import (
     BallotClientDep,
-    CallerAuthorization,
+    CallerCredentials,
     DeskPage,
     DeskSessionDep,
     SessionDep,
@@ -89,7 +89,7 @@ async def desk_live(
     session: SessionDep,
     ballot: BallotClientDep,
     _: DeskPage,
-    authorization: CallerAuthorization,
+    credentials: CallerCredentials,
 ) -> HTMLResponse:
     """The side panel: presence, the proefstemming's non-responders, the latest
     registrations (each with its stempas)."""
@@ -102,7 +102,7 @@ async def desk_live(
     }
     try:
         context["test_vote"] = await desk.test_vote(
-            ballot, meeting=meeting, authorization=authorization
+            ballot, meeting=meeting, credentials=credentials
         )
     except AlvError as exc:  # the desk keeps working while ballot is away
         context["test_vote_problem"] = exc.detail
@@ -182,7 +182,7 @@ async def desk_register(
         handset = form_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
         found = await service.get_meeting(session, meeting)
         status = await desk.register(
-            session, meeting=found, code=card, handset=handset, actor=role.value
+            session, meeting=found, code=card, handset=handset, actor=role.name
         )
         return _bound(status, f"{status.name} is aangemeld met stemkastje {status.handset}.")
 
@@ -246,7 +246,7 @@ async def desk_without_card(
             handset=handset,
             officer=officer,
             confirmed=fields.get("confirmed") == "1",
-            actor=role.value,
+            actor=role.name,
             proof="authorisation_form" if proof == "authorisation_form" else "forgotten_card",
         )
         how = "met machtigingsformulier" if proof == "authorisation_form" else "zonder stemkaart"
@@ -268,7 +268,7 @@ async def desk_return(
         found = await service.get_meeting(session, meeting)
         holder = await desk.holder(session, meeting=found, scanned=scanned)
         status = await desk.return_handset(
-            session, meeting=found, member_code=holder.member, actor=role.value
+            session, meeting=found, member_code=holder.member, actor=role.name
         )
         message = f"Stemkastje {holder.handset} van {status.name} is ingenomen."
         return {"step": "return", "member": status, "message": message, "changed": True}
@@ -311,7 +311,7 @@ async def desk_swap(
             meeting=await service.get_meeting(session, meeting),
             member_code=member,
             handset=handset,
-            actor=role.value,
+            actor=role.name,
         )
         message = f"{status.name} stemt nu met stemkastje {status.handset}."
         return {"step": "swap-old", "stempas": status, "message": message, "changed": True}

@@ -27,7 +27,7 @@ from services.results import chair, control, export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
     BallotClientDep,
-    CallerAuthorization,
+    CallerCredentials,
     ChairPage,
     ClientDep,
     RegistrationClientDep,
@@ -173,7 +173,7 @@ async def chair_act(
     request: Request,
     ballot: BallotClientDep,
     _: ChairPage,
-    authorization: CallerAuthorization,
+    credentials: CallerCredentials,
 ) -> HTMLResponse:
     """Open, close, acclaim, annul, a runoff or a vote held again, as the chair.
 
@@ -197,7 +197,7 @@ async def chair_act(
         body = {"reason": reason}
     try:
         done = await chair.act(
-            ballot, vote_id=vote_id, action=action, authorization=authorization, body=body
+            ballot, vote_id=vote_id, action=action, credentials=credentials, body=body
         )
     except UpstreamProblem as problem:
         if not control.needs_confirmation(problem):

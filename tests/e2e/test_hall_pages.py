@@ -166,11 +166,12 @@ def a6_pages(pdf: bytes) -> list[tuple[int, int]]:
 def test_a_meeting_in_the_hall_from_the_browser(
     browser: Browser, stack: Stack, prepared: Prepared, simulator_url: str
 ) -> None:
-    tokens = stack.config.tokens
     reg, results, meeting = prepared.registration_url, prepared.results_url, prepared.meeting
-    desk = person_context(browser, tokens, "desk", viewport={"width": 1280, "height": 900})
-    chair = person_context(browser, tokens, "chair", viewport={"width": 1280, "height": 900})
-    staff = person_context(browser, tokens, "auditor", viewport={"width": 1280, "height": 900})
+    accounts = stack.config.database_urls["registration"]
+    screen = {"viewport": {"width": 1280, "height": 900}}
+    desk = person_context(browser, reg, accounts, "desk", **screen)
+    chair = person_context(browser, reg, accounts, "chair", **screen)
+    staff = person_context(browser, reg, accounts, "auditor", **screen)
     officer: Page = desk.new_page()
     control: Page = chair.new_page()
     handsets: Page = staff.new_page()

@@ -75,14 +75,20 @@ def prepared_meeting(client: httpx.Client, admin: str) -> tuple[str, dict[str, s
     return code, cards
 
 
-def test_the_whole_desk_flow(base_url: str, token_values: dict[str, str]) -> None:
+def test_the_whole_desk_flow(
+    base_url: str, token_values: dict[str, str], database_urls: dict[str, str]
+) -> None:
     launch = chromium_launch_kwargs()
     with httpx.Client(base_url=base_url, timeout=10) as client:
         code, cards = prepared_meeting(client, token_values["admin"])
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch)
             context = person_context(
-                browser, token_values, "desk", viewport={"width": 1280, "height": 900}
+                browser,
+                base_url,
+                database_urls["registration"],
+                "desk",
+                viewport={"width": 1280, "height": 900},
             )
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)

@@ -22,11 +22,25 @@ HTMX = {"HX-Request": "true"}
 class Desk:
     """The desk officer's browser, as htmx posts its forms."""
 
-    def __init__(self, client: httpx.AsyncClient, tokens: dict[str, str], meeting: str) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        tokens: dict[str, str],
+        meeting: str,
+        *,
+        database_url: str,
+        person: dict[str, str],
+    ) -> None:
         self.client = client
         self.tokens = tokens
         self.meeting = meeting
-        self.headers = {**as_person(tokens, "desk"), **HTMX}
+        self.database_url = database_url
+        self.person = person  # the desk officer, logged in
+        self.headers = {**person, **HTMX}
+
+    async def someone(self, role: str) -> dict[str, str]:
+        """Another person, logged in with ``role``."""
+        return await as_person(self.client, self.database_url, role)
 
     async def post(self, step: str, **form: str) -> httpx.Response:
         return await self.client.post(
@@ -47,10 +61,15 @@ class Desk:
 
 @pytest.fixture
 async def desk(
-    registration: httpx.AsyncClient, token_values: dict[str, str], meeting_code: str
+    registration: httpx.AsyncClient,
+    token_values: dict[str, str],
+    meeting_code: str,
+    database_urls: dict[str, str],
 ) -> tuple[Desk, dict[str, str]]:
     cards = await make_meeting(registration, admin=token_values["admin"], code=meeting_code)
-    return Desk(registration, token_values, meeting_code), cards
+    url = database_urls["registration"]
+    officer = await as_person(registration, url, "desk")
+    return Desk(registration, token_values, meeting_code, database_url=url, person=officer), cards
 
 
 class TestWhoMayUseIt:
@@ -60,16 +79,15 @@ class TestWhoMayUseIt:
         officer, cards = desk
         page = f"/desk/{officer.meeting}"
         anonymous = await registration.get(page, headers={"Accept": "text/html"})
-        assert anonymous.status_code == 401
-        assert "Inloggen vereist" in anonymous.text
-        chair = await registration.get(
-            page, headers={**as_person(officer.tokens, "chair"), "Accept": "text/html"}
-        )
+        assert anonymous.status_code == 303
+        assert "/login?next=" in anonymous.headers["location"]
+        chair_person = await officer.someone("chair")
+        chair = await registration.get(page, headers={**chair_person, "Accept": "text/html"})
         assert chair.status_code == 403
         refused = await registration.post(
             f"/desk/{officer.meeting}/register",
             data={"card_code": cards["GM0363"], "handset": "004711"},
-            headers={**as_person(officer.tokens, "chair"), **HTMX},
+            headers={**chair_person, **HTMX},
         )
         assert refused.status_code == 403
         assert "mag dit niet" in refused.text
@@ -80,11 +98,12 @@ class TestWhoMayUseIt:
     ) -> None:
         officer, _ = desk
         page = f"/handsets/{officer.meeting}"
-        assert (await registration.get(page)).status_code == 401
+        assert (await registration.get(page)).status_code == 303
         for role in ("desk", "chair", "auditor"):
-            shown = await registration.get(page, headers=as_person(officer.tokens, role))
+            shown = await registration.get(page, headers=await officer.someone(role))
             assert shown.status_code == 200, role
-        gateway = await registration.get(page, headers=as_person(officer.tokens, "gateway"))
+        # A machine (the gateway's token) is no staff.
+        gateway = await registration.get(page, headers=bearer(officer.tokens["gateway"]))
         assert gateway.status_code == 403
 
 
@@ -93,9 +112,7 @@ class TestRegistering:
         self, desk: tuple[Desk, dict[str, str]], registration: httpx.AsyncClient
     ) -> None:
         officer, cards = desk
-        page = await registration.get(
-            f"/desk/{officer.meeting}", headers=as_person(officer.tokens, "desk")
-        )
+        page = await registration.get(f"/desk/{officer.meeting}", headers=officer.person)
         assert page.status_code == 200
         assert 'lang="nl"' in page.text and "desk.js" not in page.text
         assert 'data-testid="form-card"' in page.text
@@ -118,7 +135,7 @@ class TestRegistering:
         assert 'data-testid="recent-GM0363"' in live and "stemkaart" in live
 
         stempas = await registration.get(
-            f"/desk/{officer.meeting}/stempas/GM0363", headers=as_person(officer.tokens, "desk")
+            f"/desk/{officer.meeting}/stempas/GM0363", headers=officer.person
         )
         assert stempas.status_code == 200
         for text in ("Amsterdam", "GM0363", ">75<", ">004711<", "ALV 1 december 2023"):
@@ -150,7 +167,7 @@ class TestRegistering:
         assert bad.status_code == 422 and "geen stemkastjenummer" in bad.text
         assert await officer.electorate() == [("GM0363", "004711")]
         unknown = await registration.get(
-            f"/desk/{officer.meeting}/stempas/GM0344", headers=as_person(officer.tokens, "desk")
+            f"/desk/{officer.meeting}/stempas/GM0344", headers=officer.person
         )
         assert unknown.status_code == 404
         assert "Utrecht is niet aangemeld" in unknown.text
@@ -242,7 +259,7 @@ class TestHandsetRegistry:
         )
         assert report.status_code == 200, report.text
         page = await registration.get(
-            f"/handsets/{officer.meeting}?live=true", headers=as_person(officer.tokens, "chair")
+            f"/handsets/{officer.meeting}?live=true", headers=await officer.someone("chair")
         )
         text = page.text
         assert "Voor de stemming nakijken: 3" in text

@@ -36,9 +36,17 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def pages(browser: Browser, hall: Hall) -> Iterator[tuple[Page, Page]]:
-    """The chair's laptop and the projector screen."""
-    laptop = person_context(browser, hall.tokens, "chair", viewport={"width": 1280, "height": 900})
+def pages(
+    browser: Browser, hall: Hall, database_urls: dict[str, str]
+) -> Iterator[tuple[Page, Page]]:
+    """The chair's laptop (logged in) and the projector screen."""
+    laptop = person_context(
+        browser,
+        str(hall.registration.base_url).rstrip("/"),
+        database_urls["registration"],
+        "chair",
+        viewport={"width": 1280, "height": 900},
+    )
     projector = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         yield laptop.new_page(), projector.new_page()

@@ -1,27 +1,77 @@
 """How a test is a person (chair, desk, staff) on the pages: the one place.
 
-Until the accounts branch lands, a person is a bearer token sent with every
-request (the httpx client's headers, or a Playwright context's
-``extra_http_headers``); afterwards these log in through
-``tests/support/accounts.py`` and the rest of the tests stay as they are.
+A person has an account with one role and logs in at registration's ``/login``
+(``tests/support/accounts.py``); the session cookie then works on all three
+services, and every unsafe request carries the CSRF header.
+
+    headers = await as_person(registration_client, registration_database_url, "chair")
+    await results_client.post(url, headers=headers)          # httpx
+
+    context = person_context(browser, registration_url, registration_database_url, "desk")
+    page = context.new_page()                                # Playwright, logged in
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import secrets
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext
+import anyio
+import httpx
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.support.apps import bearer
+from services.common.auth import SESSION_COOKIE
+from services.common.csrf import CSRF_COOKIE
+from tests.support.accounts import PASSWORD, add_account
 
 
-def as_person(tokens: dict[str, str], role: str) -> dict[str, str]:
-    """Headers that make an httpx request come from a person with ``role``."""
-    return bearer(tokens[role])
+async def as_person(
+    registration: httpx.AsyncClient, registration_database_url: str, role: str
+) -> dict[str, str]:
+    """Headers that make an httpx request, to any of the services, come from a
+    person with ``role`` who logged in at ``registration``."""
+    login = await add_account(registration_database_url, roles=[role])
+    response = await registration.post(
+        "/login", data={"login": login, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    session, csrf = registration.cookies[SESSION_COOKIE], registration.cookies[CSRF_COOKIE]
+    # The session goes with the headers only: the client itself stays nobody.
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        registration.cookies.delete(name)
+    return {"Cookie": f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={csrf}", "X-CSRF-Token": csrf}
+
+
+def new_account(registration_database_url: str, role: str) -> str:
+    """An account with ``role``, made from synchronous code (Playwright's sync API
+    runs an event loop of its own in this thread); its login."""
+    login = f"{role}-{secrets.token_hex(4)}"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        made = thread.submit(
+            lambda: anyio.run(
+                lambda: add_account(registration_database_url, roles=[role], login=login)
+            )
+        )
+        return made.result()
 
 
 def person_context(
-    browser: Browser, tokens: dict[str, str], role: str, **options: Any
+    browser: Browser,
+    registration_url: str,
+    registration_database_url: str,
+    role: str,
+    **options: Any,
 ) -> BrowserContext:
-    """A browser context (its own cookies and tabs) of a person with ``role``."""
-    return browser.new_context(extra_http_headers=as_person(tokens, role), **options)
+    """A browser context (its own cookies and tabs) of a person with ``role``,
+    logged in through the Dutch login form."""
+    login = new_account(registration_database_url, role)
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.goto(f"{registration_url}/login")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#login")).to_have_count(0)
+    page.close()
+    return context
