@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import MeetingCode, MemberCode
-from services.common.console import form_fields, form_text
+from services.common.console import LOGIN_REDIRECT, form_fields, form_text
 from services.common.errors import AlvError, Invalid, problem_responses
 from services.common.pages import templates_for
 from services.registration import desk, handsets, repository, service
@@ -38,6 +38,8 @@ from services.registration.schemas import MemberStatus
 
 templates = templates_for(Path(__file__).parent)
 
+# The start page and the desk page are in the OpenAPI documents, as before; the
+# fragments and forms htmx asks for are not an API.
 router = APIRouter(tags=["pages"])
 
 templates.env.filters["clock"] = desk.format_time
@@ -68,7 +70,9 @@ async def _meeting(session: AsyncSession, code: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/desk/{meeting}", response_class=HTMLResponse, responses=problem_responses(MeetingNotFound)
+    "/desk/{meeting}",
+    response_class=HTMLResponse,
+    responses={**problem_responses(MeetingNotFound), **LOGIN_REDIRECT},
 )
 async def desk_page(
     meeting: MeetingCode,
@@ -82,7 +86,7 @@ async def desk_page(
     return templates.TemplateResponse(request, "desk.html", context, headers=NO_STORE)
 
 
-@router.get("/desk/{meeting}/live", response_class=HTMLResponse)
+@router.get("/desk/{meeting}/live", response_class=HTMLResponse, include_in_schema=False)
 async def desk_live(
     meeting: MeetingCode,
     request: Request,
@@ -148,7 +152,7 @@ def _bound(status: MemberStatus, message: str) -> Step:
     return {"step": "card", "stempas": status, "message": message, "changed": True}
 
 
-@router.post("/desk/{meeting}/scan", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/scan", response_class=HTMLResponse, include_in_schema=False)
 async def desk_scan(
     meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
 ) -> HTMLResponse:
@@ -168,7 +172,7 @@ async def desk_scan(
     return await _answer(request, session, meeting=shown, done=scanned(), retry={"step": "card"})
 
 
-@router.post("/desk/{meeting}/register", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/register", response_class=HTMLResponse, include_in_schema=False)
 async def desk_register(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
@@ -201,7 +205,7 @@ async def desk_register(
     return await _answer(request, session, meeting=shown, done=bound(), retry=again)
 
 
-@router.post("/desk/{meeting}/search", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/search", response_class=HTMLResponse, include_in_schema=False)
 async def desk_search(
     meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
 ) -> HTMLResponse:
@@ -223,7 +227,7 @@ async def desk_search(
     return await _answer(request, session, meeting=shown, done=found(), retry={"step": "search"})
 
 
-@router.post("/desk/{meeting}/without-card", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/without-card", response_class=HTMLResponse, include_in_schema=False)
 async def desk_without_card(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
@@ -255,7 +259,7 @@ async def desk_without_card(
     return await _answer(request, session, meeting=shown, done=bound(), retry={"step": "search"})
 
 
-@router.post("/desk/{meeting}/return", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/return", response_class=HTMLResponse, include_in_schema=False)
 async def desk_return(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
@@ -276,7 +280,7 @@ async def desk_return(
     return await _answer(request, session, meeting=shown, done=returned(), retry={"step": "return"})
 
 
-@router.post("/desk/{meeting}/swap/find", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/swap/find", response_class=HTMLResponse, include_in_schema=False)
 async def desk_swap_find(
     meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
 ) -> HTMLResponse:
@@ -296,7 +300,7 @@ async def desk_swap_find(
     return await _answer(request, session, meeting=shown, done=found(), retry={"step": "swap-old"})
 
 
-@router.post("/desk/{meeting}/swap", response_class=HTMLResponse)
+@router.post("/desk/{meeting}/swap", response_class=HTMLResponse, include_in_schema=False)
 async def desk_swap(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
@@ -322,9 +326,7 @@ async def desk_swap(
 
 
 @router.get(
-    "/desk/{meeting}/stempas/{member}",
-    response_class=HTMLResponse,
-    responses=problem_responses(MeetingNotFound),
+    "/desk/{meeting}/stempas/{member}", response_class=HTMLResponse, include_in_schema=False
 )
 async def stempas_page(
     meeting: MeetingCode, member: MemberCode, request: Request, session: SessionDep, _: DeskPage
@@ -336,9 +338,7 @@ async def stempas_page(
     return templates.TemplateResponse(request, "stempas.html", context, headers=NO_STORE)
 
 
-@router.get(
-    "/handsets/{meeting}", response_class=HTMLResponse, responses=problem_responses(MeetingNotFound)
-)
+@router.get("/handsets/{meeting}", response_class=HTMLResponse, include_in_schema=False)
 async def handset_page(
     meeting: MeetingCode, request: Request, session: SessionDep, _: StaffPage, live: bool = False
 ) -> HTMLResponse:

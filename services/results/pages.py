@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
-from services.common.console import form_fields, form_text
+from services.common.console import LOGIN_REDIRECT, form_fields, form_text
 from services.common.errors import AlvError, Invalid
 from services.common.http import UpstreamProblem
 from services.common.pages import templates_for
@@ -65,7 +65,12 @@ async def chair_screen(
     return templates.TemplateResponse(request, "chair.html", {"meeting": info})
 
 
-@router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
+@router.get(
+    "/chair/{meeting}/control",
+    response_class=HTMLResponse,
+    responses=LOGIN_REDIRECT,
+    tags=["chair"],
+)
 async def chair_control(
     meeting: MeetingCode,
     request: Request,
@@ -99,7 +104,12 @@ async def _control_context(
     return {"meeting": info, "view": view, "expanded": expanded}
 
 
-@router.get("/chair/{meeting}/control/live", response_class=HTMLResponse, tags=["chair"])
+@router.get(
+    "/chair/{meeting}/control/live",
+    response_class=HTMLResponse,
+    tags=["chair"],
+    include_in_schema=False,
+)
 async def chair_control_live(
     meeting: MeetingCode,
     request: Request,
@@ -144,7 +154,9 @@ async def _vote_of(ballot: BallotClientDep, *, meeting: str, vote_id: int) -> An
 
 
 @router.get(
-    "/chair/{meeting}/control/votes/{vote_id}/annul", response_class=HTMLResponse, tags=["chair"]
+    "/chair/{meeting}/control/votes/{vote_id}/annul",
+    response_class=HTMLResponse,
+    include_in_schema=False,
 )
 async def chair_annul_form(
     meeting: MeetingCode, vote_id: int, request: Request, ballot: BallotClientDep, _: ChairPage
@@ -155,7 +167,12 @@ async def chair_annul_form(
     return templates.TemplateResponse(request, "_control_dialog.html", context)
 
 
-@router.get("/chair/{meeting}/control/dialog-closed", response_class=HTMLResponse, tags=["chair"])
+@router.get(
+    "/chair/{meeting}/control/dialog-closed",
+    response_class=HTMLResponse,
+    tags=["chair"],
+    include_in_schema=False,
+)
 async def chair_dialog_closed(meeting: MeetingCode, _: ChairPage) -> HTMLResponse:
     """The dialog area emptied: the chair thought better of it."""
     return HTMLResponse("")
@@ -164,7 +181,7 @@ async def chair_dialog_closed(meeting: MeetingCode, _: ChairPage) -> HTMLRespons
 @router.post(
     "/chair/{meeting}/control/votes/{vote_id}/{action}",
     response_class=HTMLResponse,
-    tags=["chair"],
+    include_in_schema=False,
 )
 async def chair_act(
     meeting: MeetingCode,
@@ -221,7 +238,12 @@ async def chair_act(
     return _done(request, f"Stemming {vote.position} ({vote.title}) {what}.")
 
 
-@router.post("/chair/{meeting}/control/screen", response_class=HTMLResponse, tags=["chair"])
+@router.post(
+    "/chair/{meeting}/control/screen",
+    response_class=HTMLResponse,
+    tags=["chair"],
+    include_in_schema=False,
+)
 async def chair_screen_setting(
     meeting: MeetingCode,
     request: Request,
