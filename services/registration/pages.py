@@ -34,6 +34,7 @@ from services.registration.deps import (
     StaffPage,
 )
 from services.registration.errors import MeetingNotFound
+from services.registration.models import Meeting
 from services.registration.schemas import MemberStatus
 
 templates = templates_for(Path(__file__).parent)
@@ -63,12 +64,6 @@ async def portal(request: Request, session: SessionDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "portal.html", {"meetings": meetings})
 
 
-async def _meeting(session: AsyncSession, code: str) -> dict[str, Any]:
-    """The meeting as the pages show it: plain values, still readable after a rollback."""
-    found = await service.get_meeting(session, code)
-    return {"code": found.code, "name": found.name, "date": found.date}
-
-
 @router.get(
     "/desk/{meeting}",
     response_class=HTMLResponse,
@@ -82,7 +77,8 @@ async def desk_page(
     taak: Task = "aanmelden",
 ) -> HTMLResponse:
     """The stembalie: one task at a time (``taak``), the side panel beside it."""
-    context = {"meeting": await _meeting(session, meeting), "task": taak, "step": FIRST_STEP[taak]}
+    found = await service.get_meeting(session, meeting)
+    context = {"meeting": found, "task": taak, "step": FIRST_STEP[taak]}
     return templates.TemplateResponse(request, "desk.html", context, headers=NO_STORE)
 
 
@@ -114,24 +110,27 @@ async def desk_live(
 
 
 Step = dict[str, Any]
+Fields = dict[str, str]
+# One step of the desk: the form's fields and the meeting in, the next step out.
+Act = Callable[[Fields, Meeting], Awaitable[Step]]
+Retry = Step | Callable[[Fields, Meeting], Awaitable[Step]]
 
 
-async def _answer(
-    request: Request,
-    session: AsyncSession,
-    *,
-    meeting: dict[str, Any],
-    done: Awaitable[Step],
-    retry: Step | Callable[[], Awaitable[Step]],
+async def _step(
+    request: Request, session: AsyncSession, meeting: str, act: Act, *, retry: Retry
 ) -> HTMLResponse:
-    """The next step, or (refused: rolled back, nothing changed) ``retry`` with the reason."""
+    """The next step, or (refused: rolled back, nothing changed) ``retry`` with
+    the Dutch reason in ``#problem``."""
+    found = await service.get_meeting(session, meeting)
+    shown = {"code": found.code, "name": found.name}  # plain: still readable after a rollback
+    fields = await form_fields(request)
     try:
-        step = await done
+        step = await act(fields, found)
     except AlvError as exc:
         await session.rollback()
-        again = retry if isinstance(retry, dict) else await retry()
+        again = retry if isinstance(retry, dict) else await retry(fields, found)
         context = {
-            "meeting": meeting,
+            "meeting": shown,
             **again,
             "answered": True,
             "problem": exc.detail,
@@ -140,7 +139,7 @@ async def _answer(
         return templates.TemplateResponse(
             request, "_desk_step.html", context, status_code=exc.status_code
         )
-    context = {"meeting": meeting, **step, "answered": True}
+    context = {"meeting": shown, **step, "answered": True}
     response = templates.TemplateResponse(request, "_desk_step.html", context)
     if step.get("changed"):
         response.headers["HX-Trigger"] = "desk-changed"
@@ -152,24 +151,34 @@ def _bound(status: MemberStatus, message: str) -> Step:
     return {"step": "card", "stempas": status, "message": message, "changed": True}
 
 
+def _card(fields: Fields) -> str:
+    return form_text(fields, "card_code", label="de code van de stemkaart", max_length=CODE_LENGTH)
+
+
+def _handset(fields: Fields) -> str:
+    return form_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
+
+
+def _scanned(fields: Fields) -> str:
+    """A handset's label or a stemkaart: either identifies who is registered."""
+    return form_text(fields, "scanned", label="het stemkastje", max_length=CODE_LENGTH)
+
+
 @router.post("/desk/{meeting}/scan", response_class=HTMLResponse, include_in_schema=False)
 async def desk_scan(
     meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
 ) -> HTMLResponse:
     """Step 1: the stemkaart (or the machtigingsformulier's barcode) is scanned."""
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
 
-    async def scanned() -> Step:
-        code = form_text(fields, "card_code", label="de code van de stemkaart", max_length=200)
-        found = await service.get_meeting(session, meeting)
+    async def scanned(fields: Fields, found: Meeting) -> Step:
+        code = _card(fields)
         status = await desk.scan(session, meeting=found, code=code)
         if status.present:
             at = desk.format_time(status.registered_at) if status.registered_at else ""
             raise Invalid(f"{status.name} is al aangemeld om {at} met stemkastje {status.handset}.")
         return {"step": "handset", "member": status, "card_code": code}
 
-    return await _answer(request, session, meeting=shown, done=scanned(), retry={"step": "card"})
+    return await _step(request, session, meeting, scanned, retry={"step": "card"})
 
 
 @router.post("/desk/{meeting}/register", response_class=HTMLResponse, include_in_schema=False)
@@ -177,32 +186,28 @@ async def desk_register(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
     """Step 2: the handset's label is scanned; bound, the stempas is handed out."""
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
-    code = fields.get("card_code", "")
 
-    async def bound() -> Step:
-        card = form_text(fields, "card_code", label="de code van de stemkaart", max_length=200)
-        handset = form_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
-        found = await service.get_meeting(session, meeting)
+    async def bound(fields: Fields, found: Meeting) -> Step:
         status = await desk.register(
-            session, meeting=found, code=card, handset=handset, actor=role.name
+            session, meeting=found, code=_card(fields), handset=_handset(fields), actor=role.name
         )
         return _bound(status, f"{status.name} is aangemeld met stemkastje {status.handset}.")
 
-    async def again() -> Step:
+    async def again(fields: Fields, found: Meeting) -> Step:
         """A refused handset: the same card is still in hand, so ask for another
         handset; a refused card: the next card."""
+        code = fields.get("card_code", "")
         try:
-            found = await service.get_meeting(session, meeting)
-            status = await desk.scan(session, meeting=found, code=code)
+            status = await desk.scan(
+                session, meeting=await service.get_meeting(session, meeting), code=code
+            )
         except AlvError:
             return {"step": "card"}
         if status.present:
             return {"step": "card"}
         return {"step": "handset", "member": status, "card_code": code}
 
-    return await _answer(request, session, meeting=shown, done=bound(), retry=again)
+    return await _step(request, session, meeting, bound, retry=again)
 
 
 @router.post("/desk/{meeting}/search", response_class=HTMLResponse, include_in_schema=False)
@@ -210,21 +215,17 @@ async def desk_search(
     meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
 ) -> HTMLResponse:
     """Without a barcode: find the municipality by (part of) its name."""
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
 
-    async def found() -> Step:
+    async def found(fields: Fields, meeting: Meeting) -> Step:
         query = form_text(fields, "q", label="(een deel van) de naam", max_length=QUERY_LENGTH)
         if len(query) < 2:
             raise Invalid("Typ ten minste 2 letters van de naam van de gemeente.")
-        candidates = await desk.search(
-            session, meeting=await service.get_meeting(session, meeting), query=query
-        )
+        candidates = await desk.search(session, meeting=meeting, query=query)
         if not candidates:
             raise Invalid(f"Geen gemeente gevonden met '{query}'.")
         return {"step": "choose", "candidates": candidates, "query": query}
 
-    return await _answer(request, session, meeting=shown, done=found(), retry={"step": "search"})
+    return await _step(request, session, meeting, found, retry={"step": "search"})
 
 
 @router.post("/desk/{meeting}/without-card", response_class=HTMLResponse, include_in_schema=False)
@@ -233,22 +234,17 @@ async def desk_without_card(
 ) -> HTMLResponse:
     """A forgotten stemkaart or a machtigingsformulier without a barcode: bound on
     the officer's named confirmation (audited)."""
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
-    proof = fields.get("proof", "forgotten_card")
 
-    async def bound() -> Step:
+    async def bound(fields: Fields, found: Meeting) -> Step:
+        proof = fields.get("proof", "forgotten_card")
         if proof not in ("forgotten_card", "authorisation_form"):
             raise Invalid("Kies: stemkaart vergeten, of machtigingsformulier.")
-        member = form_text(fields, "member", label="de gemeente", max_length=6)
-        officer = form_text(fields, "officer", label="uw naam", max_length=OFFICER_LENGTH)
-        handset = form_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
         status = await desk.register_without_card(
             session,
-            meeting=await service.get_meeting(session, meeting),
-            member_code=member,
-            handset=handset,
-            officer=officer,
+            meeting=found,
+            member_code=form_text(fields, "member", label="de gemeente", max_length=6),
+            handset=_handset(fields),
+            officer=form_text(fields, "officer", label="uw naam", max_length=OFFICER_LENGTH),
             confirmed=fields.get("confirmed") == "1",
             actor=role.name,
             proof="authorisation_form" if proof == "authorisation_form" else "forgotten_card",
@@ -256,7 +252,7 @@ async def desk_without_card(
         how = "met machtigingsformulier" if proof == "authorisation_form" else "zonder stemkaart"
         return _bound(status, f"{status.name} is {how} aangemeld met stemkastje {status.handset}.")
 
-    return await _answer(request, session, meeting=shown, done=bound(), retry={"step": "search"})
+    return await _step(request, session, meeting, bound, retry={"step": "search"})
 
 
 @router.post("/desk/{meeting}/return", response_class=HTMLResponse, include_in_schema=False)
@@ -264,20 +260,16 @@ async def desk_return(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
     """A delegate leaves: the handset (or the stemkaart) is scanned, the binding ends."""
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
 
-    async def returned() -> Step:
-        scanned = form_text(fields, "scanned", label="het stemkastje", max_length=CODE_LENGTH)
-        found = await service.get_meeting(session, meeting)
-        holder = await desk.holder(session, meeting=found, scanned=scanned)
+    async def returned(fields: Fields, found: Meeting) -> Step:
+        holder = await desk.holder(session, meeting=found, scanned=_scanned(fields))
         status = await desk.return_handset(
             session, meeting=found, member_code=holder.member, actor=role.name
         )
         message = f"Stemkastje {holder.handset} van {status.name} is ingenomen."
         return {"step": "return", "member": status, "message": message, "changed": True}
 
-    return await _answer(request, session, meeting=shown, done=returned(), retry={"step": "return"})
+    return await _step(request, session, meeting, returned, retry={"step": "return"})
 
 
 @router.post("/desk/{meeting}/swap/find", response_class=HTMLResponse, include_in_schema=False)
@@ -285,44 +277,32 @@ async def desk_swap_find(
     meeting: MeetingCode, request: Request, session: SessionDep, _: DeskPage
 ) -> HTMLResponse:
     """A broken handset: scanned (or the stemkaart), then the new one."""
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
 
-    async def found() -> Step:
-        scanned = form_text(fields, "scanned", label="het stemkastje", max_length=CODE_LENGTH)
-        holder = await desk.holder(
-            session, meeting=await service.get_meeting(session, meeting), scanned=scanned
-        )
+    async def found(fields: Fields, meeting: Meeting) -> Step:
+        holder = await desk.holder(session, meeting=meeting, scanned=_scanned(fields))
         if not holder.present:
             raise Invalid(f"{holder.name} is niet aangemeld en heeft geen stemkastje.")
         return {"step": "swap-new", "member": holder}
 
-    return await _answer(request, session, meeting=shown, done=found(), retry={"step": "swap-old"})
+    return await _step(request, session, meeting, found, retry={"step": "swap-old"})
 
 
 @router.post("/desk/{meeting}/swap", response_class=HTMLResponse, include_in_schema=False)
 async def desk_swap(
     meeting: MeetingCode, request: Request, session: DeskSessionDep, role: DeskPage
 ) -> HTMLResponse:
-    shown = await _meeting(session, meeting)
-    fields = await form_fields(request)
-
-    async def swapped() -> Step:
-        member = form_text(fields, "member", label="de gemeente", max_length=6)
-        handset = form_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
+    async def swapped(fields: Fields, found: Meeting) -> Step:
         status = await desk.swap_handset(
             session,
-            meeting=await service.get_meeting(session, meeting),
-            member_code=member,
-            handset=handset,
+            meeting=found,
+            member_code=form_text(fields, "member", label="de gemeente", max_length=6),
+            handset=_handset(fields),
             actor=role.name,
         )
         message = f"{status.name} stemt nu met stemkastje {status.handset}."
         return {"step": "swap-old", "stempas": status, "message": message, "changed": True}
 
-    return await _answer(
-        request, session, meeting=shown, done=swapped(), retry={"step": "swap-old"}
-    )
+    return await _step(request, session, meeting, swapped, retry={"step": "swap-old"})
 
 
 @router.get(

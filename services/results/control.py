@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.console import form_text
+from services.common.errors import Invalid
 from services.common.http import ServiceClient, UpstreamProblem, url_path
+from services.results.errors import VoteNotFound
 from services.results.schemas import Attendance, BallotElector, BallotVote, OutcomeRead
-from services.results.service import attendance, meeting_outcomes, parse_ballot, vote_path
+from services.results.service import (
+    attendance,
+    fetch_vote,
+    meeting_outcomes,
+    parse_ballot,
+    vote_path,
+)
 
 # "Nog niet gestemd" collapsed shows the heaviest few; expanded, everyone.
 HEAVIEST = 10
@@ -156,6 +166,51 @@ async def view(
         missing=await missing(ballot, focus, expanded=expanded) if focus else None,
         outcomes=outcomes,
     )
+
+
+ChairAction = Literal["open", "close", "acclaim", "annul", "runoff", "again"]
+_DONE = {
+    "open": "is geopend",
+    "close": "is gesloten",
+    "annul": "is nietig verklaard",
+    "runoff": "krijgt een herstemming tussen de beste twee; die staat op de agenda",
+    "again": "wordt opnieuw in stemming gebracht; de nieuwe stemming staat op de agenda",
+}
+
+
+async def vote_of(ballot: ServiceClient, *, meeting: str, vote_id: int) -> BallotVote:
+    """The vote, if it is one of this meeting's (a page acts on its own agenda only)."""
+    vote = await fetch_vote(ballot, vote_id)
+    if vote.meeting != meeting:
+        raise VoteNotFound(f"Stemming {vote_id} hoort niet bij deze vergadering.")
+    return vote
+
+
+def action_body(action: ChairAction, fields: dict[str, str]) -> dict[str, Any] | None:
+    """What ballot is sent for ``action``, from the page's form; refused in Dutch."""
+    confirmed = fields.get("confirmed") == "1"
+    if action == "open":
+        return {"despite_undecided_amendments": confirmed}
+    if action == "acclaim":
+        adopted = fields.get("adopted")
+        if adopted not in ("0", "1"):
+            raise Invalid("Kies aangenomen of verworpen.")
+        return {"despite_undecided_amendments": confirmed, "adopted": adopted == "1"}
+    if action == "annul":
+        reason = form_text(fields, "reason", label="de reden", max_length=1000)
+        if len(reason) < 3:
+            raise Invalid("Geef een reden van ten minste 3 tekens.")
+        return {"reason": reason}
+    return None
+
+
+def done_message(action: ChairAction, vote: BallotVote, done: BallotVote) -> str:
+    """What the chair reads after ``action`` on ``vote`` (``done``: ballot's answer)."""
+    if action == "acclaim":
+        what = f"is bij acclamatie {'aangenomen' if done.acclamation_adopted else 'verworpen'}"
+    else:
+        what = _DONE[action]
+    return f"Stemming {vote.position} ({vote.title}) {what}."
 
 
 def needs_confirmation(problem: UpstreamProblem) -> bool:

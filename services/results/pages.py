@@ -10,7 +10,7 @@ printable report are rendered from the stored outcomes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
-from services.common.console import LOGIN_REDIRECT, form_fields, form_text
+from services.common.console import LOGIN_REDIRECT, form_fields
 from services.common.errors import AlvError, Invalid
 from services.common.http import UpstreamProblem
 from services.common.pages import templates_for
@@ -35,11 +35,10 @@ from services.results.deps import (
     SessionDep,
     ThrottleDep,
 )
-from services.results.errors import VoteNotFound
 from services.results.figures import chain_of, day_chart, result_chart
 from services.results.models import utcnow
 from services.results.report_pdf import render_report
-from services.results.service import fetch_vote, publication
+from services.results.service import publication
 from services.results.text import clock, counted, heading
 
 templates = templates_for(Path(__file__).parent)
@@ -129,28 +128,10 @@ async def chair_control_live(
     )
 
 
-ChairAction = Literal["open", "close", "acclaim", "annul", "runoff", "again"]
-DONE = {
-    "open": "is geopend",
-    "close": "is gesloten",
-    "annul": "is nietig verklaard",
-    "runoff": "krijgt een herstemming tussen de beste twee; die staat op de agenda",
-    "again": "wordt opnieuw in stemming gebracht; de nieuwe stemming staat op de agenda",
-}
-
-
 def _done(request: Request, message: str) -> HTMLResponse:
     response = templates.TemplateResponse(request, "_control_done.html", {"message": message})
     response.headers["HX-Trigger"] = "control-changed"
     return response
-
-
-async def _vote_of(ballot: BallotClientDep, *, meeting: str, vote_id: int) -> Any:
-    """The vote, if it is one of this meeting's (a page acts on its own agenda only)."""
-    vote = await fetch_vote(ballot, vote_id)
-    if vote.meeting != meeting:
-        raise VoteNotFound(f"Stemming {vote_id} hoort niet bij deze vergadering.")
-    return vote
 
 
 @router.get(
@@ -162,7 +143,7 @@ async def chair_annul_form(
     meeting: MeetingCode, vote_id: int, request: Request, ballot: BallotClientDep, _: ChairPage
 ) -> HTMLResponse:
     """The question before an annulment: its reason (for the record)."""
-    vote = await _vote_of(ballot, meeting=meeting, vote_id=vote_id)
+    vote = await control.vote_of(ballot, meeting=meeting, vote_id=vote_id)
     context = {"meeting": {"code": meeting}, "vote": vote, "question": "annul", "action": "annul"}
     return templates.TemplateResponse(request, "_control_dialog.html", context)
 
@@ -186,7 +167,7 @@ async def chair_dialog_closed(meeting: MeetingCode, _: ChairPage) -> HTMLRespons
 async def chair_act(
     meeting: MeetingCode,
     vote_id: int,
-    action: ChairAction,
+    action: control.ChairAction,
     request: Request,
     ballot: BallotClientDep,
     _: ChairPage,
@@ -197,21 +178,8 @@ async def chair_act(
     A proposal with undecided amendments is opened (or acclaimed) only after
     the chair confirms: ballot's refusal becomes that question."""
     fields = await form_fields(request)
-    vote = await _vote_of(ballot, meeting=meeting, vote_id=vote_id)
-    confirmed = fields.get("confirmed") == "1"
-    adopted = fields.get("adopted")
-    body: dict[str, Any] | None = None
-    if action in ("open", "acclaim"):
-        body = {"despite_undecided_amendments": confirmed}
-    if action == "acclaim":
-        if adopted not in ("0", "1"):
-            raise Invalid("Kies aangenomen of verworpen.")
-        body = {**(body or {}), "adopted": adopted == "1"}
-    if action == "annul":
-        reason = form_text(fields, "reason", label="de reden", max_length=1000)
-        if len(reason) < 3:
-            raise Invalid("Geef een reden van ten minste 3 tekens.")
-        body = {"reason": reason}
+    vote = await control.vote_of(ballot, meeting=meeting, vote_id=vote_id)
+    body = control.action_body(action, fields)
     try:
         done = await chair.act(
             ballot, vote_id=vote_id, action=action, credentials=credentials, body=body
@@ -225,17 +193,12 @@ async def chair_act(
             "question": "confirm",
             "action": action,
             "detail": problem.detail,
-            "adopted": adopted,
+            "adopted": fields.get("adopted"),
         }
         response = templates.TemplateResponse(request, "_control_dialog.html", context)
         response.headers.update({"HX-Retarget": "#dialog", "HX-Reswap": "innerHTML"})
         return response
-    if action == "acclaim":
-        verdict = "aangenomen" if done.acclamation_adopted else "verworpen"
-        what = f"is bij acclamatie {verdict}"
-    else:
-        what = DONE[action]
-    return _done(request, f"Stemming {vote.position} ({vote.title}) {what}.")
+    return _done(request, control.done_message(action, vote, done))
 
 
 @router.post(

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 import httpx
 import pypdfium2
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from alv.stack import Stack
 from tests.support.apps import bearer
-from tests.support.browser import artifact_path, chromium_launch_kwargs
+from tests.support.browser import artifact_path, beside_playwright, launched_chromium
+from tests.support.builders import make_meeting
 from tests.support.hall import (
     WITHIN_MS,
     back_to_desk,
@@ -84,21 +85,7 @@ def prepare_through_the_api(stack: Stack) -> Prepared:
     config = stack.config
     tokens, meeting = config.tokens, config.meeting
     registration = config.url("registration")
-    admin = bearer(tokens["admin"])
-    with httpx.Client(base_url=registration, headers=admin, timeout=30) as secretariat:
-        created = secretariat.post(
-            "/api/meetings", json={"code": meeting, "name": "ALV juni 2024", "date": "2024-06-14"}
-        )
-        assert created.status_code == 201, created.text
-        imported = secretariat.post(
-            f"/api/meetings/{meeting}/members/import",
-            content=MEMBERS.encode(),
-            headers={"Content-Type": "text/csv"},
-        )
-        assert imported.status_code == 200, imported.text
-        issued = secretariat.post(f"/api/meetings/{meeting}/cards")
-        assert issued.status_code == 200, issued.text
-        cards = {card["member"]: card["code"] for card in issued.json()}
+    cards = beside_playwright(prepared_members, registration, tokens["admin"], meeting)
     chair = bearer(tokens["chair"])
     with httpx.Client(base_url=config.url("ballot"), headers=chair, timeout=30) as ballot:
 
@@ -122,6 +109,19 @@ def prepare_through_the_api(stack: Stack) -> Prepared:
     return Prepared(registration, config.url("results"), meeting, cards)
 
 
+async def prepared_members(url: str, admin: str, meeting: str) -> dict[str, str]:
+    """The meeting, its members (``MEMBERS``) and their stemkaarten: member -> code."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as registration:
+        return await make_meeting(
+            registration,
+            admin=admin,
+            code=meeting,
+            name="ALV juni 2024",
+            date="2024-06-14",
+            members_csv=MEMBERS,
+        )
+
+
 @pytest.fixture(scope="module")
 def prepared(stack: Stack) -> Prepared:
     return prepare_through_the_api(stack)
@@ -142,13 +142,8 @@ def simulator_url(stack: Stack, prepared: Prepared) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    kwargs = chromium_launch_kwargs()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**kwargs)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def a6_pages(pdf: bytes) -> list[tuple[int, int]]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from services.common.settings import TokenSettings
 from services.registration.app import create_app
@@ -15,8 +16,8 @@ from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
 from tests.registration.conftest import BallotBindings
 from tests.support.apps import bearer
-from tests.support.browser import chromium_launch_kwargs
-from tests.support.builders import SMALL_MEMBERS
+from tests.support.browser import launched_chromium
+from tests.support.builders import make_meeting
 from tests.support.hall import (
     back_to_desk,
     open_desk,
@@ -46,43 +47,26 @@ def base_url(
         yield url
 
 
-def prepared_meeting(client: httpx.Client, admin: str) -> tuple[str, dict[str, str]]:
-    """A meeting of the four SMALL_MEMBERS with their cards, GM0014's reissued."""
+async def prepared_meeting(base_url: str, admin: str) -> tuple[str, dict[str, str]]:
+    """A meeting of four members with their cards, GM0014's reissued."""
     code = unique_meeting_code()
-    headers = bearer(admin)
-    created = client.post(
-        "/api/meetings",
-        json={"code": code, "name": "ALV 1 december 2023", "date": "2023-12-01"},
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
-    imported = client.post(
-        f"/api/meetings/{code}/members/import",
-        content=SMALL_MEMBERS.encode(),
-        headers={**headers, "Content-Type": "text/csv"},
-    )
-    assert imported.status_code == 200, imported.text
-    cards = {
-        c["member"]: c["code"]
-        for c in client.post(f"/api/meetings/{code}/cards", headers=headers).json()
-    }
-    reissued = client.post(
-        f"/api/meetings/{code}/members/GM0014/card/reissue",
-        json={"reason": "kwijt"},
-        headers=headers,
-    )
-    assert reissued.status_code == 200, reissued.text
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        cards = await make_meeting(client, admin=admin, code=code)
+        reissued = await client.post(
+            f"/api/meetings/{code}/members/GM0014/card/reissue",
+            json={"reason": "kwijt"},
+            headers=bearer(admin),
+        )
+        assert reissued.status_code == 200, reissued.text
     return code, cards
 
 
 def test_the_whole_desk_flow(
     base_url: str, token_values: dict[str, str], database_urls: dict[str, str]
 ) -> None:
-    launch = chromium_launch_kwargs()
     with httpx.Client(base_url=base_url, timeout=10) as client:
-        code, cards = prepared_meeting(client, token_values["admin"])
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(**launch)
+        code, cards = anyio.run(prepared_meeting, base_url, token_values["admin"])
+        with launched_chromium() as browser:
             context = person_context(
                 browser,
                 base_url,
@@ -162,7 +146,6 @@ def test_the_whole_desk_flow(
             expect(page.get_by_test_id("recent")).to_contain_text("stemkaart vergeten, J. de Vries")
             screenshot(page, "desk")
             context.close()
-            browser.close()
 
         audit = client.get(
             f"/api/meetings/{code}/audit", headers=bearer(token_values["auditor"])

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
 from tests.support.apps import bearer
-from tests.support.browser import artifact_path, chromium_launch_kwargs
+from tests.support.browser import artifact_path, launched_chromium
 from tests.support.people import person_context
 from tests.support.presses import batch, press
 
@@ -26,13 +26,8 @@ __all__ = ["hall"]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    kwargs = chromium_launch_kwargs()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**kwargs)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -13,17 +13,16 @@ services, and every unsafe request carries the CSRF header.
 
 from __future__ import annotations
 
-import concurrent.futures
-import secrets
+import functools
 from typing import Any
 
-import anyio
 import httpx
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from services.common.auth import SESSION_COOKIE
 from services.common.csrf import CSRF_COOKIE
 from tests.support.accounts import PASSWORD, add_account
+from tests.support.browser import beside_playwright
 
 
 async def as_person(
@@ -43,19 +42,6 @@ async def as_person(
     return {"Cookie": f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={csrf}", "X-CSRF-Token": csrf}
 
 
-def new_account(registration_database_url: str, role: str) -> str:
-    """An account with ``role``, made from synchronous code (Playwright's sync API
-    runs an event loop of its own in this thread); its login."""
-    login = f"{role}-{secrets.token_hex(4)}"
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-        made = thread.submit(
-            lambda: anyio.run(
-                lambda: add_account(registration_database_url, roles=[role], login=login)
-            )
-        )
-        return made.result()
-
-
 def person_context(
     browser: Browser,
     registration_url: str,
@@ -65,7 +51,9 @@ def person_context(
 ) -> BrowserContext:
     """A browser context (its own cookies and tabs) of a person with ``role``,
     logged in through the Dutch login form."""
-    login = new_account(registration_database_url, role)
+    login = beside_playwright(
+        functools.partial(add_account, registration_database_url, roles=[role])
+    )
     context = browser.new_context(**options)
     page = context.new_page()
     page.goto(f"{registration_url}/login")
