@@ -165,12 +165,17 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
         (
             "Stembalie",
             f"{registration}/desk/{meeting}",
-            "stemkaarten scannen, stemkastjes uitgeven",
+            "stemkaarten scannen, stemkastjes uitgeven, stempas afdrukken (inloggen: balie)",
+        ),
+        (
+            "Stemkastjes",
+            f"{registration}/handsets/{meeting}",
+            "batterij en bereik van elk stemkastje, voor een stemming nakijken",
         ),
         (
             "Bediening voorzitter",
             f"{results}/chair/{meeting}/control",
-            "stemmingen openen en sluiten (toegangscode: chair)",
+            "stemmingen openen en sluiten, herstemming (inloggen: voorzitter)",
         ),
         (
             "Scherm voor de zaal",
