@@ -7,13 +7,16 @@ takes a Playwright ``Page`` (sync API) of a person's browser context
 so a test reads as the meeting goes and steps chain with the preparation's
 (``tests/support/console.py``):
 
-    desk = person_context(browser, tokens, "desk").new_page()
+    desk = person_context(browser, registration_url, accounts_db, "desk").new_page()
     register_at_desk(desk, registration_url, meeting, card_code=cards["GM0363"], handset="000001")
-    chair = person_context(browser, tokens, "chair").new_page()
+    chair = person_context(browser, registration_url, accounts_db, "chair").new_page()
     open_control(chair, results_url, meeting)
     open_vote(chair, "Proefstemming")
     press_handsets(simulator_url, {"000001": 1})
     close_vote(chair, "Proefstemming")
+
+or a whole meeting: ``register_delegates`` then ``hold_the_meeting`` (the
+acceptance test chains them after the preparation's ``prepare_meeting``).
 
 Nothing here calls the services' APIs: only the pages and the simulator's own
 control port (the hardware in the hall).
@@ -23,8 +26,11 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
+import pypdfium2
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.browser import artifact_path
@@ -196,3 +202,167 @@ def press_handsets(simulator_url: str, presses: dict[str, int], *, within_s: flo
                 if result.get("status") == "OK":
                     break
                 assert time.monotonic() < deadline, f"{handset}: {result}"
+
+
+# --- a whole meeting in the hall, for a test (or the acceptance test) to chain --------
+
+# Six delegates of the 2023 CBS members (the same weights in the tests' own
+# member list): who holds which simulated handset (``alv simulate --handsets 6``).
+DELEGATES = {
+    "GM0363": "000001",  # Amsterdam, 75 votes
+    "GM0344": "000002",  # Utrecht, 75
+    "GM0059": "000003",  # Achtkarspelen, 28
+    "GM0050": "000004",  # Zeewolde, 23
+    "GM0060": "000005",  # Ameland, 3: a machtigingsformulier without a barcode
+    "GM0088": "000006",  # Schiermonnikoog, 1: forgot the stemkaart
+}
+PRESENT_WEIGHT = "205"
+
+
+class AgendaTitles(Protocol):
+    """What the hall needs to know of the prepared agenda (the preparation's
+    ``Agenda`` in tests/support/console.py has these)."""
+
+    @property
+    def proefstemming(self) -> str | None: ...
+    @property
+    def motion(self) -> str: ...
+    @property
+    def amendment(self) -> str: ...
+    @property
+    def election(self) -> str: ...
+    @property
+    def office(self) -> str: ...
+    @property
+    def candidates(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class People:
+    """The hall's browsers: the desk officer, the chair, staff at the handsets."""
+
+    desk: Page
+    chair: Page
+    staff: Page
+
+
+def register_delegates(
+    desk: Page, registration_url: str, meeting: str, *, cards: dict[str, str]
+) -> None:
+    """The six ``DELEGATES`` at the desk: four stemkaarten scanned, a
+    machtigingsformulier without a barcode, a forgotten stemkaart; one stempas
+    printed (A6, checked)."""
+    open_desk(desk, registration_url, meeting)
+    for member in ("GM0363", "GM0344", "GM0059", "GM0050"):
+        register_at_desk(
+            desk, registration_url, meeting, card_code=cards[member], handset=DELEGATES[member]
+        )
+    print_stempas(desk, "Zeewolde")
+    expect(desk.get_by_test_id("stempas-weight")).to_have_text("23")
+    expect(desk.locator("header.site")).to_be_hidden()
+    screenshot(desk, "hall-stempas-print")
+    assert paper_sizes(desk.pdf(prefer_css_page_size=True)) == [(105, 148)]  # A6
+    back_to_desk(desk)
+    for name, member, proof in (
+        ("amel", "GM0060", "authorisation_form"),
+        ("schier", "GM0088", "forgotten_card"),
+    ):
+        register_without_barcode(
+            desk,
+            registration_url,
+            meeting,
+            name=name,
+            member=member,
+            officer="J. de Vries",
+            handset=DELEGATES[member],
+            proof=proof,
+        )
+    expect(desk.get_by_test_id("present-members")).to_have_text("6")
+    expect(desk.get_by_test_id("present-weight")).to_have_text(PRESENT_WEIGHT)
+    expect(desk.get_by_test_id("recent")).to_contain_text("machtigingsformulier, J. de Vries")
+    screenshot(desk, "hall-desk")
+
+
+def hold_the_meeting(
+    people: People,
+    *,
+    registration_url: str,
+    results_url: str,
+    meeting: str,
+    simulator_url: str,
+    agenda: AgendaTitles,
+) -> None:
+    """The ``DELEGATES`` seated: the proefstemming (if on the agenda) with
+    Schiermonnikoog not responding, the handset registry, the amendment before
+    its motion, the motion, the election without a majority and its runoff."""
+    chair, desk = people.chair, people.desk
+    open_control(chair, results_url, meeting)
+    expect(chair.get_by_test_id("present-members")).to_have_text("6")
+    expect(chair.get_by_test_id("present-weight")).to_have_text(PRESENT_WEIGHT)
+    screenshot(chair, "hall-control-agenda")
+
+    if agenda.proefstemming:
+        open_vote(chair, agenda.proefstemming)
+        silent = DELEGATES["GM0088"]
+        press_handsets(simulator_url, {h: 1 for h in DELEGATES.values() if h != silent})
+        expect(chair.get_by_test_id("not-voted-count")).to_have_text("1 gemeente")
+        assert not_voted(chair) == [f"Schiermonnikoog (1) · kastje {silent}"]
+        expect(desk.get_by_test_id("test-vote-missing")).to_have_text(
+            f"Schiermonnikoog: kastje {silent}"
+        )
+        screenshot(chair, "hall-control-proefstemming")
+        screenshot(desk, "hall-desk-proefstemming")
+        close_vote(chair, agenda.proefstemming)
+
+    # The handset registry: those that pressed are in range (from the gateway's
+    # next report on; the page polls).
+    people.staff.goto(f"{registration_url}/handsets/{meeting}")
+    expect(people.staff.get_by_test_id("in-range-000001")).to_have_text(
+        "binnen bereik", timeout=WITHIN_MS
+    )
+    screenshot(people.staff, "hall-handsets")
+
+    # The motion waits for its amendment: the chair is warned.
+    expect(vote_row(chair, agenda.motion, "prepared").locator(".warning")).to_contain_text(
+        "Eerst de amendementen"
+    )
+    open_vote(chair, agenda.amendment)
+    expect(chair.get_by_test_id("not-voted-count")).to_have_text("6 gemeenten")
+    press_handsets(simulator_url, {"000001": 1, "000002": 2, "000003": 1, "000006": 3})
+    expect(chair.get_by_test_id("not-voted-count")).to_have_text("2 gemeenten")
+    assert not_voted(chair) == ["Zeewolde (23)", "Ameland (3)"]  # the heaviest first
+    assert close_vote(chair, agenda.amendment).startswith("Het amendement is aangenomen")
+
+    open_vote(chair, agenda.motion)  # its amendment decided: no question asked
+    press_handsets(simulator_url, {h: 1 for h in DELEGATES.values()})
+    assert close_vote(chair, agenda.motion).startswith("De motie is aangenomen")
+
+    # The election: 75, 98 and 28 of 201 votes, no majority; a runoff between
+    # the best two in one click, and the second candidate wins it.
+    first, second = agenda.candidates[:2]
+    open_vote(chair, agenda.election)
+    press_handsets(simulator_url, {"000001": 1, "000002": 2, "000003": 3, "000004": 2})
+    close_vote(chair, agenda.election)
+    button = vote_row(chair, agenda.election, "closed").get_by_role("button", name="Herstemming")
+    expect(button).to_have_text(f"Herstemming tussen {second} en {first}")
+    screenshot(chair, "hall-control-election")
+    again = runoff(chair, agenda.election)
+    open_vote(chair, again)
+    # The runoff's keys: 1 the best of the first round, 2 the other.
+    press_handsets(simulator_url, {"000001": 2, "000002": 1, "000003": 1, "000004": 1})
+    assert close_vote(chair, again) == (
+        f"De leden kiezen {second} als {agenda.office} met 62,69% van de stemmen."
+    )
+    screenshot(chair, "hall-control-runoff")
+
+
+def paper_sizes(pdf: bytes) -> list[tuple[int, int]]:
+    """Each page's width and height in millimetres."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [
+            (round(page.get_width() / 72 * 25.4), round(page.get_height() / 72 * 25.4))
+            for page in document
+        ]
+    finally:
+        document.close()
