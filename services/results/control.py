@@ -18,7 +18,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.console import form_text
-from services.common.errors import Invalid
+from services.common.errors import AlvError, Invalid
 from services.common.http import ServiceClient, UpstreamProblem, url_path
 from services.results.errors import VoteNotFound
 from services.results.schemas import Attendance, BallotElector, BallotVote, OutcomeRead
@@ -81,6 +81,8 @@ class ControlView:
     open_vote: AgendaVote | None
     attendance: Attendance | None
     missing: Missing | None
+    # Bound handsets to check before a vote (registration's registry); None: unknown.
+    handset_warnings: int | None = None
     outcomes: dict[int, OutcomeRead] = field(default_factory=dict)
 
 
@@ -134,6 +136,16 @@ async def missing(ballot: ServiceClient, vote: AgendaVote, *, expanded: bool) ->
     )
 
 
+async def handset_warnings(registration: ServiceClient, meeting: str) -> int | None:
+    """How many bound handsets are low, out of range or never heard; None if
+    registration cannot say (the view shows the rest, it does not fail)."""
+    try:
+        body = await registration.get_json(url_path("/api/meetings/{}/handsets", meeting))
+        return len(body["warnings"])
+    except (AlvError, KeyError, TypeError):
+        return None
+
+
 async def view(
     session: AsyncSession,
     *,
@@ -164,6 +176,7 @@ async def view(
         open_vote=next((vote for vote, _ in lines if vote.status == "open"), None),
         attendance=await attendance(registration, meeting),
         missing=await missing(ballot, focus, expanded=expanded) if focus else None,
+        handset_warnings=await handset_warnings(registration, meeting),
         outcomes=outcomes,
     )
 

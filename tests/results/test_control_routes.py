@@ -99,6 +99,8 @@ class TestThePage:
         # Present municipalities and their weight, always in view.
         assert 'data-testid="present-members">4<' in response.text
         assert 'data-testid="present-weight">' in response.text
+        # Seated, their handsets never heard yet: to check before the first vote.
+        assert "Stemkastjes: 4\n    gekoppelde stemkastjes om na te kijken" in response.text
         assert "control.js" not in response.text
 
     async def test_open_not_voted_by_weight_and_close(
