@@ -52,6 +52,8 @@ class Row:
     runoff_between: list[str] | None
     # Held again or given a runoff already: no second round from here.
     followed: bool
+    # A proposal's amendments not yet decided, as the agenda names them.
+    undecided: list[str] = field(default_factory=list)
 
     @property
     def acclaimable(self) -> bool:
@@ -158,6 +160,7 @@ async def view(
     decided = await meeting_outcomes(session, ballot=ballot, meeting=meeting)
     outcomes = {outcome.vote.id: outcome for outcome in decided}
     followed = {vote.follows_vote_id for vote, _ in lines if vote.follows_vote_id is not None}
+    named = {vote.id: f"{vote.position} ({vote.title})" for vote, _ in lines}
     rows = [
         Row(
             vote=vote,
@@ -167,6 +170,7 @@ async def view(
                 None if vote.id in followed else _runoff_between(outcomes.get(vote.id))
             ),
             followed=vote.id in followed,
+            undecided=[named.get(i, str(i)) for i in vote.undecided_amendments],
         )
         for vote, depth in lines
     ]

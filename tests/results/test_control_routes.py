@@ -192,6 +192,7 @@ class TestAmendmentsFirst:
         )
         text = await live(chair, meeting_code)
         assert f'data-testid="undecided-{proposal}"' in text
+        assert "Eerst het amendement: 2 (Amendement A) nog niet beslist." in text
         asked = await act(chair, meeting_code, proposal, "open")
         assert asked.status_code == 200
         assert asked.headers["HX-Retarget"] == "#dialog"

@@ -323,9 +323,9 @@ def hold_the_meeting(
     screenshot(people.staff, "hall-handsets")
 
     # The motion waits for its amendment: the chair is warned.
-    expect(vote_row(chair, agenda.motion, "prepared").locator(".warning")).to_contain_text(
-        "Eerst de amendementen"
-    )
+    warning = vote_row(chair, agenda.motion, "prepared").locator(".warning")
+    expect(warning).to_contain_text("Eerst het amendement")
+    expect(warning).to_contain_text(f"({agenda.amendment}) nog niet beslist")
     open_vote(chair, agenda.amendment)
     expect(chair.get_by_test_id("not-voted-count")).to_have_text("6 gemeenten")
     press_handsets(simulator_url, {"000001": 1, "000002": 2, "000003": 1, "000006": 3})
