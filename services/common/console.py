@@ -13,7 +13,6 @@ comes before anything changes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
@@ -28,12 +27,6 @@ def page_access(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     secretariat) only; a browser without a session is sent to log in."""
     return require_page(*roles)
 
-
-# What a page route answers a browser without a session (``require_page``), for
-# the OpenAPI document of a page that is in it.
-LOGIN_REDIRECT: dict[int | str, dict[str, Any]] = {
-    303: {"description": "Niet ingelogd: naar de inlogpagina (``Location``)."}
-}
 
 # A form of ours has a handful of short fields; more did not come from our pages.
 FORM_FIELDS = 12

@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import MeetingCode, MemberCode
-from services.common.console import LOGIN_REDIRECT, form_fields, form_text
+from services.common.console import form_fields, form_text
 from services.common.errors import AlvError, Invalid, problem_responses
-from services.common.pages import templates_for
+from services.common.pages import LOGIN_REDIRECT, templates_for
 from services.registration import desk, handsets, repository, service
 from services.registration.deps import (
     BallotClientDep,

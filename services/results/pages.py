@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
-from services.common.console import LOGIN_REDIRECT, form_fields
+from services.common.console import form_fields
 from services.common.errors import AlvError, Invalid
 from services.common.http import UpstreamProblem
-from services.common.pages import templates_for
+from services.common.pages import LOGIN_REDIRECT, templates_for
 from services.results import chair, control, export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
