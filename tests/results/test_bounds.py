@@ -56,7 +56,7 @@ class TestMeetingCodes:
             (f"/record/{code}", None),
             (f"/record/{code}/report", None),
             (f"/chair/{code}", None),
-            (f"/chair/{code}/control", None),
+            (f"/chair/{code}/control", "chair"),
         ]:
             headers = services.auth(role) if role else {}
             response = await services.results.get(path, headers=headers)
