@@ -8,13 +8,6 @@ import sys
 
 from alv import run, serve, users
 from services.common import logs
-from services.common.auth import generate_tokens
-
-
-def settings_tokens(args: argparse.Namespace) -> int:
-    for role, token in generate_tokens().items():
-        print(f"ALV_TOKEN_{role.upper()}={token}")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,10 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
     register_cards(subparsers)
     register_verify(subparsers)
     users.register_cli(subparsers)
-    parser_env = subparsers.add_parser(
-        "settings-tokens", help="print a fresh set of shared ALV_TOKEN_* values as env"
-    )
-    parser_env.set_defaults(handler=settings_tokens)
     return parser
 
 

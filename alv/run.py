@@ -2,7 +2,8 @@
 
 Starts the three services on SQLite (or PostgreSQL when URLs are given), a
 simulated receiver with handsets and the gateway; prepares a meeting with the
-member list of the shipped CBS figures; prints the URLs and tokens.
+member list of the shipped CBS figures; prints the URLs, and on the first
+start the login of the first secretariat account (once).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import secrets
 import signal
 import time
 from pathlib import Path
@@ -18,24 +20,33 @@ from types import FrameType
 import httpx
 
 from alv.stack import SERVICE_PORTS, Stack, StackConfig, StackError
-from services.common.auth import generate_tokens
+from alv.users import FirstStart, bootstrap, secretariat_session
+from services.common.auth import SESSION_COOKIE
+from services.common.csrf import CSRF_COOKIE
+from services.common.errors import AlvError
 from services.registration.weights import population_reference_date
 
 EXAMPLE_VOTE = "Voorbeeldstemming"
 REFERENCE = Path(__file__).resolve().parent.parent / "services" / "registration" / "reference"
 
 
-def load_tokens(data_dir: Path) -> dict[str, str]:
-    """The meeting's tokens, made once and kept with its data."""
+def first_start(data_dir: Path, registration_database: str) -> FirstStart:
+    """The machine tokens, made once and kept with the meeting's data (only their
+    hashes are in the database), and the first secretariat account if none yet."""
     path = data_dir / "tokens.json"
-    if path.exists():
-        tokens: dict[str, str] = json.loads(path.read_text())
-        return tokens
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tokens = generate_tokens()
-    path.write_text(json.dumps(tokens, indent=2))
-    path.chmod(0o600)
-    return tokens
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    started = bootstrap(registration_database, known)
+    if started.tokens != known:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(started.tokens, indent=2))
+        path.chmod(0o600)
+    return started
+
+
+def staff_headers(session_id: str) -> dict[str, str]:
+    """A logged-in browser's credentials, for a program acting as that person."""
+    csrf = secrets.token_urlsafe(32)
+    return {"Cookie": f"{SESSION_COOKIE}={session_id}; {CSRF_COOKIE}={csrf}", "X-CSRF-Token": csrf}
 
 
 def prepare_meeting(
@@ -71,11 +82,10 @@ def prepare_meeting(
 
 def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).resolve()
-    tokens = load_tokens(data_dir)
     config = StackConfig(
         data_dir=data_dir,
         meeting=args.meeting,
-        tokens=tokens,
+        tokens={},
         database_urls={
             service: url
             for service, url in (
@@ -90,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         ports={part: args.port_base + offset for offset, part in enumerate(SERVICE_PORTS)},
         simulator_control_port=args.port_base + len(SERVICE_PORTS),
     )
+    try:
+        first = first_start(data_dir, config.registration_database())
+    except AlvError as exc:
+        print(f"alv run: {exc.detail}")
+        return 1
+    config.tokens = first.tokens
     stack = Stack(config)
     stopping = False
 
@@ -102,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         stack.start_services()
-        admin = {"Authorization": f"Bearer {tokens['admin']}"}
-        with httpx.Client(base_url=config.url("registration"), headers=admin, timeout=30) as c:
+        # Prepared in the secretariat's name, as if done on the pages.
+        staff = staff_headers(secretariat_session(config.registration_database()))
+        with httpx.Client(base_url=config.url("registration"), headers=staff, timeout=30) as c:
             members, seated = prepare_meeting(
                 c,
                 meeting=args.meeting,
@@ -113,12 +130,12 @@ def run(args: argparse.Namespace) -> int:
             )
         vote_id = None
         if seated:
-            chair = {"Authorization": f"Bearer {tokens['chair']}"}
-            with httpx.Client(base_url=config.url("ballot"), headers=chair, timeout=30) as c:
+            with httpx.Client(base_url=config.url("ballot"), headers=staff, timeout=30) as c:
                 vote_id = example_vote(c, meeting=args.meeting)
         stack.start_hardware()
         print_welcome(
             config,
+            started=first,
             name=args.name,
             members=members,
             seated=seated,
@@ -162,10 +179,12 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
     registration, ballot, results = (config.url(s) for s in ("registration", "ballot", "results"))
     pages = [
         ("Startpagina", f"{registration}/", "alle vergaderingen en de pagina's per taak"),
+        ("Inloggen", f"{registration}/login", "met uw eigen account"),
+        ("Accounts", f"{registration}/accounts", "het secretariaat beheert de accounts"),
         (
             "Stembalie",
             f"{registration}/desk/{meeting}",
-            "stemkaarten scannen, stemkastjes uitgeven, stempas afdrukken (inloggen: balie)",
+            "stemkaarten scannen, stemkastjes uitgeven, stempas afdrukken",
         ),
         (
             "Stemkastjes",
@@ -175,7 +194,7 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
         (
             "Bediening voorzitter",
             f"{results}/chair/{meeting}/control",
-            "stemmingen openen en sluiten, herstemming (inloggen: voorzitter)",
+            "stemmingen openen en sluiten, herstemming, wie nog niet stemde",
         ),
         (
             "Scherm voor de zaal",
@@ -201,14 +220,12 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
     return pages
 
 
-def _curl(token: str | None, method: str, url: str, body: str | None = None) -> str:
+def _curl(method: str, url: str, body: str | None = None) -> str:
     """A command that works as printed: it fails visibly (with the Dutch
     problem detail) instead of printing an error as if it were an answer."""
     parts = ["curl -sS --fail-with-body"]
     if method != "GET":
         parts.append(f"-X {method}")
-    if token is not None:
-        parts.append(f"-H 'Authorization: Bearer {token}'")
     if body is not None:
         parts.append(f"-H 'Content-Type: application/json' -d '{body}'")
     parts.append(url)
@@ -218,6 +235,7 @@ def _curl(token: str | None, method: str, url: str, body: str | None = None) -> 
 def print_welcome(
     config: StackConfig,
     *,
+    started: FirstStart,
     name: str,
     members: int,
     seated: int,
@@ -236,21 +254,34 @@ def print_welcome(
     pages = _pages(config)
     width = max(len(url) for _, url, _ in pages)
     lines += [f"  {name:<22}{url:<{width}}  {purpose}" for name, url, purpose in pages]
-    lines += ["", "Toegangscodes (Authorization: Bearer ...):"]
-    lines += [f"  {role:<8} {token}" for role, token in config.tokens.items()]
-    chair = config.tokens["chair"]
-    ballot, results = config.url("ballot"), config.url("results")
+    registration, results = config.url("registration"), config.url("results")
+    if started.password:
+        lines += [
+            "",
+            "Eerste start: er is een account voor het secretariaat gemaakt.",
+            f"  Inloggen op {registration}/login met naam '{started.login}'"
+            f" en wachtwoord '{started.password}'",
+            "  (dit wachtwoord wordt niet nog eens getoond). Maak daarna op de pagina"
+            " Accounts, of met 'alv users add', een account voor ieder die meewerkt.",
+        ]
+    else:
+        lines += ["", f"Inloggen op {registration}/login met uw eigen account."]
+    lines += [
+        "",
+        f"Toegangstokens van de machines staan in {config.data_dir / 'tokens.json'}"
+        " ('alv tokens list' toont ze op naam).",
+    ]
     if vote_id is not None:
-        lines += ["", f"Een stemming proberen (stemming {vote_id} staat klaar):"]
-        lines.append(_curl(chair, "POST", f"{ballot}/api/votes/{vote_id}/open"))
+        lines += [
+            "",
+            f"Een stemming proberen: stemming {vote_id} staat klaar op de Bediening voorzitter.",
+        ]
         if config.simulated_handsets:
             simulator = f"http://{config.host}:{config.simulator_control_port}"
-            lines.append(_curl(None, "POST", f"{simulator}/burst", '{"within_s": 5}'))
-        lines.append(_curl(chair, "POST", f"{ballot}/api/votes/{vote_id}/close"))
-        lines.append(_curl(None, "GET", f"{results}/api/votes/{vote_id}/outcome"))
-    lines += ["", "Een stemming voorbereiden:"]
-    body = '{"kind": "motie", "title": "Motie 1"}'
-    lines.append(_curl(chair, "POST", f"{ballot}/api/meetings/{meeting}/votes", body))
+            lines.append("Laat de gesimuleerde stemkastjes drukken:")
+            lines.append(_curl("POST", f"{simulator}/burst", '{"within_s": 5}'))
+        lines.append("En de uitslag, na het sluiten:")
+        lines.append(_curl("GET", f"{results}/api/votes/{vote_id}/outcome"))
     lines += ["", f"Logboeken in {config.data_dir / 'logs'}. Ctrl-C stopt alles."]
     print("\n".join(lines), flush=True)
 

@@ -25,6 +25,8 @@ SERVICES = ("registration", "ballot", "results")
 class StackConfig:
     data_dir: Path
     meeting: str
+    # Machine tokens by key: "gateway", each service's own ("registration",
+    # "ballot", "results") and "integrator" (alv.users.MACHINE_TOKENS).
     tokens: dict[str, str]
     host: str = "127.0.0.1"
     ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
@@ -59,6 +61,12 @@ class StackConfig:
         number = int(name.rpartition("-")[2]) if "-" in name else 1
         return ballots[(number - 1) % len(ballots)]
 
+    def registration_database(self) -> str:
+        """Registration's database URL (where the accounts and tokens are)."""
+        return self.database_urls.get(
+            "registration", f"sqlite:///{(self.data_dir / 'registration.db').resolve()}"
+        )
+
     def receiver_links(self) -> list[str]:
         return [str(self.data_dir / "receivers" / "R01")]
 
@@ -79,9 +87,9 @@ class Stack:
         """The environment of process ``name`` (of the first of each part by default)."""
         config = self.config
         env = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
-        env.update({f"ALV_TOKEN_{role.upper()}": token for role, token in config.tokens.items()})
         for service in ("registration", "ballot", "results"):
             prefix = service.upper()
+            env[f"{prefix}_SERVICE_TOKEN"] = config.tokens[service]
             env[f"{prefix}_HOST"] = config.host
             env[f"{prefix}_PORT"] = str(config.ports[service])
             env[f"{prefix}_DATA_DIR"] = str(config.data_dir)
@@ -242,7 +250,7 @@ class Stack:
 
 
 _OWN_PREFIXES = (
-    "ALV_TOKEN_",
+    "ALV_TOKEN_",  # the shared role tokens of old: never passed on
     "ALV_PUBLIC_URL_",
     "REGISTRATION_",
     "BALLOT_",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
+import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -26,8 +28,12 @@ from services.common.errors import AlvError
 from services.common.migrations import upgrade
 from services.registration import accounts
 from services.registration.config import RegistrationSettings
+from services.registration.errors import AccountNotFound
 
 SERVICE_DIR = Path(accounts.__file__).parent
+# Who the accounts' audit log names for what is done here: the operator at the
+# machine, with access to the database (no account of their own needed).
+CLI_ACTOR = f"alv-cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'root'}"[:64]
 T = TypeVar("T")
 
 
@@ -81,6 +87,9 @@ def add_user(args: argparse.Namespace) -> int:
             roles=roles,
             password=password,
         )
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="account_created", login=account.login
+        )
         return account.login
 
     login = in_transaction(database_url(args), work)
@@ -105,9 +114,10 @@ def list_users(args: argparse.Namespace) -> int:
 
 
 def disable_user(args: argparse.Namespace) -> int:
+    change: accounts.AccountChange = "enable" if args.enable else "disable"
+
     async def work(session: AsyncSession) -> None:
-        account = await accounts.get_account(session, args.login)
-        await accounts.set_disabled(session, account, not args.enable)
+        await accounts.change_account(session, login=args.login, change=change, by=CLI_ACTOR)
 
     in_transaction(database_url(args), work)
     print(f"Account '{args.login}' {'ingeschakeld' if args.enable else 'uitgeschakeld'}.")
@@ -118,8 +128,9 @@ def reset_user(args: argparse.Namespace) -> int:
     password, made = _password(args)
 
     async def work(session: AsyncSession) -> None:
-        account = await accounts.get_account(session, args.login)
-        await accounts.reset_password(session, account, password)
+        await accounts.change_account(
+            session, login=args.login, change="password", by=CLI_ACTOR, password=password
+        )
 
     in_transaction(database_url(args), work)
     print(f"Nieuw wachtwoord voor '{args.login}'; open sessies zijn beëindigd.")
@@ -132,6 +143,9 @@ def create_token(args: argparse.Namespace) -> int:
     roles = frozenset(Role(r) for r in args.role)
 
     async def work(session: AsyncSession) -> str:
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="token_created", token=args.name
+        )
         return await accounts.create_token(session, name=args.name, roles=roles)
 
     token = in_transaction(database_url(args), work)
@@ -155,9 +169,28 @@ def list_tokens(args: argparse.Namespace) -> int:
 def revoke_token(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> None:
         await accounts.revoke_token(session, args.name)
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="token_revoked", token=args.name
+        )
 
     in_transaction(database_url(args), work)
     print(f"Token '{args.name}' ingetrokken.")
+    return 0
+
+
+def setup(args: argparse.Namespace) -> int:
+    """First start of an installation (docker-compose): the machine tokens as
+    .env lines, and the first secretariat account's login, once."""
+    started = bootstrap(database_url(args), {})
+    names = {"gateway": "GATEWAY_TOKEN", "integrator": "INTEGRATOR_TOKEN"}
+    print("# Voor .env (bewaar ze goed: alleen hun hash staat in de database):")
+    for key, token in started.tokens.items():
+        print(f"{names.get(key, key.upper() + '_SERVICE_TOKEN')}={token}")
+    if started.password:
+        print(
+            f"# Inloggen op /login van de registratie met naam '{started.login}'"
+            f" en wachtwoord '{started.password}' (eenmalig getoond)."
+        )
     return 0
 
 
@@ -229,5 +262,83 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     revoke.add_argument("name")
     revoke.set_defaults(handler=_guarded(revoke_token))
 
-    for parser in (add, listed, disable, enable, reset, create, listed_tokens, revoke):
+    first = subparsers.add_parser(
+        "setup", help="first start: machine tokens as .env lines and the first secretariat login"
+    )
+    first.set_defaults(handler=_guarded(setup))
+
+    for parser in (add, listed, disable, enable, reset, create, listed_tokens, revoke, first):
         _common(parser)
+
+
+# --- the first start ------------------------------------------------------------------
+
+# The machine tokens a meeting on one machine needs: (key, token name, roles).
+MACHINE_TOKENS = (
+    ("gateway", "gateway-1", frozenset({Role.GATEWAY})),
+    ("registration", "registratie-dienst", frozenset({Role.SERVICE})),
+    ("ballot", "stemmingen-dienst", frozenset({Role.SERVICE})),
+    ("results", "uitslagen-dienst", frozenset({Role.SERVICE})),
+    ("integrator", "integrator", frozenset({Role.INTEGRATOR})),
+)
+FIRST_LOGIN = "secretariaat"
+
+
+@dataclasses.dataclass
+class FirstStart:
+    """What ``bootstrap`` made: every machine token (by key), and the first
+    secretariat account's password if it was made just now (else empty)."""
+
+    tokens: dict[str, str]
+    login: str = FIRST_LOGIN
+    password: str = ""
+
+
+async def _bootstrap(session: AsyncSession, known: dict[str, str]) -> FirstStart:
+    tokens = dict(known)
+    existing = {t.name: t for t in await accounts.tokens(session)}
+    for key, name, roles in MACHINE_TOKENS:
+        if key in tokens:
+            continue
+        if name in existing:  # made before, but its value is lost: a new one beside it
+            name = f"{name}-{secrets.token_hex(2)}"
+        tokens[key] = await accounts.create_token(session, name=name, roles=roles)
+    started = FirstStart(tokens=tokens)
+    if not any(
+        Role.SECRETARIAT in accounts.parse_roles(a.roles) for a in await accounts.accounts(session)
+    ):
+        started.password = new_password()
+        await accounts.create_account(
+            session,
+            login=FIRST_LOGIN,
+            display_name="Secretariaat",
+            roles=frozenset({Role.SECRETARIAT}),
+            password=started.password,
+        )
+        accounts.add_account_audit(
+            session, actor=CLI_ACTOR, action="account_created", login=FIRST_LOGIN
+        )
+    return started
+
+
+def bootstrap(url: str, known: dict[str, str]) -> FirstStart:
+    """Make what is missing on a first start: the machine tokens not in ``known``
+    and, when there is no secretariat account yet, the first one."""
+    return in_transaction(url, lambda session: _bootstrap(session, known))
+
+
+async def _secretariat_session(session: AsyncSession) -> str:
+    found = [
+        a
+        for a in await accounts.accounts(session)
+        if Role.SECRETARIAT in accounts.parse_roles(a.roles) and not a.disabled
+    ]
+    if not found:
+        raise AccountNotFound("Er is geen (ingeschakeld) account van het secretariaat.")
+    return accounts.open_session(session, found[0], accounts.SessionPolicy())
+
+
+def secretariat_session(url: str) -> str:
+    """A session of the first secretariat account, for ``alv run`` to prepare the
+    meeting in that account's name (as if the secretariat did it on the pages)."""
+    return in_transaction(url, _secretariat_session)

@@ -36,7 +36,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from alv.stack import SERVICE_PORTS, SERVICES, Stack, StackConfig
-from services.common.auth import generate_tokens
+from tests.support.accounts import mint_credentials
+from tests.support.apps import as_caller
 from tests.support.ports import free_port
 from tests.support.sse import server_events
 from tests.support.stacks import seat_everyone
@@ -91,8 +92,8 @@ def percentile(values: list[float], q: float) -> float:
 async def bench(stack: Stack, rounds: int) -> dict[str, dict[str, float]]:
     config = stack.config
     meeting = config.meeting
-    chair = {"Authorization": f"Bearer {config.tokens['chair']}"}
-    auditor = {"Authorization": f"Bearer {config.tokens['auditor']}"}
+    chair = as_caller(config.tokens["chair"])
+    auditor = as_caller(config.tokens["auditor"])
     await seat_everyone(stack, meeting=meeting, members_csv=MEMBERS)
     clients = {
         name: httpx.AsyncClient(base_url=config.url(name), timeout=httpx.Timeout(30, read=None))
@@ -162,7 +163,7 @@ def main() -> None:
     config = StackConfig(
         data_dir=data_dir,
         meeting="bench-followers",
-        tokens=generate_tokens(),
+        tokens={},
         database_urls={
             service: admin_url.set(database=name).render_as_string(hide_password=False)
             for service, name in databases.items()
@@ -170,6 +171,7 @@ def main() -> None:
         processes={"ballot": 2, "results": 2},
     )
     config.ports = {name: free_port() for part in SERVICE_PORTS for name in config.names(part)}
+    config.tokens = mint_credentials(config.registration_database(), services=True)
     stack = Stack(config)
     admin_dsn = admin_url.render_as_string(hide_password=False)
     with psycopg.connect(admin_dsn, autocommit=True) as connection:

@@ -25,7 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
-from services.common.auth import generate_tokens
+from tests.support.accounts import mint_credentials
+from tests.support.apps import as_caller
 from tests.support.pgcluster import PostgresCluster, postgres_cluster, process_cpu_seconds
 from tests.support.ports import free_port
 
@@ -51,6 +52,9 @@ class Figure:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+__all__ = ["as_caller"]  # the benchmarks send their credentials with it
 
 
 def at_most(limit: float) -> Callable[[float | None], bool]:
@@ -173,12 +177,14 @@ def service_stack(
     config = StackConfig(
         data_dir=db.directory / f"stack-{free_port()}",
         meeting=meeting,
-        tokens=generate_tokens(),
+        tokens={},
         ports=ports,
         database_urls={part: db.create(part) for part in ("registration", "ballot", "results")}
         if db.kind == "postgresql"
         else {},
     )
+    # Sessions of the people roles and the machine tokens, in its registration database.
+    config.tokens = mint_credentials(config.registration_database(), services=True)
     stack = Stack(config)
     code = os.environ.get(CODE_VARIABLE)
     try:
@@ -257,7 +263,3 @@ def electorate(size: int) -> list[dict[str, Any]]:
         }
         for i in range(size)
     ]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import Figures, command_line, databases, percentile, service_stack
+from benchmarks.common import (
+    Figures,
+    as_caller,
+    command_line,
+    databases,
+    percentile,
+    service_stack,
+)
 
 REFERENCE = (
     Path(__file__).resolve().parent.parent
@@ -31,8 +38,8 @@ REFERENCE = (
 
 
 def bench(url: str, tokens: dict[str, str], members: int) -> tuple[list[float], list[float]]:
-    admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    desk = {"Authorization": f"Bearer {tokens['desk']}"}
+    admin = as_caller(tokens["secretariat"])
+    desk = as_caller(tokens["desk"])
     meeting = f"bench-{secrets.token_hex(3)}"
     rows = REFERENCE.read_text().splitlines()
     with httpx.Client(base_url=url, timeout=30) as client:

@@ -30,8 +30,8 @@ from benchmarks.common import (
     Databases,
     FakeRegistration,
     Figures,
+    as_caller,
     at_most,
-    bearer,
     command_line,
     databases,
     electorate,
@@ -58,7 +58,10 @@ async def one_burst(
     meeting = f"hall-{secrets.token_hex(3)}"
     registration.seat(meeting, electorate(handsets))
     stack.config.meeting = meeting
-    chair, auditor = bearer(stack.config.tokens["chair"]), bearer(stack.config.tokens["auditor"])
+    chair, auditor = (
+        as_caller(stack.config.tokens["chair"]),
+        as_caller(stack.config.tokens["auditor"]),
+    )
     overlap = 1.0 if gateway_count > 1 else 0.2
     config = SimConfig(paced=True, stat_interval=None, seed=handsets)
     async with (

@@ -34,9 +34,9 @@ from benchmarks.common import (
     Databases,
     FakeRegistration,
     Figures,
+    as_caller,
     at_least,
     at_most,
-    bearer,
     command_line,
     databases,
     electorate,
@@ -106,7 +106,7 @@ class Meeting:
         self.refused = 0
 
     async def open_vote(self) -> int:
-        chair = bearer(self.tokens["chair"])
+        chair = as_caller(self.tokens["chair"])
         created = await self.client.post(
             f"/api/meetings/{self.code}/votes",
             json={"kind": "voorstel", "title": "Benchmark"},
@@ -130,7 +130,7 @@ class Meeting:
         duplicates: float,
     ) -> int:
         chance = random.Random(number)
-        headers = bearer(self.tokens["gateway"])
+        headers = as_caller(self.tokens["gateway"])
         path = f"/api/meetings/{self.code}/presses"
         stored = 0
         for round_ in range(rounds):

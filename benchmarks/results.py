@@ -20,8 +20,8 @@ import httpx
 from benchmarks.common import (
     FakeRegistration,
     Figures,
+    as_caller,
     at_most,
-    bearer,
     command_line,
     databases,
     electorate,
@@ -44,7 +44,7 @@ async def one_vote(
     meeting = f"results-{secrets.token_hex(3)}"
     members = electorate(size)
     registration.seat(meeting, members)
-    chair, gateway = bearer(tokens["chair"]), bearer(tokens["gateway"])
+    chair, gateway = as_caller(tokens["chair"]), as_caller(tokens["gateway"])
     created = await ballot.post(
         f"/api/meetings/{meeting}/votes", json={"kind": "motie", "title": "Motie"}, headers=chair
     )

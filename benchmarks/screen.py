@@ -38,6 +38,7 @@ from benchmarks.common import (
     service_stack,
 )
 from hardware.simulator import SimConfig, Simulator
+from tests.support.apps import as_caller
 from tests.support.builders import numbered_members_csv
 from tests.support.stacks import gateways, seat_everyone
 
@@ -89,7 +90,7 @@ def voted(current: dict[str, Any]) -> int:
 async def bench(stack: Stack, *, handsets: int, within: float, show_tally: bool) -> dict[str, Any]:
     config = stack.config
     meeting = config.meeting
-    chair = {"Authorization": f"Bearer {config.tokens['chair']}"}
+    chair = as_caller(config.tokens["chair"])
     await seat_everyone(stack, meeting=meeting, members_csv=numbered_members_csv(handsets))
     sim_config = SimConfig(paced=True, stat_interval=None, seed=342)
     async with (

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from services.common.auth import generate_tokens
-from services.common.settings import TokenSettings
+from tests.support.accounts import mint_credentials
 from tests.support.databases import DatabaseFactory
 
 SERVICES = ("registration", "ballot", "results")
@@ -25,16 +25,6 @@ SERVICES = ("registration", "ballot", "results")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def token_values() -> dict[str, str]:
-    return generate_tokens()
-
-
-@pytest.fixture(scope="session")
-def tokens(token_values: dict[str, str]) -> TokenSettings:
-    return TokenSettings(**token_values)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +42,19 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
 def database_urls(database_factory: DatabaseFactory) -> dict[str, str]:
     """One database per service for the whole run, built by the migrations."""
     return {service: database_factory.create(service) for service in SERVICES}
+
+
+@pytest.fixture(scope="session")
+def token_values(database_urls: dict[str, str]) -> dict[str, str]:
+    """Credentials by name, in the run's registration database: a session of
+    each people role and a token of each machine role (tests/support/accounts.py)."""
+    return mint_credentials(database_urls["registration"])
+
+
+@pytest.fixture(scope="session")
+def tokens(token_values: dict[str, str]) -> SecretStr:
+    """The service token the in-process services call each other with."""
+    return SecretStr(token_values["service"])
 
 
 def unique_meeting_code() -> str:

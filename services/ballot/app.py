@@ -42,7 +42,7 @@ def create_app(
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
-                token=settings.tokens.gateway.get_secret_value(),
+                token=settings.service_token.get_secret_value(),
                 transport=registration_transport,
             ) as registration,
         ):

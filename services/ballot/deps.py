@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
 from services.ballot.presses import PressPath
-from services.common.auth import Principal, Role, require
+from services.common.auth import ACTOR_KEY, Principal, Role, require
 from services.common.database import Database, read_only, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
@@ -64,7 +64,19 @@ EventBusDep = Annotated[EventBus, Depends(_events)]
 SettingsDep = Annotated[BallotSettings, Depends(_settings)]
 PressPathDep = Annotated[PressPath, Depends(_press_path)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
-ChairAuth = Annotated[Principal, Depends(require(Role.CHAIR))]
+
+
+async def _chair_acting(
+    session: Annotated[AsyncSession, Depends(_session, scope="function")],
+    principal: Annotated[Principal, Depends(require(Role.CHAIR))],
+) -> Principal:
+    """The chair, who is also whom the request's transaction acts for: the
+    votes it creates, opens, closes or annuls record the name (service.actor)."""
+    session.info[ACTOR_KEY] = principal.name
+    return principal
+
+
+ChairAuth = Annotated[Principal, Depends(_chair_acting)]
 GatewayAuth = Annotated[Principal, Depends(require(Role.GATEWAY))]
 # Registration reports the desk's binding changes with its service token.
 BindingsAuth = Annotated[Principal, Depends(require(Role.SERVICE))]

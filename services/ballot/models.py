@@ -75,6 +75,11 @@ class Vote(Base):
     closed_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
     annulled_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
     annulled_reason: Mapped[str | None] = mapped_column(Text)
+    # Who did it: an account's login or a machine token's name (auth.Principal).
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    opened_by: Mapped[str | None] = mapped_column(String(64))
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    annulled_by: Mapped[str | None] = mapped_column(String(64))
     amends_vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))
     part_of_vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))
     follows_vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id"))

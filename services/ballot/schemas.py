@@ -173,6 +173,12 @@ class VoteRead(BaseModel):
     # A proefstemming never counts: lists for publication leave these out.
     is_test: bool = False
     decided_by: Literal["vote", "acclamation"] = "vote"
+    # Who created, opened, closed (or acclaimed) and annulled it: a login or a
+    # machine token's name; None for what was done before names were kept.
+    created_by: str | None = None
+    opened_by: str | None = None
+    closed_by: str | None = None
+    annulled_by: str | None = None
     # Set only for a decision bij acclamatie: adopted (True) or rejected.
     acclamation_adopted: bool | None = None
 

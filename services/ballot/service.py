@@ -41,8 +41,15 @@ from services.ballot.schemas import (
     VoteRead,
     VoteStatus,
 )
+from services.common.auth import ACTOR_KEY
 from services.common.errors import RequestInvalid
 from services.common.http import ServiceClient, url_path
+
+
+def actor(session: AsyncSession) -> str | None:
+    """Who this transaction acts for (the principal's name; set by deps.py)."""
+    name = session.info.get(ACTOR_KEY)
+    return str(name) if name is not None else None
 
 
 def vote_read(vote: Vote) -> VoteRead:
@@ -73,6 +80,10 @@ def vote_read(vote: Vote) -> VoteRead:
         is_test=vote.kind == VoteKind.PROEFSTEMMING,
         decided_by=vote.decided_by,
         acclamation_adopted=vote.acclamation_adopted,
+        created_by=vote.created_by,
+        opened_by=vote.opened_by,
+        closed_by=vote.closed_by,
+        annulled_by=vote.annulled_by,
     )
 
 
@@ -153,6 +164,7 @@ async def add_vote(
         position=await repository.next_position(session, locked.code),
         status=VoteStatus.PREPARED.value,
         follows_vote_id=data.follows_vote_id,
+        created_by=actor(session),
     )
     apply(vote, data, locked)
     session.add(vote)
@@ -222,6 +234,7 @@ async def open_vote(
     )
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
+    vote.opened_by = actor(session)
     # Registration's changes after this one are applied on top (bindings.py).
     vote.bindings_seen = int(electorate.get("change_id") or 0)
     locked.version += 1
@@ -247,6 +260,7 @@ async def close_vote(session: AsyncSession, *, vote_id: int) -> Vote:
     now = utcnow()
     vote.status = VoteStatus.CLOSED.value
     vote.closed_at = now
+    vote.closed_by = actor(session)
     locked.last_closed_at = now
     locked.version += 1
     await session.flush()
@@ -281,6 +295,7 @@ async def acclaim_vote(
         await check_amendments_decided(session, vote)
     vote.status = VoteStatus.CLOSED.value
     vote.closed_at = utcnow()
+    vote.closed_by = actor(session)
     vote.decided_by = "acclamation"
     vote.acclamation_adopted = adopted
     await session.flush()
@@ -296,6 +311,7 @@ async def annul_vote(session: AsyncSession, *, vote_id: int, reason: str) -> Vot
         )
     vote.status = VoteStatus.ANNULLED.value
     vote.annulled_at = utcnow()
+    vote.annulled_by = actor(session)
     vote.annulled_reason = reason
     await session.flush()
     await emit_vote(session, locked, "annulled", vote)

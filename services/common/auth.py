@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal, Protocol
@@ -27,11 +26,21 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.common.errors import AlvError, Forbidden, Unauthorized, raises
-from services.common.openapi import asks_token
-from services.common.settings import TokenSettings
+from services.common.errors import (
+    AlvError,
+    CsrfRefused,
+    Forbidden,
+    Unauthorized,
+    UpstreamUnavailable,
+    raises,
+)
+from services.common.openapi import asks_token, redirects_to_login
+from services.common.pages import account_base
 
 SESSION_COOKIE = "alv_session"
+# ``AsyncSession.info`` key: whom a transaction acts for (the principal's
+# name), so what it changes can record who did it.
+ACTOR_KEY = "alv_actor"
 
 
 class Role(enum.StrEnum):
@@ -82,35 +91,6 @@ class Authenticator(Protocol):
     async def by_token(self, token: str) -> Principal | None: ...
 
 
-# --- the shared settings tokens (until every machine has a named token) -----------
-
-# Each settings token stands for the role it was named after; ``admin`` is now
-# the secretariat. The tokens the services call each other with (gateway for
-# ballot and registration, auditor for results) also carry ``service``, so
-# they may ask registration who a session is and tell ballot of bindings.
-_LEGACY_ROLES = {
-    "desk": frozenset({Role.DESK}),
-    "chair": frozenset({Role.CHAIR}),
-    "gateway": frozenset({Role.GATEWAY, Role.SERVICE}),
-    "auditor": frozenset({Role.AUDITOR, Role.SERVICE}),
-    "admin": frozenset({Role.SECRETARIAT}),
-}
-
-
-def principal_for_settings_token(tokens: TokenSettings, presented: str) -> Principal | None:
-    found = None
-    for field, roles in _LEGACY_ROLES.items():
-        expected = getattr(tokens, field).get_secret_value()
-        # Compare against every token, always, so timing tells nothing.
-        if expected and hmac.compare_digest(expected.encode(), presented.encode()):
-            found = Principal(kind="machine", name=field, roles=roles)
-    return found
-
-
-def generate_tokens() -> dict[str, str]:
-    return {field: secrets.token_urlsafe(24) for field in _LEGACY_ROLES}
-
-
 # --- checking a request ---------------------------------------------------------
 
 
@@ -131,14 +111,11 @@ async def authenticate(request: Request) -> Principal | None:
     token = bearer_of(request)
     principal: Principal | None = None
     if token is not None:
-        settings_tokens: TokenSettings = request.app.state.settings.tokens
-        principal = principal_for_settings_token(settings_tokens, token)
-        if principal is None:
-            principal = await authenticator.by_token(token)
+        principal = await authenticator.by_token(token[:200])
     else:
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
-            principal = await authenticator.by_session(session_id)
+            principal = await authenticator.by_session(session_id[:200])
     if principal is not None:
         request.state.principal = principal
     return principal
@@ -151,10 +128,11 @@ def forwarded_credentials(request: Request) -> dict[str, str]:
     without our own service token (an empty Authorization header is none), and
     with a CSRF pair of its own: the browser's request was checked here.
     """
-    header = request.headers.get("authorization", "")
+    token = bearer_of(request)
     session_id = request.cookies.get(SESSION_COOKIE, "")
-    if header or not session_id:
-        return {"Authorization": header}
+    if token is not None or not session_id:
+        # As ``authenticate`` read it: a header that is no bearer token is not passed on.
+        return {"Authorization": f"Bearer {token}" if token is not None else ""}
     pair = secrets.token_urlsafe(32)
     return {
         "Authorization": "",
@@ -193,11 +171,12 @@ def _refuse(principal: Principal | None, admitted: frozenset[Role]) -> None:
 def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting ``roles`` (and the secretariat); returns the Principal.
 
-    401 without valid credentials, 403 for a principal without an admitted role.
+    401 without valid credentials, 403 for a principal without an admitted role,
+    503 while registration cannot say who an unknown caller is (introspection.py).
     """
     admitted = admitted_roles(roles)
 
-    @raises(Unauthorized, Forbidden)
+    @raises(Unauthorized, Forbidden, CsrfRefused, UpstreamUnavailable)
     @asks_token(roles=admitted)
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
@@ -210,17 +189,23 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
 def login_url(request: Request) -> str:
     """Registration's login page, coming back to this very page afterwards."""
-    registration = request.app.state.settings.public_urls.registration
-    here = str(request.url)
-    return f"{registration}/login?next={quote(here, safe='')}"
+    base = account_base(request)
+    # On registration itself the way back is a path; elsewhere the whole address.
+    here = (
+        str(request.url)
+        if base
+        else request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    )
+    return f"{base}/login?next={quote(here, safe='')}"
 
 
 def require_page(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """Like ``require``, but a browser without a session is sent to log in (303)."""
     admitted = admitted_roles(roles)
 
-    @raises(Unauthorized, Forbidden)
+    @raises(Unauthorized, Forbidden, CsrfRefused, UpstreamUnavailable)
     @asks_token(roles=admitted)
+    @redirects_to_login
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
         if principal is None and bearer_of(request) is None:

@@ -1,32 +1,20 @@
-"""What the pages for people (the chair's control view, the desk, the handset
-registry) share: who may use them, and how their forms are read.
+"""How the pages for people (the chair's control view, the desk) read their forms.
 
-    ChairPage = Annotated[Role, Depends(page_access(Role.CHAIR))]
     fields = await form_fields(request)
     reason = form_text(fields, "reason", label="de reden", max_length=1000)
 
-``page_access`` is the one place these pages choose how a person proves a
-role. The forms are urlencoded, as htmx posts them; every refusal is Dutch and
-comes before anything changes.
+The forms are urlencoded, as htmx posts them; every refusal is Dutch and comes
+before anything changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from services.common.auth import Principal, Role, require_page
 from services.common.bounds import is_storable
 from services.common.errors import Invalid
-
-
-def page_access(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """The dependency a page route for people takes: ``roles`` (and the
-    secretariat) only; a browser without a session is sent to log in."""
-    return require_page(*roles)
-
 
 # A form of ours has a handful of short fields; more did not come from our pages.
 FORM_FIELDS = 12

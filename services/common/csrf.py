@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import SESSION_COOKIE
-from services.common.errors import Forbidden, error_for
+from services.common.errors import CsrfRefused, error_for
 
 CSRF_COOKIE = "alv_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -39,12 +39,6 @@ FORM = "application/x-www-form-urlencoded"
 # A form that carries a token is small (login, logout, an account); a longer
 # body is not searched for it (the route's own limit still applies).
 MAX_FORM_BYTES = 64 * 1024
-
-
-class CsrfRefused(Forbidden):
-    """An unsafe request with a session but without the matching CSRF token."""
-
-    code = "csrf_refused"
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

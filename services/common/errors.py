@@ -10,6 +10,7 @@
      │    └── RequestInvalid 422   the request does not match its schema (``errors``)
      ├── Unauthorized        401
      ├── Forbidden           403
+     │    └── CsrfRefused    403   a session's unsafe request without its CSRF token
      ├── TooManyAttempts     429   wrong guesses in a row: wait (lockout.py)
      ├── UpstreamUnavailable 503   another service cannot be reached
      ├── UpstreamFailed      502   another service answered with nonsense
@@ -169,6 +170,12 @@ class TooManyAttempts(AlvError):
     extra_properties: ClassVar[Mapping[str, dict[str, Any]]] = {
         "retry_after": {"type": "integer", "description": "seconden wachten"}
     }
+
+
+class CsrfRefused(Forbidden):
+    """An unsafe request with a session but without the matching CSRF token (csrf.py)."""
+
+    code = "csrf_refused"
 
 
 class UpstreamUnavailable(AlvError):

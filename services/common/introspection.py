@@ -14,6 +14,7 @@ never kept past ``fresh``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -42,6 +43,7 @@ class RemoteAuthenticator:
         self._stale = stale
         self._clock = clock
         self._cache: dict[tuple[str, str], tuple[float, Principal | None]] = {}
+        self._pending: dict[tuple[str, str], asyncio.Future[Principal | None]] = {}
 
     async def by_session(self, session_id: str) -> Principal | None:
         return await self._ask("session", session_id)
@@ -49,15 +51,24 @@ class RemoteAuthenticator:
     async def by_token(self, token: str) -> Principal | None:
         return await self._ask("token", token)
 
-    def forget(self) -> None:
-        self._cache.clear()
-
     async def _ask(self, kind: str, secret: str) -> Principal | None:
         key = (kind, secret)
-        now = self._clock()
         known = self._cache.get(key)
-        if known is not None and now - known[0] < self._fresh:
+        if known is not None and self._clock() - known[0] < self._fresh:
             return known[1]
+        # One question at a time per credential: a burst of presses arriving as
+        # the gateway's answer expires asks registration once, not per request.
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = asyncio.ensure_future(self._refresh(key, known))
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _refresh(
+        self, key: tuple[str, str], known: tuple[float, Principal | None] | None
+    ) -> Principal | None:
+        kind, secret = key
+        now = self._clock()
         try:
             answer = await self._registration.request_json(
                 "POST", "/api/auth/introspect", json={kind: secret}

@@ -59,6 +59,17 @@ ADMISSIONS: Final = {
     "authorisation_form": "machtigingsformulier",
 }
 
+# Who may do what (services/common/auth.py): people's roles, then machines'.
+ROLES: Final = {
+    "secretariat": "secretariaat",
+    "chair": "voorzitter",
+    "desk": "stembalie",
+    "auditor": "commissie van stemopneming",
+    "gateway": "gateway",
+    "service": "dienst",
+    "integrator": "koppeling (alleen lezen)",
+}
+
 DECIDED_BY: Final = {
     "vote": "bij stemming",
     "acclamation": "bij acclamatie",
@@ -80,6 +91,7 @@ ALL: Final = {
     "decided_by": DECIDED_BY,
     "handset_problems": HANDSET_PROBLEMS,
     "admissions": ADMISSIONS,
+    "roles": ROLES,
 }
 
 

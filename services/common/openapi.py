@@ -8,6 +8,7 @@ What follows from how it is built is added here, so it cannot be forgotten:
   that uses it, however deep;
 * a route with parameters or a body can answer 422 ``invalid`` (FastAPI's own
   422 schema, which our problem JSON does not follow, is replaced);
+* a page that sends a browser without a session to log in states its 303;
 * a route whose dependency asks for a token (``asks_token``) states so as
   ``security`` (bearer; optional where a token is only checked when sent),
   and the roles it admits as ``x-alv-roles`` (a session of a person with one
@@ -50,6 +51,12 @@ MAX_BODY_KEY = "x-max-body-bytes"
 BEARER = "__alv_bearer__"
 ROLES = "__alv_roles__"
 ROLES_KEY = "x-alv-roles"
+LOGIN_REDIRECT = "__alv_login_redirect__"
+# What a page answers a browser without a session (auth.require_page).
+TO_LOGIN = {
+    "description": "Niet ingelogd: naar de inlogpagina, die daarna hierheen terugstuurt.",
+    "headers": {"Location": {"schema": {"type": "string"}}},
+}
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
 
 
@@ -65,6 +72,16 @@ def asks_token(
         return dependency
 
     return mark
+
+
+def redirects_to_login(dependency: Dependency) -> Dependency:
+    """Mark a dependency that sends a browser without a session to log in (303)."""
+    setattr(dependency, LOGIN_REDIRECT, True)
+    return dependency
+
+
+def _redirects(route: RouteContext) -> bool:
+    return any(getattr(d.call, LOGIN_REDIRECT, False) for d in _dependants(route.dependant))
 
 
 def _roles(route: RouteContext) -> list[str]:
@@ -171,6 +188,8 @@ def install_problem_openapi(app: FastAPI) -> None:
                 if security is not None:
                     operation["security"] = security
                     operation[ROLES_KEY] = _roles(route)
+                if _redirects(route):
+                    operation.setdefault("responses", {})["303"] = TO_LOGIN
                 if "requestBody" in operation:
                     operation[MAX_BODY_KEY] = limit_of(route)
                     errors += [RequestTooLarge, BadContentLength, UnreadableBody]

@@ -46,16 +46,22 @@ HTMX_CONFIG = {
 }
 
 
-# What a staff page answers a browser without a session (auth.require_page).
-LOGIN_REDIRECT: dict[int | str, dict[str, Any]] = {
-    303: {"description": "Zonder sessie: naar de inlogpagina (Location), daarna terug."}
-}
+def account_base(request: Request) -> str:
+    """Where ``/login`` and ``/logout`` are: here on registration, which serves
+    them (so it works at whatever address it is reached), else registration's
+    public address."""
+    if getattr(request.app.state, "serves_login", False):
+        return ""
+    settings = getattr(request.app.state, "settings", None)
+    return str(settings.public_urls.registration) if settings is not None else ""
 
 
 def _site(request: Request) -> dict[str, Any]:
-    """What every page may link to: the public addresses of the parts."""
+    """What every page may link to: the public addresses of the parts, and
+    where to log in and out."""
     settings = getattr(request.app.state, "settings", None)
-    return {"urls": settings.public_urls if settings is not None else None}
+    urls = settings.public_urls if settings is not None else None
+    return {"urls": urls, "account_base": account_base(request)}
 
 
 @functools.cache

@@ -1,9 +1,10 @@
-"""Settings shared by every service: tokens per role, public addresses, database, bind address.
+"""Settings shared by every service: its service token, public addresses, database, bind address.
 
-Each service subclasses ``ServiceSettings`` with its own ``env_prefix``; the
-tokens are read once from ``ALV_TOKEN_*`` because all services must agree on
-them. Nothing is read at import time: ``create_app(settings)`` gets an
-instance, so tests build their own.
+Each service subclasses ``ServiceSettings`` with its own ``env_prefix``, so
+each reads its own ``<SERVICE>_SERVICE_TOKEN``: the named machine token it
+calls the other services with (made by ``alv run`` or ``alv tokens create``,
+kept hashed by registration). Nothing is read at import time:
+``create_app(settings)`` gets an instance, so tests build their own.
 """
 
 from __future__ import annotations
@@ -15,29 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "token", "password", "xxx"})
 MIN_TOKEN_LENGTH = 16
-
-
-class TokenSettings(BaseSettings):
-    """One bearer token per role. A placeholder token is refused at start-up."""
-
-    model_config = SettingsConfigDict(env_prefix="ALV_TOKEN_", extra="ignore")
-
-    desk: SecretStr = SecretStr("")
-    chair: SecretStr = SecretStr("")
-    gateway: SecretStr = SecretStr("")
-    auditor: SecretStr = SecretStr("")
-    admin: SecretStr = SecretStr("")
-
-    @field_validator("desk", "chair", "gateway", "auditor", "admin")
-    @classmethod
-    def _not_placeholder(cls, value: SecretStr) -> SecretStr:
-        secret = value.get_secret_value()
-        if secret.lower() in PLACEHOLDERS or len(secret) < MIN_TOKEN_LENGTH:
-            raise ValueError(
-                f"token must be set to a random value of at least {MIN_TOKEN_LENGTH} characters"
-                " (alv tokens generates a set)"
-            )
-        return value
 
 
 class PublicUrls(BaseSettings):
@@ -76,10 +54,23 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 8000
-    # Read from ALV_TOKEN_*, shared by every service (not from the service prefix).
-    tokens: TokenSettings = Field(default_factory=TokenSettings)
+    # This service's own machine token (role ``service``), for its calls to
+    # the other services: ``<SERVICE>_SERVICE_TOKEN``.
+    service_token: SecretStr = SecretStr("")
     # Read from ALV_PUBLIC_URL_*, the same for every service.
     public_urls: PublicUrls = Field(default_factory=PublicUrls)
+
+    @field_validator("service_token")
+    @classmethod
+    def _not_placeholder(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and (secret.lower() in PLACEHOLDERS or len(secret) < MIN_TOKEN_LENGTH):
+            raise ValueError(
+                f"service token must be a random value of at least {MIN_TOKEN_LENGTH} characters"
+                " (alv tokens create NAME --role service makes one)"
+            )
+        return value
+
     # Ballot and results ask registration who a session or token is
     # (introspection.py): an answer is reused this long, so a logout or a
     # revoked token takes effect everywhere within it ...

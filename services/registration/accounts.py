@@ -19,6 +19,7 @@ import logging
 import math
 import re
 import secrets
+from typing import Literal
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -170,18 +171,17 @@ async def end_sessions(session: AsyncSession, account: Account) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def set_disabled(session: AsyncSession, account: Account, disabled: bool) -> None:
+async def set_disabled(session: AsyncSession, account: Account, disabled: bool) -> int:
     account.disabled = disabled
-    if disabled:
-        await end_sessions(session, account)
+    return await end_sessions(session, account) if disabled else 0
 
 
-async def reset_password(session: AsyncSession, account: Account, password: str) -> None:
+async def reset_password(session: AsyncSession, account: Account, password: str) -> int:
     account.password_hash = await hash_password(check_password(password))
     account.password_changed_at = utcnow()
     account.failed_logins = 0
     account.locked_until = None
-    await end_sessions(session, account)
+    return await end_sessions(session, account)
 
 
 # --- logging in and out ----------------------------------------------------------
@@ -270,7 +270,13 @@ async def log_in(
     account.failed_logins = 0
     account.last_failed_at = None
     account.locked_until = None
+    return LoginOutcome(session_id=open_session(session, account, policy), account=account)
+
+
+def open_session(session: AsyncSession, account: Account, policy: SessionPolicy) -> str:
+    """A new session of ``account``; its id (the cookie's value), shown only now."""
     session_id = secrets.token_urlsafe(32)
+    now = utcnow()
     session.add(
         LoginSession(
             account_id=account.id,
@@ -280,7 +286,7 @@ async def log_in(
             expires_at=now + policy.absolute,
         )
     )
-    return LoginOutcome(session_id=session_id, account=account)
+    return session_id
 
 
 def add_account_audit(session: AsyncSession, *, actor: str, action: str, **details: object) -> None:
@@ -403,3 +409,29 @@ async def audit_entries(session: AsyncSession) -> list[AuditEntry]:
         select(AuditEntry).where(AuditEntry.meeting_id.is_(None)).order_by(AuditEntry.id)
     )
     return list(found)
+
+
+AccountChange = Literal["disable", "enable", "end-sessions", "password"]
+_AUDITED = {
+    "disable": "account_disabled",
+    "enable": "account_enabled",
+    "end-sessions": "sessions_ended",
+    "password": "password_reset",
+}
+
+
+async def change_account(
+    session: AsyncSession, *, login: str, change: AccountChange, by: str, password: str = ""
+) -> tuple[Account, int]:
+    """What the secretariat does to one account, with its audit entry; the
+    account and how many of its sessions ended."""
+    account = await get_account(session, login)
+    ended = 0
+    if change in ("disable", "enable"):
+        ended = await set_disabled(session, account, change == "disable")
+    elif change == "end-sessions":
+        ended = await end_sessions(session, account)
+    else:
+        ended = await reset_password(session, account, password)
+    add_account_audit(session, actor=by, action=_AUDITED[change], login=account.login)
+    return account, ended

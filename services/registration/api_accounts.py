@@ -15,7 +15,8 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.common.auth import SESSION_COOKIE, Principal, Role
+from services.common import labels
+from services.common.auth import PEOPLE_ROLES, SESSION_COOKIE, Principal, Role
 from services.common.errors import TooManyAttempts, error_for, problem_responses
 from services.common.pages import templates_for, wants_html
 from services.registration import accounts
@@ -24,6 +25,7 @@ from services.registration.deps import (
     AccountsAuditAuth,
     AnyAuth,
     SecretariatAuth,
+    SecretariatPage,
     ServiceAuth,
     SessionDep,
     SettingsDep,
@@ -76,6 +78,24 @@ LOGIN_FORM = {
     }
 }
 FORM_LIMIT = 8 * 1024
+ACCOUNT_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "login": {"type": "string", "maxLength": 64},
+                        "display_name": {"type": "string", "maxLength": 200},
+                        "roles": {"type": "array", "items": {"type": "string"}, "maxItems": 4},
+                        "password": {"type": "string", "maxLength": 200},
+                    },
+                }
+            }
+        },
+    }
+}
 Login = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -120,6 +140,7 @@ async def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @pages.post(
     "/login",
     status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
     responses={
         303: {"description": "Ingelogd: naar de gevraagde pagina, met de sessiecookie."},
         **problem_responses(LoginFailed, TooManyAttempts),
@@ -158,6 +179,7 @@ async def log_in(request: Request, session: SessionDep, settings: SettingsDep) -
 @pages.post(
     "/logout",
     status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
     responses={303: {"description": "Uitgelogd: naar de inlogpagina."}},
     max_body_size=FORM_LIMIT,
 )
@@ -249,17 +271,13 @@ async def create_account(
 @router.post("/accounts/{login}/disable", responses=problem_responses(AccountNotFound))
 async def disable_account(login: Login, session: SessionDep, by: SecretariatAuth) -> AccountRead:
     """No more logins for this account, and its open sessions end now."""
-    account = await accounts.get_account(session, login)
-    await accounts.set_disabled(session, account, True)
-    accounts.add_account_audit(session, actor=by.name, action="account_disabled", login=login)
+    account, _ = await accounts.change_account(session, login=login, change="disable", by=by.name)
     return await _read(session, account)
 
 
 @router.post("/accounts/{login}/enable", responses=problem_responses(AccountNotFound))
 async def enable_account(login: Login, session: SessionDep, by: SecretariatAuth) -> AccountRead:
-    account = await accounts.get_account(session, login)
-    await accounts.set_disabled(session, account, False)
-    accounts.add_account_audit(session, actor=by.name, action="account_enabled", login=login)
+    account, _ = await accounts.change_account(session, login=login, change="enable", by=by.name)
     return await _read(session, account)
 
 
@@ -268,18 +286,18 @@ async def reset_password(
     login: Login, body: PasswordReset, session: SessionDep, by: SecretariatAuth
 ) -> AccountRead:
     """A new password (tell it the person in private); their open sessions end."""
-    account = await accounts.get_account(session, login)
-    await accounts.reset_password(session, account, body.password)
-    accounts.add_account_audit(session, actor=by.name, action="password_reset", login=login)
+    account, _ = await accounts.change_account(
+        session, login=login, change="password", by=by.name, password=body.password
+    )
     return await _read(session, account)
 
 
 @router.post("/accounts/{login}/sessions/end", responses=problem_responses(AccountNotFound))
 async def end_sessions(login: Login, session: SessionDep, by: SecretariatAuth) -> SessionsEnded:
     """Log this person out everywhere (within a few seconds on ballot and results)."""
-    account = await accounts.get_account(session, login)
-    ended = await accounts.end_sessions(session, account)
-    accounts.add_account_audit(session, actor=by.name, action="sessions_ended", login=login)
+    _, ended = await accounts.change_account(
+        session, login=login, change="end-sessions", by=by.name
+    )
     return SessionsEnded(ended=ended)
 
 
@@ -330,3 +348,94 @@ async def revoke_token(name: Login, session: SessionDep, by: SecretariatAuth) ->
     revoked = await accounts.revoke_token(session, name)
     accounts.add_account_audit(session, actor=by.name, action="token_revoked", token=name)
     return _token_read(revoked)
+
+
+# --- the secretariat's accounts page (htmx) ----------------------------------------------
+
+PEOPLE_LABELS = [(r.value, labels.ROLES[r.value]) for r in sorted(PEOPLE_ROLES)]
+NOTICES = {
+    "disable": "Account {login} is uitgeschakeld; de open sessies zijn beëindigd.",
+    "enable": "Account {login} is weer ingeschakeld.",
+    "end-sessions": "De sessies van {login} zijn beëindigd.",
+    "password": "Het wachtwoord van {login} is gezet; de open sessies zijn beëindigd.",
+}
+
+
+async def _accounts_page(
+    request: Request, session: Any, *, page: str, notice: str = ""
+) -> HTMLResponse:
+    """The accounts page, or (``_accounts.html``) the part each change swaps in."""
+    sessions = await accounts.active_sessions(session)
+    listed = [_account_read(a, sessions) for a in await accounts.accounts(session)]
+    return templates.TemplateResponse(
+        request,
+        page,
+        {"accounts": listed, "roles": PEOPLE_LABELS, "notice": notice},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _form_lists(request: Request) -> dict[str, list[str]]:
+    body = await request.body()
+    try:
+        return parse_qs(body[:FORM_LIMIT].decode("utf-8"), max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+
+
+@pages.get("/accounts", response_class=HTMLResponse)
+async def accounts_page(request: Request, session: SessionDep, _: SecretariatPage) -> HTMLResponse:
+    """The secretariat's page: every account; add, disable, reset, end sessions."""
+    return await _accounts_page(request, session, page="accounts.html")
+
+
+@pages.post(
+    "/accounts/new",
+    response_class=HTMLResponse,
+    responses=problem_responses(AccountExists, BadAccount),
+    openapi_extra=ACCOUNT_FORM,
+    max_body_size=FORM_LIMIT,
+)
+async def accounts_page_new(
+    request: Request, session: SessionDep, by: SecretariatPage
+) -> HTMLResponse:
+    """A new account from the page's form; answers the table anew."""
+    fields = await _form_lists(request)
+    try:
+        roles = frozenset(Role(r) for r in fields.get("roles", []))
+    except ValueError as exc:
+        raise BadAccount("Kies een of meer rollen uit de lijst.") from exc
+    account = await accounts.create_account(
+        session,
+        login=fields.get("login", [""])[0],
+        display_name=fields.get("display_name", [""])[0][:200],
+        roles=roles,
+        password=fields.get("password", [""])[0],
+    )
+    accounts.add_account_audit(
+        session, actor=by.name, action="account_created", login=account.login, roles=sorted(roles)
+    )
+    notice = f"Account {account.login} is gemaakt."
+    return await _accounts_page(request, session, page="_accounts.html", notice=notice)
+
+
+@pages.post(
+    "/accounts/{login}/{action}",
+    response_class=HTMLResponse,
+    responses=problem_responses(AccountNotFound, BadAccount),
+    max_body_size=FORM_LIMIT,
+)
+async def accounts_page_action(
+    login: Login,
+    action: accounts.AccountChange,
+    request: Request,
+    session: SessionDep,
+    by: SecretariatPage,
+) -> HTMLResponse:
+    """Disable, enable, end the sessions of, or set the password of one account."""
+    password = (await _form_lists(request)).get("password", [""])[0] if action == "password" else ""
+    account, _ = await accounts.change_account(
+        session, login=login, change=action, by=by.name, password=password
+    )
+    notice = NOTICES[action].format(login=account.login)
+    return await _accounts_page(request, session, page="_accounts.html", notice=notice)

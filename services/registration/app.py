@@ -39,7 +39,7 @@ def create_app(
             ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
-                token=settings.tokens.gateway.get_secret_value(),
+                token=settings.service_token.get_secret_value(),
                 transport=ballot_transport,
             ) as ballot,
             BindingOutbox(database, ballot, retry_seconds=settings.binding_retry_seconds) as outbox,
@@ -51,7 +51,7 @@ def create_app(
             )
             yield
 
-    return create_service_app(
+    app = create_service_app(
         service="registration",
         service_dir=SERVICE_DIR,
         title="ALV Stemsysteem: registratie",
@@ -68,6 +68,9 @@ def create_app(
             pages.router,
         ],
     )
+    # The login and logout pages are here (pages.account_base).
+    app.state.serves_login = True
+    return app
 
 
 def app_from_environment() -> FastAPI:

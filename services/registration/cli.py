@@ -1,6 +1,7 @@
 """``alv cards generate`` and ``alv cards send``: talk to the registration API.
 
-Both authenticate with the admin token from ``ALV_TOKEN_ADMIN`` and show a
+Both log in as a secretariat account (``ALV_USER``, and ``ALV_PASSWORD`` or
+asked at the terminal), so the cards are generated in that person's name, and show a
 progress bar on stderr; ``send`` e-mails one card per request, so every
 mail's outcome is committed in the send log as it happens and the bar moves.
 """
@@ -8,10 +9,12 @@ mail's outcome is committed in the send log as it happens and the bar moves.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -40,22 +43,31 @@ def progress(
     stream.flush()
 
 
-def _client(args: argparse.Namespace) -> httpx.Client:
-    token = os.environ.get("ALV_TOKEN_ADMIN", "")
-    if not token:
-        raise CliError("ALV_TOKEN_ADMIN is not set: the admin token is needed.")
-    return httpx.Client(
-        base_url=args.registration_url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=httpx.Timeout(60.0, connect=5.0),
-    )
+@contextmanager
+def _client(args: argparse.Namespace) -> Iterator[httpx.Client]:
+    """A client logged in as the secretariat account in ``ALV_USER``."""
+    login = os.environ.get("ALV_USER", "")
+    if not login:
+        raise CliError("ALV_USER is not set: log in as a secretariat account (alv users add).")
+    password = os.environ.get("ALV_PASSWORD", "") or getpass.getpass(f"Wachtwoord van {login}: ")
+    timeout = httpx.Timeout(60.0, connect=5.0)
+    with httpx.Client(base_url=args.registration_url, timeout=timeout) as client:
+        answer = _call_raw(client, "POST", "/login", data={"login": login, "password": password})
+        if answer.status_code != 303:
+            raise CliError(f"inloggen als {login} mislukt ({answer.status_code})")
+        client.headers["X-CSRF-Token"] = client.cookies.get("alv_csrf") or ""
+        yield client
+
+
+def _call_raw(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    try:
+        return client.request(method, path, **kwargs)
+    except httpx.TransportError as exc:
+        raise CliError(f"registration service not reachable at {client.base_url}: {exc}") from exc
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    try:
-        response = client.request(method, path, **kwargs)
-    except httpx.TransportError as exc:
-        raise CliError(f"registration service not reachable at {client.base_url}: {exc}") from exc
+    response = _call_raw(client, method, path, **kwargs)
     if response.status_code >= 400:
         try:
             detail = response.json().get("detail", response.text)

@@ -6,8 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Principal, Role, forwarded_credentials, require
-from services.common.console import page_access
+from services.common.auth import Principal, Role, forwarded_credentials, require, require_page
 from services.common.database import Database, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
@@ -64,11 +63,14 @@ BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
 CallerCredentials = Annotated[dict[str, str], Depends(_caller_credentials)]
 SecretariatAuth = Annotated[Principal, Depends(require(Role.SECRETARIAT))]
 DeskAuth = Annotated[Principal, Depends(require(Role.DESK))]
+DeskPage = Annotated[Principal, Depends(require_page(Role.DESK))]
+SecretariatPage = Annotated[Principal, Depends(require_page(Role.SECRETARIAT))]
 # Ballot reads the electorate with its service token.
 ElectorateAuth = Annotated[
     Principal, Depends(require(Role.GATEWAY, Role.SERVICE, Role.CHAIR, Role.AUDITOR))
 ]
-AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR))]
+# Results reads the audit log and checks receipt card codes with its service token.
+AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.SERVICE))]
 # The accounts' audit log: the auditors and the secretariat who manages them.
 AccountsAuditAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.SECRETARIAT))]
 GatewayAuth = Annotated[Principal, Depends(require(Role.GATEWAY))]
@@ -78,6 +80,5 @@ StaffAuth = Annotated[Principal, Depends(require(Role.DESK, Role.CHAIR, Role.AUD
 AnyAuth = Annotated[Principal, Depends(require(*Role))]
 # Ballot and results asking who a session or token is.
 ServiceAuth = Annotated[Principal, Depends(require(Role.SERVICE))]
-# The pages for people (see common/console.py): the desk, and the handset registry.
-DeskPage = Annotated[Principal, Depends(page_access(Role.DESK))]
-StaffPage = Annotated[Principal, Depends(page_access(Role.DESK, Role.CHAIR, Role.AUDITOR))]
+# The handset registry page: staff who look after the handsets.
+StaffPage = Annotated[Principal, Depends(require_page(Role.DESK, Role.CHAIR, Role.AUDITOR))]

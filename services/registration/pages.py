@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.bounds import MeetingCode, MemberCode
 from services.common.console import form_fields, form_text
 from services.common.errors import AlvError, Invalid, problem_responses
-from services.common.pages import LOGIN_REDIRECT, templates_for
+from services.common.pages import templates_for
 from services.registration import desk, handsets, repository, service
 from services.registration.deps import (
     BallotClientDep,
@@ -67,7 +67,7 @@ async def portal(request: Request, session: SessionDep) -> HTMLResponse:
 @router.get(
     "/desk/{meeting}",
     response_class=HTMLResponse,
-    responses={**problem_responses(MeetingNotFound), **LOGIN_REDIRECT},
+    responses=problem_responses(MeetingNotFound),
 )
 async def desk_page(
     meeting: MeetingCode,

@@ -34,19 +34,19 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        auditor = settings.tokens.auditor.get_secret_value()
+        token = settings.service_token.get_secret_value()
         async with (
             database_lifespan(app, service="results", service_dir=SERVICE_DIR) as database,
             ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
-                token=auditor,
+                token=token,
                 transport=ballot_transport,
             ) as ballot,
             ServiceClient(
                 name="registratie",
                 base_url=settings.registration_url,
-                token=auditor,
+                token=token,
                 transport=registration_transport,
             ) as registration,
         ):
@@ -61,7 +61,7 @@ def create_app(
             # long reads, and no pool shared with the short requests.
             events = httpx.AsyncClient(
                 base_url=settings.ballot_url,
-                headers={"Authorization": f"Bearer {auditor}"},
+                headers={"Authorization": f"Bearer {token}"},
                 timeout=httpx.Timeout(5.0, connect=2.0, read=settings.stream_upstream_read_seconds),
                 transport=ballot_transport,
             )

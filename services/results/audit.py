@@ -108,20 +108,25 @@ def _test_summary(electorate: list[BallotElector], counted: list[BallotCounted])
     ]
 
 
+# The machine that stores each outcome (what its timeline line names).
+RESULTS_ACTOR = "uitslagen-dienst"
+
+
 # --- the timeline ------------------------------------------------------------------
 
 
 def _vote_entries(vote: BallotVote, times: BallotVoteTimes) -> list[TimelineEntry]:
     details = {"title": vote.title, "kind": vote.kind, "position": vote.position}
-    steps: list[tuple[str, datetime.datetime | None]] = [
-        ("stemming aangemaakt", times.created_at),
-        ("stemming geopend", times.opened_at),
-        ("stemming gesloten", times.closed_at),
+    closed = "bij acclamatie besloten" if vote.decided_by == "acclamation" else "stemming gesloten"
+    steps: list[tuple[str, datetime.datetime | None, str | None]] = [
+        ("stemming aangemaakt", times.created_at, times.created_by),
+        ("stemming geopend", times.opened_at, times.opened_by),
+        (closed, times.closed_at, times.closed_by),
     ]
     if vote.status == "annulled":
-        steps.append(("stemming nietig verklaard", times.annulled_at))
+        steps.append(("stemming nietig verklaard", times.annulled_at, times.annulled_by))
     entries = []
-    for action, at in steps:
+    for action, at, by in steps:
         if at is None and action != "stemming nietig verklaard":
             continue
         extra = {"reason": vote.annulled_reason} if action.endswith("verklaard") else {}
@@ -130,6 +135,7 @@ def _vote_entries(vote: BallotVote, times: BallotVoteTimes) -> list[TimelineEntr
                 at=at,
                 source="stemmingen",
                 action=action,
+                actor=by,
                 vote_id=vote.id,
                 details={**details, **extra},
             )
@@ -184,6 +190,8 @@ async def timeline(
             at=row.stored_at,
             source="uitslagen",
             action="uitslag vastgelegd",
+            # Stored by the results service itself, on the first read after the close.
+            actor=RESULTS_ACTOR,
             vote_id=row.vote_id,
             details={"sequence": row.sequence, "hash": row.hash},
         )

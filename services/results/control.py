@@ -124,10 +124,13 @@ def _in_focus(lines: list[tuple[AgendaVote, int]]) -> AgendaVote | None:
     return latest if latest is not None and latest.is_test else None
 
 
-async def missing(ballot: ServiceClient, vote: AgendaVote, *, expanded: bool) -> Missing:
-    """Sorted by weight, the heaviest first: whom the chair waits for."""
+async def missing(
+    ballot: ServiceClient, vote: AgendaVote, *, expanded: bool, credentials: dict[str, str]
+) -> Missing:
+    """Sorted by weight, the heaviest first: whom the chair waits for (asked
+    with the chair's own credentials: ballot decides who may see it)."""
     tail = "/missing" if vote.is_test else "/not-voted"
-    body = await ballot.get_json(vote_path(vote.id, tail))
+    body = await ballot.get_json(vote_path(vote.id, tail), headers=credentials)
     members = [parse_ballot(BallotElector, item) for item in body.get("members", [])]
     members.sort(key=lambda e: (-e.weight, e.name, e.member))
     return Missing(
@@ -138,11 +141,16 @@ async def missing(ballot: ServiceClient, vote: AgendaVote, *, expanded: bool) ->
     )
 
 
-async def handset_warnings(registration: ServiceClient, meeting: str) -> int | None:
-    """How many bound handsets are low, out of range or never heard; None if
-    registration cannot say (the view shows the rest, it does not fail)."""
+async def handset_warnings(
+    registration: ServiceClient, meeting: str, *, credentials: dict[str, str]
+) -> int | None:
+    """How many bound handsets are low, out of range or never heard (asked with
+    the chair's own credentials); None if registration cannot say (the view
+    shows the rest, it does not fail)."""
     try:
-        body = await registration.get_json(url_path("/api/meetings/{}/handsets", meeting))
+        body = await registration.get_json(
+            url_path("/api/meetings/{}/handsets", meeting), headers=credentials
+        )
         return len(body["warnings"])
     except (AlvError, KeyError, TypeError):
         return None
@@ -155,6 +163,7 @@ async def view(
     registration: ServiceClient,
     meeting: str,
     expanded: bool,
+    credentials: dict[str, str],
 ) -> ControlView:
     lines = await agenda(ballot, meeting)
     decided = await meeting_outcomes(session, ballot=ballot, meeting=meeting)
@@ -179,8 +188,12 @@ async def view(
         rows=rows,
         open_vote=next((vote for vote, _ in lines if vote.status == "open"), None),
         attendance=await attendance(registration, meeting),
-        missing=await missing(ballot, focus, expanded=expanded) if focus else None,
-        handset_warnings=await handset_warnings(registration, meeting),
+        missing=(
+            await missing(ballot, focus, expanded=expanded, credentials=credentials)
+            if focus
+            else None
+        ),
+        handset_warnings=await handset_warnings(registration, meeting, credentials=credentials),
         outcomes=outcomes,
     )
 

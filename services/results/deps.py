@@ -13,10 +13,10 @@ from services.common.auth import (
     authenticate,
     forwarded_credentials,
     require,
+    require_page,
 )
-from services.common.console import page_access
 from services.common.database import request_session
-from services.common.errors import Forbidden, Unauthorized, raises
+from services.common.errors import Forbidden, Unauthorized, UpstreamUnavailable, raises
 from services.common.http import ServiceClient, upstream
 from services.common.openapi import asks_token
 from services.results.screen import ScreenHub
@@ -53,7 +53,7 @@ def _registration(request: Request) -> ServiceClient:
     return client
 
 
-@raises(Unauthorized, Forbidden)
+@raises(Unauthorized, Forbidden, UpstreamUnavailable)
 @asks_token(optional=True, roles=_LIVE_ROLES)
 async def _optional_live_auth(request: Request) -> Principal | None:
     """The caller if it sent a token (checked as usual) or has a session of a
@@ -81,12 +81,12 @@ BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
 ScreenHubDep = Annotated[ScreenHub, Depends(_screen_hub)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
 OptionalLiveAuth = Annotated[Principal | None, Depends(_optional_live_auth)]
-AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR))]
+# The auditors' API: the commissie's own sessions and an integrator's read-only token.
+AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.INTEGRATOR))]
 ChairAuth = Annotated[Principal, Depends(require(Role.CHAIR))]
+ChairPage = Annotated[Principal, Depends(require_page(Role.CHAIR))]
 # The secretariat publishes the stemgedrag.
 SecretariatAuth = Annotated[Principal, Depends(require(Role.SECRETARIAT))]
 CallerCredentials = Annotated[dict[str, str], Depends(_caller_credentials)]
-# The chair's control view (a page for a person; see common/console.py).
-ChairPage = Annotated[Principal, Depends(page_access(Role.CHAIR))]
 ThrottleDep = Annotated[GuessThrottle, Depends(_throttle)]
 ClientDep = Annotated[str, Depends(_client)]

@@ -22,7 +22,7 @@ from services.common.bounds import MeetingCode
 from services.common.console import form_fields
 from services.common.errors import AlvError, Invalid
 from services.common.http import UpstreamProblem
-from services.common.pages import LOGIN_REDIRECT, templates_for
+from services.common.pages import templates_for
 from services.results import chair, control, export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
@@ -64,12 +64,7 @@ async def chair_screen(
     return templates.TemplateResponse(request, "chair.html", {"meeting": info})
 
 
-@router.get(
-    "/chair/{meeting}/control",
-    response_class=HTMLResponse,
-    responses=LOGIN_REDIRECT,
-    tags=["chair"],
-)
+@router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
 async def chair_control(
     meeting: MeetingCode,
     request: Request,
@@ -77,10 +72,16 @@ async def chair_control(
     ballot: BallotClientDep,
     registration: RegistrationClientDep,
     _: ChairPage,
+    credentials: CallerCredentials,
 ) -> HTMLResponse:
     """The chair's control view: the agenda, who is present, who has not voted."""
     context = await _control_context(
-        session, ballot=ballot, registration=registration, meeting=meeting, expanded=False
+        session,
+        ballot=ballot,
+        registration=registration,
+        meeting=meeting,
+        expanded=False,
+        credentials=credentials,
     )
     context["screen"] = await chair.screen(session, meeting)
     return templates.TemplateResponse(
@@ -95,9 +96,15 @@ async def _control_context(
     registration: RegistrationClientDep,
     meeting: str,
     expanded: bool,
+    credentials: dict[str, str],
 ) -> dict[str, Any]:
     view = await control.view(
-        session, ballot=ballot, registration=registration, meeting=meeting, expanded=expanded
+        session,
+        ballot=ballot,
+        registration=registration,
+        meeting=meeting,
+        expanded=expanded,
+        credentials=credentials,
     )
     info = await publish.meeting_info(registration, meeting)
     return {"meeting": info, "view": view, "expanded": expanded}
@@ -116,12 +123,18 @@ async def chair_control_live(
     ballot: BallotClientDep,
     registration: RegistrationClientDep,
     _: ChairPage,
+    credentials: CallerCredentials,
     alles: bool = False,
 ) -> HTMLResponse:
     """The part of the control view that follows the meeting (``alles``: every
     member that has not voted, not only the heaviest)."""
     context = await _control_context(
-        session, ballot=ballot, registration=registration, meeting=meeting, expanded=alles
+        session,
+        ballot=ballot,
+        registration=registration,
+        meeting=meeting,
+        expanded=alles,
+        credentials=credentials,
     )
     return templates.TemplateResponse(
         request, "_control_live.html", context, headers={"Cache-Control": "no-store"}

@@ -61,6 +61,11 @@ class BallotVoteTimes(BaseModel):
     closed_at: datetime.datetime | None = None
     annulled_at: datetime.datetime | None = None
     annulled_reason: str | None = None
+    # Who did each step (a login or a machine token's name).
+    created_by: str | None = None
+    opened_by: str | None = None
+    closed_by: str | None = None
+    annulled_by: str | None = None
 
 
 class RegistrationAuditEntry(BaseModel):

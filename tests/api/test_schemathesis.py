@@ -26,6 +26,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -38,13 +39,11 @@ from schemathesis.specs.openapi.checks import (
 from alv.stack import Stack
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
-from services.common.auth import generate_tokens
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import SMALL_MEMBERS
 from tests.support.databases import DatabaseFactory
 from tests.support.stacks import running_stack
@@ -57,7 +56,8 @@ SEED = int(os.environ.get("ALV_SCHEMATHESIS_SEED", "20260109"))
 # deeper or other run on a developer's machine sets ALV_SCHEMATHESIS_EXAMPLES
 # (and ALV_SCHEMATHESIS_SEED).
 EXAMPLES = int(os.environ.get("ALV_SCHEMATHESIS_EXAMPLES", "10"))
-ROLES = ("desk", "chair", "gateway", "auditor", "admin")
+# Every role's credentials (tests/support/accounts.py): people's sessions, machines' tokens.
+ROLES = ("desk", "chair", "gateway", "auditor", "secretariat", "service", "integrator")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -82,14 +82,14 @@ CONFIG = SchemathesisConfig.from_dict(
 
 def _document(service: str) -> dict[str, Any]:
     """The service's OpenAPI document, as the running service serves it."""
-    tokens = TokenSettings(**generate_tokens())
+    tokens = SecretStr("s" * 32)
     url = "sqlite:///unused.db"  # building the document touches no database
     app = {
         "registration": lambda: create_registration(
-            RegistrationSettings(database_url=url, tokens=tokens)
+            RegistrationSettings(database_url=url, service_token=tokens)
         ),
-        "ballot": lambda: create_ballot(BallotSettings(database_url=url, tokens=tokens)),
-        "results": lambda: create_results(ResultsSettings(database_url=url, tokens=tokens)),
+        "ballot": lambda: create_ballot(BallotSettings(database_url=url, service_token=tokens)),
+        "results": lambda: create_results(ResultsSettings(database_url=url, service_token=tokens)),
     }[service]()
     return app.openapi()
 
@@ -121,17 +121,17 @@ HANDSETS = {"GM0363": "000363", "GM0088": "000088", "GM0344": "000344"}
 
 def _seed(stack: Stack, tokens: dict[str, str]) -> Seeded:
     meeting = stack.config.meeting
-    chair = bearer(tokens["chair"])
+    chair = as_caller(tokens["chair"])
     with (
         httpx.Client(base_url=stack.config.url("registration"), timeout=30) as registration,
         httpx.Client(base_url=stack.config.url("ballot"), timeout=30) as ballot,
     ):
-        cards = _meeting_with_cards(registration, tokens["admin"], meeting)
+        cards = _meeting_with_cards(registration, tokens["secretariat"], meeting)
         for member, handset in HANDSETS.items():
             response = registration.post(
                 f"/api/meetings/{meeting}/registrations",
                 json={"card_code": cards[member], "handset": handset},
-                headers=bearer(tokens["desk"]),
+                headers=as_caller(tokens["desk"]),
             )
             assert response.status_code == 201, response.text
         votes = []
@@ -164,7 +164,7 @@ def _seed(stack: Stack, tokens: dict[str, str]) -> Seeded:
 
 def _meeting_with_cards(client: httpx.Client, admin: str, meeting: str) -> dict[str, str]:
     """The steps of ``builders.make_meeting``, over a plain (sync) client."""
-    headers = bearer(admin)
+    headers = as_caller(admin)
     response = client.post(
         "/api/meetings",
         json={"code": meeting, "name": "ALV 1 december 2023", "date": "2023-12-01"},
@@ -191,10 +191,9 @@ def seeded(
     with running_stack(
         name="schemathesis",
         data_dir=tmp_path_factory.mktemp("schemathesis"),
-        tokens=token_values,
         database_factory=database_factory,
     ) as stack:
-        yield _seed(stack, token_values)
+        yield _seed(stack, stack.config.tokens)
 
 
 def _steer(case: Any, seeded: Seeded) -> None:
@@ -222,7 +221,7 @@ def _exercise(case: Any, seeded: Seeded, service: str) -> None:
     # token and with one is enough there, and halves the run.
     asks_token = "security" in case.operation.definition.raw
     for role in (None, *ROLES) if asks_token else (None, ROLES[0]):
-        headers = bearer(seeded.tokens[role]) if role else {}
+        headers = as_caller(seeded.tokens[role]) if role else {}
         case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
 
 

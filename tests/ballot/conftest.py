@@ -8,13 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
-from tests.support.apps import bearer, serve_in_process
+from tests.support.accounts import known_to
+from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.served_in_loop import serve_on_port
 
@@ -46,13 +47,13 @@ class Services:
     registration_app: FastAPI
 
     def auth(self, role: str) -> dict[str, str]:
-        return bearer(self.tokens[role])
+        return as_caller(self.tokens[role])
 
 
 @asynccontextmanager
 async def running_services(
     database_urls: dict[str, str],
-    tokens: TokenSettings,
+    tokens: SecretStr,
     token_values: dict[str, str],
     *,
     on_socket: bool = False,
@@ -70,7 +71,9 @@ async def running_services(
     back = Link(httpx.ASGITransport(app=ballot_asgi))
     registration_app = create_registration(
         RegistrationSettings(
-            database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+            database_url=database_urls["registration"],
+            service_token=tokens,
+            ballot_url="http://ballot",
         ),
         ballot_transport=back,
     )
@@ -79,7 +82,7 @@ async def running_services(
         ballot_app = apps["ballot"] = create_ballot(
             BallotSettings(
                 database_url=database_urls["ballot"],
-                tokens=tokens,
+                service_token=tokens,
                 registration_url="http://registration",
                 **ballot_settings,
             ),
@@ -87,12 +90,13 @@ async def running_services(
         )
         serve = serve_on_port if on_socket else serve_in_process
         async with serve(ballot_app) as ballot:
+            await known_to(ballot_app.state.authenticator, token_values)
             yield Services(registration, ballot, token_values, link, back, registration_app)
 
 
 @pytest.fixture
 async def services(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
     async with running_services(database_urls, tokens, token_values) as running:
         yield running
@@ -100,7 +104,7 @@ async def services(
 
 @pytest.fixture
 async def served(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
     """Ballot on a real socket, for the event stream. The stream's fallback poll
     is set far beyond any wait in the tests, so prompt delivery proves the
@@ -118,7 +122,9 @@ async def served(
 
 async def seat(services: Services, meeting: str, bindings: dict[str, str]) -> None:
     """A meeting whose members in ``bindings`` are present with those handsets."""
-    cards = await make_meeting(services.registration, admin=services.tokens["admin"], code=meeting)
+    cards = await make_meeting(
+        services.registration, admin=services.tokens["secretariat"], code=meeting
+    )
     for member, handset in bindings.items():
         response = await services.registration.post(
             f"/api/meetings/{meeting}/registrations",

@@ -6,12 +6,8 @@ import asyncio
 
 import pytest
 
-from services.ballot.app import create_app as create_ballot
-from services.ballot.config import BallotSettings
-from services.common.settings import TokenSettings
 from tests.ballot.actions import BINDINGS, act, batch, counted, new_vote, press, send
 from tests.ballot.conftest import Services, seat
-from tests.support.apps import bearer, serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -98,31 +94,22 @@ class TestElectorate:
         assert await send(services, meeting_code, press("000088", 1, 2)) == ["DENY"]
 
     async def test_registration_down_keeps_the_vote_closed(
-        self,
-        database_urls: dict[str, str],
-        tokens: TokenSettings,
-        token_values: dict[str, str],
-        meeting_code: str,
+        self, services: Services, meeting_code: str
     ) -> None:
-        settings = BallotSettings(
-            database_url=database_urls["ballot"],
-            tokens=tokens,
-            registration_url="http://127.0.0.1:9",  # nothing listens on the discard port
+        chair = services.auth("chair")
+        created = await services.ballot.post(
+            f"/api/meetings/{meeting_code}/votes",
+            json={"kind": "motie", "title": "M"},
+            headers=chair,
         )
-        async with serve_in_process(create_ballot(settings)) as ballot:
-            chair = bearer(token_values["chair"])
-            created = await ballot.post(
-                f"/api/meetings/{meeting_code}/votes",
-                json={"kind": "motie", "title": "M"},
-                headers=chair,
-            )
-            vote_id = created.json()["id"]
-            response = await ballot.post(f"/api/votes/{vote_id}/open", headers=chair)
-            assert response.status_code == 503
-            assert response.json()["code"] == "upstream_unavailable"
-            assert "registratie" in response.json()["detail"]
-            vote = (await ballot.get(f"/api/votes/{vote_id}")).json()
-            assert vote["status"] == "prepared"
+        vote_id = created.json()["id"]
+        services.link.up = False  # the chair is known; the electorate cannot be had
+        response = await services.ballot.post(f"/api/votes/{vote_id}/open", headers=chair)
+        assert response.status_code == 503
+        assert response.json()["code"] == "upstream_unavailable"
+        assert "registratie" in response.json()["detail"]
+        vote = (await services.ballot.get(f"/api/votes/{vote_id}")).json()
+        assert vote["status"] == "prepared"
 
 
 class TestPresses:

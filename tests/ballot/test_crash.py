@@ -23,7 +23,7 @@ from services.ballot.rules import seq_newer
 from tests.ballot.actions import batch as as_sent
 from tests.ballot.actions import press
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
 from tests.support.stacks import running_stack
@@ -45,7 +45,6 @@ def stack(
     with running_stack(
         name="crash",
         data_dir=tmp_path_factory.mktemp("crash"),
-        tokens=token_values,
         database_factory=database_factory,
         parts=("registration", "ballot"),
     ) as stack:
@@ -60,13 +59,13 @@ def members_csv(count: int) -> str:
 async def seat_many(registration: httpx.AsyncClient, tokens: dict[str, str], meeting: str) -> None:
     count = GATEWAYS * HANDSETS_PER_GATEWAY
     cards = await make_meeting(
-        registration, admin=tokens["admin"], code=meeting, members_csv=members_csv(count)
+        registration, admin=tokens["secretariat"], code=meeting, members_csv=members_csv(count)
     )
     for i, card in enumerate(sorted(cards.values())):
         response = await registration.post(
             f"/api/meetings/{meeting}/registrations",
             json={"card_code": card, "handset": f"{100_000 + i:06d}"},
-            headers=bearer(tokens["desk"]),
+            headers=as_caller(tokens["desk"]),
         )
         assert response.status_code == 201, response.text
 
@@ -76,7 +75,7 @@ class Burst:
 
     def __init__(self, url: str, token: str, meeting: str) -> None:
         self.url = url
-        self.headers = bearer(token)
+        self.headers = as_caller(token)
         self.path = f"/api/meetings/{meeting}/presses"
         self.acked: dict[tuple[str, int], int] = {}
         self.enough = anyio.Event()
@@ -116,7 +115,7 @@ class Burst:
 async def test_acknowledged_presses_survive_a_kill(stack: Stack) -> None:
     config, tokens = stack.config, stack.config.tokens
     meeting = unique_meeting_code()
-    chair, auditor = bearer(tokens["chair"]), bearer(tokens["auditor"])
+    chair, auditor = as_caller(tokens["chair"]), as_caller(tokens["auditor"])
     async with (
         httpx.AsyncClient(base_url=config.url("registration"), timeout=10) as registration,
         httpx.AsyncClient(base_url=config.url("ballot"), timeout=10) as ballot,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from tests.ballot.actions import act, new_vote, press, send
 from tests.ballot.conftest import Services, seat
-from tests.support.apps import serve_in_process
+from tests.support.apps import as_caller, serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -58,19 +58,19 @@ class TestDeskDuringProefstemming:
     async def test_ballot_down_is_a_clear_503(
         self,
         database_urls: dict[str, str],
-        tokens: TokenSettings,
+        tokens: SecretStr,
         token_values: dict[str, str],
         meeting_code: str,
     ) -> None:
         settings = RegistrationSettings(
             database_url=database_urls["registration"],
-            tokens=tokens,
+            service_token=tokens,
             ballot_url="http://127.0.0.1:9",  # nothing listens on the discard port
         )
         async with serve_in_process(create_registration(settings)) as registration:
             response = await registration.get(
                 f"/api/meetings/{meeting_code}/test-vote",
-                headers={"Authorization": f"Bearer {token_values['desk']}"},
+                headers=as_caller(token_values["desk"]),
             )
         assert response.status_code == 503
         assert "stemmingen" in response.json()["detail"]

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import pytest
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
 from services.common.database import is_sqlite
-from services.common.settings import TokenSettings
 from tests.ballot.actions import BINDINGS, act, new_vote, open_new_vote, press, send
 from tests.ballot.conftest import Services, seat
 from tests.support.apps import serve_in_process
@@ -171,13 +171,13 @@ class TestAcrossProcesses:
 
     @asynccontextmanager
     async def other_process(
-        self, served: Services, database_urls: dict[str, str], tokens: TokenSettings
+        self, served: Services, database_urls: dict[str, str], tokens: SecretStr
     ) -> AsyncIterator[Services]:
         # Its own app: its own engine, event bus and listener, as in another process.
         app = create_ballot(
             BallotSettings(
                 database_url=database_urls["ballot"],
-                tokens=tokens,
+                service_token=tokens,
                 registration_url="http://registration",
             ),
             registration_transport=served.link,
@@ -189,7 +189,7 @@ class TestAcrossProcesses:
         self,
         served: Services,
         database_urls: dict[str, str],
-        tokens: TokenSettings,
+        tokens: SecretStr,
         meeting_code: str,
     ) -> None:
         if is_sqlite(database_urls["ballot"]):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
-from tests.ballot.conftest import Services, running_services
+from services.common.errors import UpstreamUnavailable
+from services.common.http import ServiceClient
+from services.common.introspection import RemoteAuthenticator
+from tests.ballot.conftest import Link, Services, running_services
 from tests.support.accounts import add_account, log_in
-from tests.support.apps import assert_problem
+from tests.support.apps import as_caller, assert_problem
 from tests.support.builders import make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -19,7 +24,7 @@ VOTE = {"title": "Motie 1", "kind": "motie"}
 
 @pytest.fixture
 async def uncached(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
     """Ballot asking registration on every request (no cache, no stale answers)."""
     async with running_services(
@@ -28,10 +33,11 @@ async def uncached(
         yield running
 
 
-async def _chair(services: Services, database_urls: dict[str, str]) -> str:
-    login = await add_account(database_urls["registration"], roles=["chair"])
+async def _logged_in(services: Services, database_urls: dict[str, str], role: str) -> str:
+    """A new account of ``role``, logged in at registration; ballot's client
+    sends the same cookies, as one browser does to every port of the host."""
+    login = await add_account(database_urls["registration"], roles=[role])
     await log_in(services.registration, login)
-    # The browser sends the same cookies to every port of the host.
     for name in ("alv_session", "alv_csrf"):
         services.ballot.cookies.set(name, services.registration.cookies[name])
     services.ballot.headers["X-CSRF-Token"] = services.registration.cookies["alv_csrf"]
@@ -41,8 +47,10 @@ async def _chair(services: Services, database_urls: dict[str, str]) -> str:
 async def test_a_chair_session_opens_a_vote_on_ballot_until_logout(
     uncached: Services, database_urls: dict[str, str], meeting_code: str
 ) -> None:
-    await make_meeting(uncached.registration, admin=uncached.tokens["admin"], code=meeting_code)
-    await _chair(uncached, database_urls)
+    await make_meeting(
+        uncached.registration, admin=uncached.tokens["secretariat"], code=meeting_code
+    )
+    await _logged_in(uncached, database_urls, "chair")
     created = await uncached.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert created.status_code == 201, created.text
     token = uncached.ballot.headers.pop("X-CSRF-Token")
@@ -57,19 +65,17 @@ async def test_a_chair_session_opens_a_vote_on_ballot_until_logout(
 async def test_a_desk_session_may_not_open_a_vote(
     uncached: Services, database_urls: dict[str, str], meeting_code: str
 ) -> None:
-    await make_meeting(uncached.registration, admin=uncached.tokens["admin"], code=meeting_code)
-    login = await add_account(database_urls["registration"], roles=["desk"])
-    await log_in(uncached.registration, login)
-    for name in ("alv_session", "alv_csrf"):
-        uncached.ballot.cookies.set(name, uncached.registration.cookies[name])
-    uncached.ballot.headers["X-CSRF-Token"] = uncached.registration.cookies["alv_csrf"]
+    await make_meeting(
+        uncached.registration, admin=uncached.tokens["secretariat"], code=meeting_code
+    )
+    await _logged_in(uncached, database_urls, "desk")
     refused = await uncached.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert_problem(refused, 403, "forbidden")
 
 
 async def test_while_registration_is_away_a_known_session_is_still_admitted(
     database_urls: dict[str, str],
-    tokens: TokenSettings,
+    tokens: SecretStr,
     token_values: dict[str, str],
     meeting_code: str,
 ) -> None:
@@ -81,8 +87,10 @@ async def test_while_registration_is_away_a_known_session_is_still_admitted(
 async def _kept_while_away(
     services: Services, database_urls: dict[str, str], meeting_code: str
 ) -> None:
-    await make_meeting(services.registration, admin=services.tokens["admin"], code=meeting_code)
-    await _chair(services, database_urls)
+    await make_meeting(
+        services.registration, admin=services.tokens["secretariat"], code=meeting_code
+    )
+    await _logged_in(services, database_urls, "chair")
     assert (
         await services.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     ).status_code == 201
@@ -93,3 +101,49 @@ async def _kept_while_away(
     services.ballot.cookies.set("alv_session", "y" * 43)
     unknown = await services.ballot.post(f"/api/meetings/{meeting_code}/votes", json=VOTE)
     assert_problem(unknown, 503, "upstream_unavailable")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_revoked_token_stops_within_the_cache_time_and_an_outage_keeps_the_known(
+    services: Services,
+) -> None:
+    secretariat = as_caller(services.tokens["secretariat"])
+    created = await services.registration.post(
+        "/api/tokens",
+        json={"name": f"gw-cache-{id(services)}", "roles": ["gateway"]},
+        headers=secretariat,
+    )
+    token, name = created.json()["token"], created.json()["name"]
+    line = Link(httpx.ASGITransport(app=services.registration_app))
+    clock = Clock()
+    async with ServiceClient(
+        name="registratie",
+        base_url="http://registration",
+        token=services.tokens["service"],
+        transport=line,
+    ) as registration:
+        authenticator = RemoteAuthenticator(registration, fresh=5, stale=600, clock=clock)
+        # A burst asks registration once.
+        answers = await asyncio.gather(*(authenticator.by_token(token) for _ in range(20)))
+        assert {a.name for a in answers if a} == {name} and line.calls == 1
+        await services.registration.post(f"/api/tokens/{name}/revoke", headers=secretariat)
+        clock.now += 4.9
+        assert await authenticator.by_token(token) is not None  # still the cached answer
+        clock.now += 0.2
+        assert await authenticator.by_token(token) is None  # revoked: within 5 s
+
+        desk = services.tokens["desk"]
+        assert await authenticator.by_session(desk) is not None
+        line.up = False
+        clock.now += 599
+        assert await authenticator.by_session(desk) is not None  # known: still admitted
+        clock.now += 2
+        with pytest.raises(UpstreamUnavailable):  # too long ago to vouch for
+            await authenticator.by_session(desk)

@@ -65,7 +65,7 @@ class TestSwappedHandset:
     ) -> None:
         cards = (
             await services.registration.get(
-                f"/api/meetings/{meeting_code}/cards", headers=services.auth("admin")
+                f"/api/meetings/{meeting_code}/cards", headers=services.auth("secretariat")
             )
         ).json()
         groningen = next(card["code"] for card in cards if card["member"] == "GM0014")

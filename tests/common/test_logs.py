@@ -56,7 +56,7 @@ def test_a_served_service_logs_its_fields(
     port, nowhere = free_port(), free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("ALV_", "RESULTS_"))},
-        **{f"ALV_TOKEN_{role.upper()}": token for role, token in token_values.items()},
+        "RESULTS_SERVICE_TOKEN": token_values["service"],
         "RESULTS_DATA_DIR": str(tmp_path),
         "RESULTS_BALLOT_URL": f"http://127.0.0.1:{nowhere}",
         "PYTHONUNBUFFERED": "1",

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
+from pydantic import SecretStr
 
 from services.common.metrics import MULTIPROC_ENV, SSE_FOLLOWERS, followed
-from services.common.settings import TokenSettings
 from tests.results.conftest import (
     HAND_COMPUTED,
     Services,
@@ -57,7 +57,7 @@ def value(samples: list[Sample], name: str, **labels: str) -> float:
 
 @pytest.fixture
 async def served(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
     """Ballot and results on real sockets: the screen stream needs one."""
     async with linked_services(

@@ -38,8 +38,8 @@ def test_processes_started_together_migrate_one_after_another(
     if not database_factory.is_postgres:
         pytest.skip("the migration lock is PostgreSQL's (make test-postgres)")
     url = database_factory.create("migrate_together")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BALLOT_", "ALV_TOKEN_"))}
-    env |= {f"ALV_TOKEN_{role.upper()}": token for role, token in token_values.items()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BALLOT_")}
+    env["BALLOT_SERVICE_TOKEN"] = token_values["service"]
     env["BALLOT_DATABASE_URL"] = url
     dsn = make_url(url).render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as holder:

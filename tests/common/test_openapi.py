@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
@@ -18,18 +18,20 @@ from services.results.config import ResultsSettings
 PROBLEM = "application/problem+json"
 
 
-def documents(tokens: TokenSettings) -> dict[str, dict[str, Any]]:
+def documents(tokens: SecretStr) -> dict[str, dict[str, Any]]:
     url = "sqlite:///unused.db"  # the document needs no database
     apps: dict[str, FastAPI] = {
-        "registration": create_registration(RegistrationSettings(database_url=url, tokens=tokens)),
-        "ballot": create_ballot(BallotSettings(database_url=url, tokens=tokens)),
-        "results": create_results(ResultsSettings(database_url=url, tokens=tokens)),
+        "registration": create_registration(
+            RegistrationSettings(database_url=url, service_token=tokens)
+        ),
+        "ballot": create_ballot(BallotSettings(database_url=url, service_token=tokens)),
+        "results": create_results(ResultsSettings(database_url=url, service_token=tokens)),
     }
     return {name: app.openapi() for name, app in apps.items()}
 
 
 @pytest.fixture(scope="module")
-def docs(tokens: TokenSettings) -> dict[str, dict[str, Any]]:
+def docs(tokens: SecretStr) -> dict[str, dict[str, Any]]:
     return documents(tokens)
 
 

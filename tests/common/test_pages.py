@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
 from services.ballot.rules import PressStatus
 from services.ballot.schemas import OptionRole, VoteKind, VoteStatus
 from services.common import labels
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
@@ -30,18 +30,18 @@ HTMX = "/static/common/vendor/htmx-2.0.11.min.js"
 SERVICES = ("registration", "ballot", "results")
 
 
-def build(service: str, database_urls: dict[str, str], tokens: TokenSettings) -> FastAPI:
+def build(service: str, database_urls: dict[str, str], tokens: SecretStr) -> FastAPI:
     url = database_urls[service]
     if service == "registration":
-        return create_registration(RegistrationSettings(database_url=url, tokens=tokens))
+        return create_registration(RegistrationSettings(database_url=url, service_token=tokens))
     if service == "ballot":
-        return create_ballot(BallotSettings(database_url=url, tokens=tokens))
-    return create_results(ResultsSettings(database_url=url, tokens=tokens))
+        return create_ballot(BallotSettings(database_url=url, service_token=tokens))
+    return create_results(ResultsSettings(database_url=url, service_token=tokens))
 
 
 @pytest.fixture(params=SERVICES)
 async def client(
-    request: pytest.FixtureRequest, database_urls: dict[str, str], tokens: TokenSettings
+    request: pytest.FixtureRequest, database_urls: dict[str, str], tokens: SecretStr
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with serve_in_process(build(request.param, database_urls, tokens)) as http:
         yield http
@@ -130,7 +130,7 @@ class TestEveryService:
 
 
 @pytest.fixture
-def served_results(database_urls: dict[str, str], tokens: TokenSettings) -> Iterator[str]:
+def served_results(database_urls: dict[str, str], tokens: SecretStr) -> Iterator[str]:
     with serve_over_http(build("results", database_urls, tokens)) as url:
         yield url
 

@@ -19,7 +19,6 @@ def stack(
     with running_stack(
         name="e2e",
         data_dir=tmp_path_factory.mktemp("stack"),
-        tokens=token_values,
         database_factory=database_factory,
     ) as stack:
         yield stack

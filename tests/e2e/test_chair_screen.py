@@ -24,7 +24,7 @@ from playwright.async_api import Page, async_playwright, expect
 from alv.stack import Stack
 from hardware.simulator import ScenarioEvent, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.databases import DatabaseFactory
 from tests.support.presses import batch, press
@@ -65,7 +65,6 @@ def screen_stack(
     with running_stack(
         name="screen",
         data_dir=tmp_path_factory.mktemp("screen"),
-        tokens=token_values,
         database_factory=database_factory,
     ) as stack:
         yield stack
@@ -85,7 +84,7 @@ class Chair:
         self.stack = stack
         self.ballot = ballot
         self.results = results
-        self.auth = bearer(stack.config.tokens["chair"])
+        self.auth = as_caller(stack.config.tokens["chair"])
 
     async def open_vote(self, meeting: str, title: str) -> int:
         created = await self.ballot.post(
@@ -183,7 +182,7 @@ async def test_the_screen_recovers_after_the_results_service_restarts(
     screen_stack: Stack, chair: Chair, page: Page
 ) -> None:
     meeting = await seat_meeting(screen_stack)
-    gateway = bearer(screen_stack.config.tokens["gateway"])
+    gateway = as_caller(screen_stack.config.tokens["gateway"])
     await page.goto(f"{screen_stack.config.url('results')}/chair/{meeting}")
     await expect(page.locator("#idle")).to_be_visible(timeout=SCREEN_MS)
     try:

@@ -33,7 +33,8 @@ import pytest
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
 from hardware.simulator import PressResult, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.accounts import mint_credentials
+from tests.support.apps import as_caller
 from tests.support.builders import numbered_members_csv
 from tests.support.pgcluster import postgres_bin, postgres_cluster
 from tests.support.ports import free_port
@@ -57,7 +58,7 @@ class Ballot:
     def __init__(self, stack: Stack, client: httpx.AsyncClient, meeting: str) -> None:
         tokens = stack.config.tokens
         self.client, self.meeting = client, meeting
-        self.chair, self.auditor = bearer(tokens["chair"]), bearer(tokens["auditor"])
+        self.chair, self.auditor = as_caller(tokens["chair"]), as_caller(tokens["auditor"])
 
     async def open(self, title: str) -> int:
         created = await self.client.post(
@@ -288,7 +289,7 @@ async def test_a_swapped_out_handset_is_denied_then_and_later(stack: Stack) -> N
             response = await registration.post(
                 f"/api/meetings/{ballot.meeting}/registrations/GM0001/swap",
                 json={"handset": swapped_in},
-                headers=bearer(stack.config.tokens["desk"]),
+                headers=as_caller(stack.config.tokens["desk"]),
             )
             assert response.status_code == 200, response.text
         new = await sim.press(swapped_in, 2)
@@ -322,15 +323,16 @@ def postgres_stack(
     if postgres_bin() is None:
         pytest.skip("no PostgreSQL server binaries to run a cluster of our own")
     with postgres_cluster() as cluster:
+        database_urls = {
+            part: cluster.create_database(f"alv_{part}")
+            for part in ("registration", "ballot", "results")
+        }
         config = StackConfig(
             data_dir=tmp_path_factory.mktemp("pgfault"),
             meeting=unique_meeting_code(),
-            tokens=token_values,
+            tokens=mint_credentials(database_urls["registration"], services=True),
             ports={part: free_port() for part in SERVICE_PORTS},
-            database_urls={
-                part: cluster.create_database(f"alv_{part}")
-                for part in ("registration", "ballot", "results")
-            },
+            database_urls=database_urls,
         )
         running = Stack(config)
         try:

@@ -32,7 +32,7 @@ import pytest
 from alv.stack import Stack
 from hardware.simulator import PressResult, SimConfig, Simulator
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting, numbered_members_csv
 from tests.support.databases import DatabaseFactory
 from tests.support.sse import server_events
@@ -56,7 +56,6 @@ def hall_stack(
     with running_stack(
         name="hall",
         data_dir=tmp_path_factory.mktemp("hall"),
-        tokens=token_values,
         database_factory=database_factory,
     ) as stack:
         yield stack
@@ -79,7 +78,8 @@ class Hall:
 
     async def record(self) -> dict[str, Any]:
         response = await self.ballot.get(
-            f"/api/votes/{self.vote_id}/record", headers=bearer(self.stack.config.tokens["auditor"])
+            f"/api/votes/{self.vote_id}/record",
+            headers=as_caller(self.stack.config.tokens["auditor"]),
         )
         assert response.status_code == 200, response.text
         return dict(response.json())
@@ -87,7 +87,7 @@ class Hall:
     async def presses(self) -> list[dict[str, Any]]:
         response = await self.ballot.get(
             f"/api/votes/{self.vote_id}/presses",
-            headers=bearer(self.stack.config.tokens["auditor"]),
+            headers=as_caller(self.stack.config.tokens["auditor"]),
         )
         assert response.status_code == 200, response.text
         return list(response.json())
@@ -108,7 +108,7 @@ def hall_meeting(hall_stack: Stack) -> str:
     meeting = unique_meeting_code()
     with httpx.Client(base_url=hall_stack.config.url("registration"), timeout=WITHIN) as client:
         cards = anyio.run(seat_cards, hall_stack.config.url("registration"), tokens, meeting)
-        desk = bearer(tokens["desk"])
+        desk = as_caller(tokens["desk"])
 
         def register(number: int) -> None:
             response = client.post(
@@ -128,7 +128,7 @@ async def seat_cards(url: str, tokens: dict[str, str], meeting: str) -> dict[str
     async with httpx.AsyncClient(base_url=url, timeout=WITHIN) as registration:
         cards = await make_meeting(
             registration,
-            admin=tokens["admin"],
+            admin=tokens["secretariat"],
             code=meeting,
             members_csv=numbered_members_csv(HALL_SIZE),
         )
@@ -145,7 +145,7 @@ _SEQ_BASES = itertools.count(start=1_000, step=1_000)
 async def open_hall(stack: Stack, sim: Simulator, *, meeting: str) -> AsyncIterator[Hall]:
     """Connect the gateway to ``sim``'s receivers and open a vote in ``meeting``."""
     config = stack.config
-    chair = bearer(config.tokens["chair"])
+    chair = as_caller(config.tokens["chair"])
     base = next(_SEQ_BASES)
     for handset in sim.handsets.values():
         handset.seq = base
@@ -196,7 +196,7 @@ async def wait_until_stored(hall: Hall, count: int) -> None:
     """Until the ballot service has announced ``count`` presses of the vote on its
     event stream (a ``presses`` event per batch, listing what it stored)."""
     stored: set[tuple[str, int]] = set()
-    auditor = bearer(hall.stack.config.tokens["auditor"])
+    auditor = as_caller(hall.stack.config.tokens["auditor"])
     with anyio.fail_after(WITHIN):
         async with hall.ballot.stream(
             "GET", f"/api/meetings/{hall.meeting}/events", headers=auditor
@@ -364,7 +364,7 @@ async def test_a_press_repeating_a_seq_of_an_earlier_vote_counts_in_the_open_vot
     hall_stack: Stack, hall_meeting: str
 ) -> None:
     config = SimConfig(paced=True, stat_interval=None, seed=5)
-    chair = bearer(hall_stack.config.tokens["chair"])
+    chair = as_caller(hall_stack.config.tokens["chair"])
     async with (
         Simulator(receivers=1, handsets=1, first_handset=HALL_SIZE - 2, config=config) as sim,
         open_hall(hall_stack, sim, meeting=hall_meeting) as hall,
@@ -389,7 +389,7 @@ async def test_a_press_repeating_a_seq_of_an_earlier_vote_counts_in_the_open_vot
             assert (again.acked, again.status) == (True, "OK")
             record = await hall.ballot.get(
                 f"/api/votes/{next_vote}/record",
-                headers=bearer(hall_stack.config.tokens["auditor"]),
+                headers=as_caller(hall_stack.config.tokens["auditor"]),
             )
             counted = [(c["member"], c["key"]) for c in record.json()["counted"]]
             assert counted == [("GM0340", 2)]

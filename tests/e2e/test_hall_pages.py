@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from alv.stack import Stack
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.browser import beside_playwright, launched_chromium
 from tests.support.builders import make_meeting
 from tests.support.hall import DELEGATES, People, hold_the_meeting, register_delegates
@@ -74,9 +74,9 @@ def prepare_through_the_api(stack: Stack) -> dict[str, str]:
     config = stack.config
     tokens, meeting = config.tokens, config.meeting
     cards = beside_playwright(
-        prepared_members, config.url("registration"), tokens["admin"], meeting
+        prepared_members, config.url("registration"), tokens["secretariat"], meeting
     )
-    chair = bearer(tokens["chair"])
+    chair = as_caller(tokens["chair"])
     with httpx.Client(base_url=config.url("ballot"), headers=chair, timeout=30) as ballot:
 
         def vote(**body: object) -> int:

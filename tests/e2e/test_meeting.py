@@ -13,7 +13,7 @@ import pytest
 
 from alv.stack import Stack
 from hardware.simulator import SimConfig, Simulator
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
@@ -31,7 +31,7 @@ async def test_weighted_vote_from_scan_to_result(stack: Stack) -> None:
         httpx.AsyncClient(base_url=config.url("results"), timeout=10) as results,
     ):
         # 1. Members with their article 10 weights, and their stemkaarten.
-        cards = await make_meeting(registration, admin=tokens["admin"], code=meeting)
+        cards = await make_meeting(registration, admin=tokens["secretariat"], code=meeting)
         # 2. Delegates register at the desk: card scanned, handset bound.
         for member, handset in (
             ("GM0363", AMSTERDAM),
@@ -42,7 +42,7 @@ async def test_weighted_vote_from_scan_to_result(stack: Stack) -> None:
             response = await registration.post(
                 f"/api/meetings/{meeting}/registrations",
                 json={"card_code": cards[member], "handset": handset},
-                headers=bearer(tokens["desk"]),
+                headers=as_caller(tokens["desk"]),
             )
             assert response.status_code == 201, response.text
 
@@ -55,7 +55,7 @@ async def test_weighted_vote_from_scan_to_result(stack: Stack) -> None:
             await receiver.wait_for_poll("CLOSED", 0, within=15)
 
             # 3. The chair opens a voor/tegen/onthouding vote.
-            chair = bearer(tokens["chair"])
+            chair = as_caller(tokens["chair"])
             created = await ballot.post(
                 f"/api/meetings/{meeting}/votes",
                 json={"kind": "voorstel", "title": "Voorstel jaarrekening"},

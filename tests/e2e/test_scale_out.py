@@ -34,7 +34,7 @@ import pytest
 
 from alv.stack import Stack
 from hardware.simulator import SimConfig, Simulator
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.databases import DatabaseFactory
 from tests.support.sse import ServerEvent, server_events
 from tests.support.stacks import running_stack, seat_everyone
@@ -138,7 +138,7 @@ async def hold_meeting(stack: Stack) -> dict[str, set[str]]:
     Returns what ``heard_by_gateways`` says at the end."""
     config = stack.config
     config.meeting = MEETING
-    chair = bearer(config.tokens["chair"])
+    chair = as_caller(config.tokens["chair"])
     ballots = [
         httpx.AsyncClient(base_url=config.url(name), timeout=WITHIN)
         for name in config.names("ballot")
@@ -189,7 +189,7 @@ async def hold_meeting(stack: Stack) -> dict[str, set[str]]:
 
 async def exports(stack: Stack) -> dict[str, dict[str, Any]]:
     """The auditors' export of the meeting from every results process, asked at once."""
-    auditor = bearer(stack.config.tokens["auditor"])
+    auditor = as_caller(stack.config.tokens["auditor"])
     names = stack.config.names("results")
 
     async def export(name: str) -> dict[str, Any]:
@@ -205,7 +205,7 @@ async def exports(stack: Stack) -> dict[str, dict[str, Any]]:
 
 async def presses(stack: Stack, vote_ids: list[int]) -> list[list[dict[str, Any]]]:
     """Every press ballot stored, per vote, in a stable order."""
-    auditor = bearer(stack.config.tokens["auditor"])
+    auditor = as_caller(stack.config.tokens["auditor"])
     stored = []
     async with httpx.AsyncClient(base_url=stack.config.url("ballot"), timeout=WITHIN) as ballot:
         for vote_id in vote_ids:
@@ -242,7 +242,6 @@ async def meeting_held(
     with running_stack(
         name=name,
         data_dir=tmp_path / name,
-        tokens=token_values,
         database_factory=database_factory,
         processes=processes,
     ) as stack:

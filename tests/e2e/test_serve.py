@@ -30,7 +30,6 @@ def test_two_workers_start_on_an_empty_database_serve_and_stop_with_their_parent
     with running_stack(
         name="workers",
         data_dir=tmp_path,
-        tokens=token_values,
         database_factory=database_factory,
         parts=("ballot",),
         workers={"ballot": 2},

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.support.apps import serve_in_process
+from tests.support.servers import serve_over_http
 
 
 class BallotBindings:
@@ -40,12 +41,19 @@ def ballot_bindings() -> BallotBindings:
 
 @pytest.fixture
 def registration_app(
-    database_urls: dict[str, str], tokens: TokenSettings, ballot_bindings: BallotBindings
+    database_urls: dict[str, str], tokens: SecretStr, ballot_bindings: BallotBindings
 ) -> FastAPI:
     settings = RegistrationSettings(
-        database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+        database_url=database_urls["registration"], service_token=tokens, ballot_url="http://ballot"
     )
     return create_app(settings, ballot_transport=ballot_bindings.transport)
+
+
+@pytest.fixture
+def base_url(registration_app: FastAPI) -> Iterator[str]:
+    """Registration over real HTTP, for a browser or a command-line client."""
+    with serve_over_http(registration_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import update
 
+from services.common import lockout
 from services.common.auth import Principal, Role, require_page
 from services.common.csrf import CSRF_COOKIE
+from services.common.database import Database, utcnow
+from services.registration import accounts
+from services.registration.models import Account
 from tests.support.accounts import PASSWORD, add_account, log_in
-from tests.support.apps import assert_problem, bearer
+from tests.support.apps import as_caller, assert_problem
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -91,11 +98,11 @@ async def test_a_bearer_token_without_a_session_needs_no_csrf_token(
     registration: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
     response = await registration.post(
-        "/api/tokens",
-        json={"name": "gateway-csrf-test", "roles": ["gateway"]},
-        headers=bearer(token_values["admin"]),
+        "/api/auth/introspect",
+        json={"token": token_values["gateway"]},
+        headers={"Authorization": f"Bearer {token_values['service']}"},
     )
-    assert response.status_code in (201, 409), response.text
+    assert response.json()["principal"]["name"] == "gateway"
 
 
 async def test_the_csrf_cookie_is_set_once_and_the_page_carries_it(
@@ -118,7 +125,7 @@ async def test_the_secretariat_disables_an_account_and_its_sessions_end(
     ) as officer:
         await log_in(officer, login)
         assert (await officer.get("/api/auth/me")).status_code == 200
-        secretariat = bearer(token_values["admin"])
+        secretariat = as_caller(token_values["secretariat"])
         disabled = await registration.post(f"/api/accounts/{login}/disable", headers=secretariat)
         assert disabled.json()["disabled"] is True
         assert_problem(await officer.get("/api/auth/me"), 401)
@@ -150,21 +157,23 @@ async def test_introspection_is_for_services_only(
         await registration.post(
             "/api/auth/introspect",
             json={"session": session_id},
-            headers=bearer(token_values["chair"]),
+            headers=as_caller(token_values["chair"]),
         ),
         403,
     )
     answer = await registration.post(
         "/api/auth/introspect",
         json={"session": session_id},
-        headers=bearer(token_values["gateway"]),
+        headers=as_caller(token_values["service"]),
     )
     assert answer.json() == {
         "active": True,
         "principal": {"kind": "person", "name": login, "roles": ["chair"]},
     }
     nobody = await registration.post(
-        "/api/auth/introspect", json={"session": "x" * 43}, headers=bearer(token_values["gateway"])
+        "/api/auth/introspect",
+        json={"session": "x" * 43},
+        headers=as_caller(token_values["service"]),
     )
     assert nobody.json() == {"active": False, "principal": None}
 
@@ -172,19 +181,19 @@ async def test_introspection_is_for_services_only(
 async def test_machine_tokens_are_named_and_revocable(
     registration: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
-    secretariat = bearer(token_values["admin"])
+    secretariat = as_caller(token_values["secretariat"])
     name = f"gw-{id(registration)}"
     created = await registration.post(
         "/api/tokens", json={"name": name, "roles": ["gateway"]}, headers=secretariat
     )
     assert created.status_code == 201, created.text
     token = created.json()["token"]
-    me = await registration.get("/api/auth/me", headers=bearer(token))
+    me = await registration.get("/api/auth/me", headers=as_caller(token))
     assert me.json() == {"kind": "machine", "name": name, "roles": ["gateway"]}
     listed = await registration.get("/api/tokens", headers=secretariat)
     assert "token" not in next(t for t in listed.json() if t["name"] == name)
     await registration.post(f"/api/tokens/{name}/revoke", headers=secretariat)
-    assert_problem(await registration.get("/api/auth/me", headers=bearer(token)), 401)
+    assert_problem(await registration.get("/api/auth/me", headers=as_caller(token)), 401)
 
 
 async def test_a_page_sends_a_browser_without_a_session_to_log_in(
@@ -204,9 +213,48 @@ async def test_a_page_sends_a_browser_without_a_session_to_log_in(
     async with serve_in_process(registration_app) as client:
         away = await client.get("/only-the-desk", follow_redirects=False)
         assert away.status_code == 303
-        assert away.headers["location"] == (
-            "http://127.0.0.1:8001/login?next=http%3A%2F%2Ftestserver%2Fonly-the-desk"
-        )
+        # Registration serves the login page itself: a path, back to a path.
+        assert away.headers["location"] == "/login?next=%2Fonly-the-desk"
         login = await add_account(database_urls["registration"], roles=["desk"])
         await log_in(client, login)
         assert (await client.get("/only-the-desk")).json() == {"name": login}
+
+
+async def test_the_tenth_wrong_password_locks_with_an_audit_entry_and_an_unknown_name_alike(
+    registration: httpx.AsyncClient, database_urls: dict[str, str], token_values: dict[str, str]
+) -> None:
+    login = await add_account(database_urls["registration"], roles=["chair"])
+    unknown = f"nobody-{login}"
+    refusals = []
+    for name in (login, unknown):
+        for _ in range(5):  # free
+            wrong = await registration.post("/login", data={"login": name, "password": "x" * 12})
+            assert_problem(wrong, 401, "login_failed")
+        # As if wrong passwords 6 to 9 had come, each after its wait (1, 2, 4, 8 s).
+        a_minute_ago = utcnow() - datetime.timedelta(minutes=1)
+        if name == login:
+            database = Database(database_urls["registration"])
+            async with database.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(Account)
+                    .where(Account.login == login)
+                    .values(failed_logins=9, last_failed_at=a_minute_ago)
+                )
+            await database.dispose()
+        else:
+            accounts._unknown[unknown] = lockout.Attempts(9, a_minute_ago)
+        tenth = await registration.post("/login", data={"login": name, "password": "x" * 12})
+        assert_problem(tenth, 401, "login_failed")
+        right = await registration.post("/login", data={"login": name, "password": PASSWORD})
+        assert_problem(right, 429, "too_many_attempts")
+        assert 14 * 60 < right.json()["retry_after"] <= 15 * 60
+        refusals.append(right.json()["detail"])
+    # Locked or not there at all: the same words.
+    assert refusals[0] == refusals[1]
+    assert "Probeer het over 15 minuten opnieuw" in refusals[0]
+    audit = await registration.get(
+        "/api/accounts/audit", headers=as_caller(token_values["auditor"])
+    )
+    locked = [e for e in audit.json() if e["action"] == "login_locked"]
+    assert {e["actor"] for e in locked} >= {login, unknown}
+    assert all(e["details"]["minutes"] == 15 for e in locked)

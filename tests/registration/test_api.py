@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import audit_log, make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -19,7 +19,7 @@ class TestImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             members_csv=population_2023,
             name="ALV juni 2024",
@@ -42,7 +42,7 @@ class TestImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             issue_cards=False,
             members_csv="code,name,population\nGM0363,Amsterdam,918117\n",
@@ -51,7 +51,7 @@ class TestImport:
             f"/api/meetings/{code}/members/import",
             content=b"code,name,population\nXX01,Nergens,5\nGM0088,Schiermonnikoog,veel\n"
             b"GM0014,Groningen,238147\n",
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
         report = response.json()
         assert report["read"] == 3
@@ -64,7 +64,7 @@ class TestImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             issue_cards=False,
             members_csv="code,name,population\n",
@@ -72,7 +72,7 @@ class TestImport:
         response = await registration.post(
             f"/api/meetings/{code}/members/import",
             content=b"gemeente;inwoners\nAmsterdam;5\n",
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
         assert response.status_code == 422
         assert response.json()["code"] == "bad_import"
@@ -83,7 +83,7 @@ class TestImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             issue_cards=False,
             date="2023-12-01",
@@ -98,13 +98,13 @@ class TestImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             issue_cards=False,
             members_csv="code,name,population\nGM0363,Amsterdam,918117\nGM1992,Voorne aan Zee,\n",
         )
         response = await registration.post(
-            f"/api/meetings/{code}/cards", headers=bearer(token_values["admin"])
+            f"/api/meetings/{code}/cards", headers=as_caller(token_values["secretariat"])
         )
         assert response.status_code == 409
         assert response.json()["code"] == "population_missing"
@@ -116,8 +116,8 @@ class TestDeskFlow:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        cards = await make_meeting(registration, admin=token_values["admin"], code=code)
-        desk = bearer(token_values["desk"])
+        cards = await make_meeting(registration, admin=token_values["secretariat"], code=code)
+        desk = as_caller(token_values["desk"])
         scanned = await registration.post(
             f"/api/meetings/{code}/desk/scan", json={"card_code": cards["GM0363"]}, headers=desk
         )
@@ -137,7 +137,7 @@ class TestDeskFlow:
         assert bound.status_code == 201
         assert bound.json()["handset"] == "004711"
         electorate = await registration.get(
-            f"/api/meetings/{code}/electorate", headers=bearer(token_values["gateway"])
+            f"/api/meetings/{code}/electorate", headers=as_caller(token_values["gateway"])
         )
         assert electorate.json()["members"] == [
             {"code": "GM0363", "name": "Amsterdam", "weight": 75, "handset": "004711"}
@@ -154,7 +154,7 @@ class TestDeskFlow:
         )
         assert returned.json()["present"] is False
         electorate = await registration.get(
-            f"/api/meetings/{code}/electorate", headers=bearer(token_values["gateway"])
+            f"/api/meetings/{code}/electorate", headers=as_caller(token_values["gateway"])
         )
         assert electorate.json()["members"] == []
 
@@ -162,8 +162,8 @@ class TestDeskFlow:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        cards = await make_meeting(registration, admin=token_values["admin"], code=code)
-        desk = bearer(token_values["desk"])
+        cards = await make_meeting(registration, admin=token_values["secretariat"], code=code)
+        desk = as_caller(token_values["desk"])
         await registration.post(
             f"/api/meetings/{code}/registrations",
             json={"card_code": cards["GM0088"], "handset": "000001"},
@@ -176,7 +176,7 @@ class TestDeskFlow:
         )
         assert swapped.json()["handset"] == "000002"
         electorate = await registration.get(
-            f"/api/meetings/{code}/electorate", headers=bearer(token_values["chair"])
+            f"/api/meetings/{code}/electorate", headers=as_caller(token_values["chair"])
         )
         assert [m["handset"] for m in electorate.json()["members"]] == ["000002"]
 
@@ -189,11 +189,11 @@ class TestRefusals:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> tuple[str, dict[str, str]]:
         code = unique_meeting_code()
-        cards = await make_meeting(registration, admin=token_values["admin"], code=code)
+        cards = await make_meeting(registration, admin=token_values["secretariat"], code=code)
         await registration.post(
             f"/api/meetings/{code}/registrations",
             json={"card_code": cards["GM0344"], "handset": "000344"},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         return code, cards
 
@@ -208,7 +208,7 @@ class TestRefusals:
     ) -> str:
         before = len(await audit_log(client, meeting, tokens["auditor"]))
         response = await client.post(
-            f"/api/meetings/{meeting}/registrations", json=body, headers=bearer(tokens["desk"])
+            f"/api/meetings/{meeting}/registrations", json=body, headers=as_caller(tokens["desk"])
         )
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
@@ -216,7 +216,7 @@ class TestRefusals:
         assert problem["code"] == code
         assert len(await audit_log(client, meeting, tokens["auditor"])) == before
         electorate = await client.get(
-            f"/api/meetings/{meeting}/electorate", headers=bearer(tokens["gateway"])
+            f"/api/meetings/{meeting}/electorate", headers=as_caller(tokens["gateway"])
         )
         assert [m["code"] for m in electorate.json()["members"]] == ["GM0344"]
         return str(problem["detail"])
@@ -264,7 +264,7 @@ class TestRefusals:
         meeting, _ = setup
         other = await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=unique_meeting_code(),
             name="ALV juni",
         )
@@ -348,7 +348,7 @@ class TestAuth:
         response = await registration.post(
             "/api/meetings",
             json={"code": meeting_code, "name": "x", "date": "2023-12-01"},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert response.status_code == 403
 

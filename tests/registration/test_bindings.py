@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from tests.conftest import unique_meeting_code
 from tests.registration.conftest import BallotBindings
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -24,7 +24,7 @@ class TestBindingChanges:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> tuple[str, dict[str, str]]:
         code = unique_meeting_code()
-        return code, await make_meeting(registration, admin=token_values["admin"], code=code)
+        return code, await make_meeting(registration, admin=token_values["secretariat"], code=code)
 
     async def test_bind_swap_return_reach_ballot_before_the_answer(
         self,
@@ -34,7 +34,7 @@ class TestBindingChanges:
         ballot_bindings: BallotBindings,
     ) -> None:
         code, cards = meeting
-        desk = bearer(token_values["desk"])
+        desk = as_caller(token_values["desk"])
         await registration.post(
             f"/api/meetings/{code}/registrations",
             json={"card_code": cards["GM0088"], "handset": "000001"},
@@ -66,7 +66,7 @@ class TestBindingChanges:
         response = await registration.post(
             f"/api/meetings/{code}/registrations",
             json={"card_code": cards["GM0088"], "handset": "12"},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert response.status_code == 422
         assert ballot_bindings.changes == []
@@ -84,7 +84,7 @@ class TestBindingChanges:
         response = await registration.post(
             f"/api/meetings/{code}/registrations",
             json={"card_code": cards["GM0363"], "handset": "000363"},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert response.status_code == 201
         outbox = registration_app.state.binding_outbox
@@ -101,7 +101,7 @@ class TestBindingChanges:
         meeting: tuple[str, dict[str, str]],
     ) -> None:
         code, cards = meeting
-        desk, gateway = bearer(token_values["desk"]), bearer(token_values["gateway"])
+        desk, gateway = as_caller(token_values["desk"]), as_caller(token_values["gateway"])
         for member, handset in (("GM0363", "000363"), ("GM0088", "000088")):
             await registration.post(
                 f"/api/meetings/{code}/registrations",
@@ -130,6 +130,6 @@ class TestBindingChanges:
         response = await registration.get(
             f"/api/meetings/{unique_meeting_code()}/binding-changes",
             params={"handset": "٠٠٠٣٦٣"},
-            headers=bearer(token_values["gateway"]),
+            headers=as_caller(token_values["gateway"]),
         )
         assert response.status_code == 422

@@ -15,7 +15,7 @@ import pytest
 
 from services.registration.weights import MAX_POPULATION
 from tests.conftest import unique_meeting_code
-from tests.support.apps import assert_problem, bearer
+from tests.support.apps import as_caller, assert_problem
 from tests.support.builders import make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -27,7 +27,9 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 @pytest.fixture
 async def meeting(registration: httpx.AsyncClient, token_values: dict[str, str]) -> str:
     code = unique_meeting_code()
-    await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+    await make_meeting(
+        registration, admin=token_values["secretariat"], code=code, issue_cards=False
+    )
     return code
 
 
@@ -36,7 +38,7 @@ async def cards(
     registration: httpx.AsyncClient, token_values: dict[str, str]
 ) -> tuple[str, dict[str, str]]:
     code = unique_meeting_code()
-    return code, await make_meeting(registration, admin=token_values["admin"], code=code)
+    return code, await make_meeting(registration, admin=token_values["secretariat"], code=code)
 
 
 async def import_csv(
@@ -45,7 +47,7 @@ async def import_csv(
     response = await registration.post(
         f"/api/meetings/{meeting}/members/import",
         content=text.encode(),
-        headers={**bearer(admin), "Content-Type": "text/csv"},
+        headers={**as_caller(admin), "Content-Type": "text/csv"},
     )
     assert response.status_code == 200, response.text
     report: dict[str, Any] = response.json()
@@ -74,7 +76,7 @@ class TestPopulations:
     ) -> None:
         report = await import_csv(
             registration,
-            token_values["admin"],
+            token_values["secretariat"],
             meeting,
             f"code,name,population\nGM0363,Amsterdam,{population}\nGM0088,Schiermonnikoog,932\n",
         )
@@ -88,7 +90,7 @@ class TestPopulations:
     ) -> None:
         report = await import_csv(
             registration,
-            token_values["admin"],
+            token_values["secretariat"],
             meeting,
             f"code,name,population\nGM0363,Amsterdam,{MAX_POPULATION}\n",
         )
@@ -106,7 +108,7 @@ class TestPopulations:
         response = await registration.post(
             "/api/meetings",
             json={"code": code, "name": "ALV 1 december 2023", "date": "2023-12-01"},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 201, response.text
         documents = copy.deepcopy(cbs_documents)
@@ -116,7 +118,7 @@ class TestPopulations:
         response = await registration.post(
             f"/api/meetings/{code}/members/import",
             json=documents,
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 200, response.text
         report = response.json()
@@ -136,7 +138,7 @@ class TestPopulations:
         response = await registration.put(
             f"/api/meetings/{meeting}/members/GM0363/population",
             json={"population": population, "source": "CBS StatLine"},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert_problem(response, 422, "invalid")
 
@@ -156,11 +158,11 @@ class TestDigits:
         response = await registration.post(
             f"/api/meetings/{meeting}/registrations",
             json={"card_code": codes["GM0363"], "handset": handset},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert_problem(response, 422, "malformed_handset")
         holder = await registration.get(
-            f"/api/meetings/{meeting}/handsets/{handset}", headers=bearer(token_values["desk"])
+            f"/api/meetings/{meeting}/handsets/{handset}", headers=as_caller(token_values["desk"])
         )
         assert_problem(holder, 422, "malformed_handset")
 
@@ -177,7 +179,7 @@ class TestDigits:
         response = await registration.post(
             f"/api/meetings/{meeting}/desk/scan",
             json={"card_code": ".".join(parts)},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert_problem(response, 422, "malformed_code")
 
@@ -190,7 +192,7 @@ class TestStrictTypes:
         response = await registration.post(
             "/api/meetings",
             json={"code": unique_meeting_code(), "name": "ALV", "date": date},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert_problem(response, 422, "invalid")
 
@@ -205,7 +207,7 @@ class TestStrictTypes:
         response = await registration.post(
             f"/api/meetings/{meeting}/registrations/without-card",
             json={"member": "GM0363", "handset": "000363", "officer": "J", "confirmed": confirmed},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert_problem(response, 422, "invalid")
 
@@ -228,7 +230,7 @@ class TestCodesInPaths:
     ) -> None:
         response = await registration.post(
             f"/api/meetings/{meeting}/registrations/{member}/return",
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert_problem(response, 422, "invalid")
 
@@ -239,7 +241,7 @@ class TestCodesInPaths:
             f"/api/meetings/{meeting}/contacts/import",
             params={"source": "x" * 301},
             content=b"code,name,email\n",
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
         assert_problem(response, 422, "invalid")
 
@@ -251,7 +253,7 @@ class TestBodySize:
         response = await registration.post(
             f"/api/meetings/{meeting}/members/import",
             content=b"code,name,population\n" + b"," * (16 * 1024 * 1024),
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
         assert_problem(response, 413, "request_too_large")
         assert "16777216 bytes" in response.json()["detail"]
@@ -267,22 +269,22 @@ class TestAFigureRemovedAfterTheCards:
         cards: tuple[str, dict[str, str]],
     ) -> None:
         meeting, _ = cards
-        admin = token_values["admin"]
+        admin = token_values["secretariat"]
         await import_csv(
             registration, admin, meeting, "code,name,population\nGM0088,Schiermonnikoog,\n"
         )
-        listed = await registration.get(f"/api/meetings/{meeting}/cards", headers=bearer(admin))
+        listed = await registration.get(f"/api/meetings/{meeting}/cards", headers=as_caller(admin))
         assert listed.status_code == 200, listed.text
         weights = {card["member"]: card["weight"] for card in listed.json()}
         assert (weights["GM0088"], weights["GM0363"]) == (None, 75)
         image = await registration.get(
-            f"/api/meetings/{meeting}/members/GM0088/card.png", headers=bearer(admin)
+            f"/api/meetings/{meeting}/members/GM0088/card.png", headers=as_caller(admin)
         )
         assert_problem(image, 409, "population_missing")
         reissue = await registration.post(
             f"/api/meetings/{meeting}/members/GM0088/card/reissue",
             json={"reason": "kwijt"},
-            headers=bearer(admin),
+            headers=as_caller(admin),
         )
         assert_problem(reissue, 409, "population_missing")
 
@@ -296,7 +298,7 @@ class TestStorableText:
         response = await registration.put(
             f"/api/meetings/{meeting}/members/GM0363/population",
             json={"population": 14090, "source": "CBS\u0000"},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert_problem(response, 422, "invalid")
 
@@ -319,7 +321,7 @@ class TestStorableText:
             response = await registration.post(
                 f"/api/meetings/{meeting}/{path}",
                 content=body,
-                headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+                headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
             )
             assert_problem(response, 422, "bad_import")
 
@@ -339,6 +341,6 @@ class TestStorableText:
         response = await registration.post(
             f"/api/meetings/{meeting}/members/import",
             json=documents,
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code in (200, 422), response.text

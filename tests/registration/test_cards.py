@@ -13,7 +13,7 @@ from PIL import Image
 from services.common.labels import dutch_date
 from services.registration.render import CardFace, render_pdf, render_png
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 from tests.support.pdf import images
 
@@ -57,8 +57,8 @@ class TestCardEndpoints:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        cards = await make_meeting(registration, admin=token_values["admin"], code=code)
-        admin = bearer(token_values["admin"])
+        cards = await make_meeting(registration, admin=token_values["secretariat"], code=code)
+        admin = as_caller(token_values["secretariat"])
         png = await registration.get(f"/api/meetings/{code}/members/GM0088/card.png", headers=admin)
         assert png.headers["content-type"] == "image/png"
         assert decode(Image.open(io.BytesIO(png.content))) == [cards["GM0088"]]
@@ -70,15 +70,17 @@ class TestCardEndpoints:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
-        admin = bearer(token_values["admin"])
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
+        admin = as_caller(token_values["secretariat"])
         base = f"/api/meetings/{code}/members"
         response = await registration.get(f"{base}/GM0088/card.png", headers=admin)
         assert (response.status_code, response.json()["code"]) == (404, "no_card")
         response = await registration.get(f"{base}/GM0088/card.gif", headers=admin)
         assert response.status_code == 422
         response = await registration.get(
-            f"{base}/GM0088/card.png", headers=bearer(token_values["desk"])
+            f"{base}/GM0088/card.png", headers=as_caller(token_values["desk"])
         )
         assert response.status_code == 403
 
@@ -90,17 +92,17 @@ class TestReissue:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        cards = await make_meeting(registration, admin=token_values["admin"], code=code)
+        cards = await make_meeting(registration, admin=token_values["secretariat"], code=code)
         response = await registration.post(
             f"/api/meetings/{code}/members/GM0363/card/reissue",
             json={"reason": "naar de verkeerde persoon gemaild"},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 200, response.text
         new = response.json()
         assert (new["member"], new["version"]) == ("GM0363", 2)
         assert new["code"] != cards["GM0363"]
-        desk = bearer(token_values["desk"])
+        desk = as_caller(token_values["desk"])
         old = await registration.post(
             f"/api/meetings/{code}/desk/scan", json={"card_code": cards["GM0363"]}, headers=desk
         )
@@ -112,7 +114,7 @@ class TestReissue:
         assert scanned.status_code == 200
         audit = (
             await registration.get(
-                f"/api/meetings/{code}/audit", headers=bearer(token_values["auditor"])
+                f"/api/meetings/{code}/audit", headers=as_caller(token_values["auditor"])
             )
         ).json()
         assert [(e["action"], e["member_code"], e["details"]["version"]) for e in audit[-2:]] == [
@@ -122,7 +124,7 @@ class TestReissue:
         assert audit[-2]["details"]["reason"] == "naar de verkeerde persoon gemaild"
         listed = (
             await registration.get(
-                f"/api/meetings/{code}/cards", headers=bearer(token_values["admin"])
+                f"/api/meetings/{code}/cards", headers=as_caller(token_values["secretariat"])
             )
         ).json()
         assert next(c for c in listed if c["member"] == "GM0363")["version"] == 2
@@ -131,10 +133,12 @@ class TestReissue:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
         response = await registration.post(
             f"/api/meetings/{code}/members/GM0363/card/reissue",
             json={"reason": "kwijt"},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert (response.status_code, response.json()["code"]) == (404, "no_card")

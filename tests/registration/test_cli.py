@@ -12,13 +12,14 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from services.registration.app import create_app
 from services.registration.cli import progress, register_cli
 from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.accounts import PASSWORD
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 from tests.support.servers import serve_over_http
 from tests.support.smtp import RecordingHandler, smtp_server
@@ -43,10 +44,12 @@ def test_progress_bar() -> None:
     ]
 
 
-def test_without_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.delenv("ALV_TOKEN_ADMIN", raising=False)
+def test_without_a_login(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ALV_USER", raising=False)
     assert run_cli(["cards", "send", "--meeting", "x"]) == 1
-    assert "ALV_TOKEN_ADMIN" in capsys.readouterr().err
+    assert "ALV_USER" in capsys.readouterr().err
 
 
 @pytest.fixture
@@ -57,11 +60,11 @@ def smtp() -> Iterator[tuple[int, RecordingHandler]]:
 
 @pytest.fixture
 def base_url(
-    database_urls: dict[str, str], tokens: TokenSettings, smtp: tuple[int, RecordingHandler]
+    database_urls: dict[str, str], tokens: SecretStr, smtp: tuple[int, RecordingHandler]
 ) -> Iterator[str]:
     settings = RegistrationSettings(
         database_url=database_urls["registration"],
-        tokens=tokens,
+        service_token=tokens,
         smtp_host="127.0.0.1",
         smtp_port=smtp[0],
         smtp_starttls=False,
@@ -81,17 +84,19 @@ async def test_generate_and_send(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("ALV_TOKEN_ADMIN", token_values["admin"])
+    # The cards are made in a person's name: the CLI logs in as the secretariat.
+    monkeypatch.setenv("ALV_USER", "secretariat")
+    monkeypatch.setenv("ALV_PASSWORD", PASSWORD)
     code = unique_meeting_code()
     async with httpx.AsyncClient(base_url=base_url) as client:
-        await make_meeting(client, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(client, admin=token_values["secretariat"], code=code, issue_cards=False)
         await client.post(
             f"/api/meetings/{code}/contacts/import",
             content=(
                 b"code,name,email\nGM0363,A,a@amsterdam.nl\nGM0088,S,s@schiermonnikoog.nl\n"
                 b"GM0344,U,griffie@utrecht.nl\nGM0014,G,g@groningen.nl\n"
             ),
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
     out = tmp_path / "kaarten"
     common = ["--meeting", code, "--registration-url", base_url]

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import audit_log, make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -17,11 +17,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.db]
 @pytest.fixture
 async def meeting(registration: httpx.AsyncClient, token_values: dict[str, str]) -> str:
     code = unique_meeting_code()
-    cards = await make_meeting(registration, admin=token_values["admin"], code=code)
+    cards = await make_meeting(registration, admin=token_values["secretariat"], code=code)
     response = await registration.post(
         f"/api/meetings/{code}/registrations",
         json={"card_code": cards["GM0344"], "handset": "000344"},
-        headers=bearer(token_values["desk"]),
+        headers=as_caller(token_values["desk"]),
     )
     assert response.status_code == 201
     return code
@@ -45,7 +45,7 @@ async def without_card(
             "confirmed": True,
             "proof": proof,
         },
-        headers=bearer(token_values["desk"]),
+        headers=as_caller(token_values["desk"]),
     )
 
 
@@ -61,7 +61,7 @@ class TestWithoutCard:
                 "officer": "J. de Vries",
                 "confirmed": True,
             },
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert response.status_code == 201, response.text
         assert (response.json()["name"], response.json()["handset"]) == (
@@ -128,7 +128,7 @@ class TestWithoutCard:
         response = await registration.post(
             f"/api/meetings/{meeting}/registrations/without-card",
             json=body,
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert (response.status_code, response.json()["code"]) == (status, code)
         assert await audit_log(registration, meeting, token_values["auditor"]) == before
@@ -139,7 +139,7 @@ class TestWithoutCard:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             issue_cards=False,
             members_csv="code,name,population\nGM1992,Voorne aan Zee,\n",
@@ -147,7 +147,7 @@ class TestWithoutCard:
         response = await registration.post(
             f"/api/meetings/{code}/registrations/without-card",
             json={"member": "GM1992", "handset": "001992", "officer": "J.", "confirmed": True},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert (response.status_code, response.json()["code"]) == (409, "population_missing")
 
@@ -177,7 +177,7 @@ class TestRecent:
     async def test_newest_first_with_how_each_was_admitted(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
     ) -> None:
-        desk = bearer(token_values["desk"])
+        desk = as_caller(token_values["desk"])
         for member, proof in (("GM0088", "forgotten_card"), ("GM0363", "authorisation_form")):
             response = await without_card(registration, token_values, meeting, member, proof=proof)
             assert response.status_code == 201
@@ -195,7 +195,7 @@ class TestRecent:
         assert len((await registration.get(url, params={"limit": 1}, headers=desk)).json()) == 1
         assert (await registration.get(url, params={"limit": 0}, headers=desk)).status_code == 422
         assert (
-            await registration.get(url, headers=bearer(token_values["chair"]))
+            await registration.get(url, headers=as_caller(token_values["chair"]))
         ).status_code == 403
 
 
@@ -206,7 +206,7 @@ class TestLookups:
         response = await registration.get(
             f"/api/meetings/{meeting}/members/search",
             params={"q": "TREC"},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert [(m["name"], m["present"], m["handset"]) for m in response.json()] == [
             ("Utrecht", True, "000344")
@@ -214,14 +214,14 @@ class TestLookups:
         response = await registration.get(
             f"/api/meetings/{meeting}/members/search",
             params={"q": "%%"},
-            headers=bearer(token_values["desk"]),
+            headers=as_caller(token_values["desk"]),
         )
         assert response.json() == []
 
     async def test_who_holds_a_handset(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
     ) -> None:
-        desk = bearer(token_values["desk"])
+        desk = as_caller(token_values["desk"])
         found = await registration.get(f"/api/meetings/{meeting}/handsets/000344", headers=desk)
         assert found.json()["member"] == "GM0344"
         free = await registration.get(f"/api/meetings/{meeting}/handsets/000345", headers=desk)

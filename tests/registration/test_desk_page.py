@@ -3,19 +3,13 @@ typed characters and Enter into the focused input (``tests/support/hall.py``).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import anyio
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from services.common.settings import TokenSettings
-from services.registration.app import create_app
-from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
-from tests.registration.conftest import BallotBindings
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.browser import launched_chromium
 from tests.support.builders import make_meeting
 from tests.support.hall import (
@@ -29,22 +23,10 @@ from tests.support.hall import (
     swap_at_desk,
 )
 from tests.support.people import person_context
-from tests.support.servers import serve_over_http
 
 pytestmark = [pytest.mark.db]
 
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def base_url(
-    database_urls: dict[str, str], tokens: TokenSettings, ballot_bindings: BallotBindings
-) -> Iterator[str]:
-    settings = RegistrationSettings(
-        database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
-    )
-    with serve_over_http(create_app(settings, ballot_transport=ballot_bindings.transport)) as url:
-        yield url
 
 
 async def prepared_meeting(base_url: str, admin: str) -> tuple[str, dict[str, str]]:
@@ -55,7 +37,7 @@ async def prepared_meeting(base_url: str, admin: str) -> tuple[str, dict[str, st
         reissued = await client.post(
             f"/api/meetings/{code}/members/GM0014/card/reissue",
             json={"reason": "kwijt"},
-            headers=bearer(admin),
+            headers=as_caller(admin),
         )
         assert reissued.status_code == 200, reissued.text
     return code, cards
@@ -65,7 +47,7 @@ def test_the_whole_desk_flow(
     base_url: str, token_values: dict[str, str], database_urls: dict[str, str]
 ) -> None:
     with httpx.Client(base_url=base_url, timeout=10) as client:
-        code, cards = anyio.run(prepared_meeting, base_url, token_values["admin"])
+        code, cards = anyio.run(prepared_meeting, base_url, token_values["secretariat"])
         with launched_chromium() as browser:
             context = person_context(
                 browser,
@@ -148,7 +130,7 @@ def test_the_whole_desk_flow(
             context.close()
 
         audit = client.get(
-            f"/api/meetings/{code}/audit", headers=bearer(token_values["auditor"])
+            f"/api/meetings/{code}/audit", headers=as_caller(token_values["auditor"])
         ).json()
         assert [e["action"] for e in audit if e["action"].startswith("handset.")] == [
             "handset.bound",
@@ -159,7 +141,7 @@ def test_the_whole_desk_flow(
         ]
         assert audit[-1]["details"]["officer"] == "J. de Vries"
         electorate = client.get(
-            f"/api/meetings/{code}/electorate", headers=bearer(token_values["chair"])
+            f"/api/meetings/{code}/electorate", headers=as_caller(token_values["chair"])
         ).json()
         assert [(m["code"], m["handset"]) for m in electorate["members"]] == [
             ("GM0088", "000088"),

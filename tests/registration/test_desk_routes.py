@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.registration.conftest import BallotBindings
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import audit_log, make_meeting
 from tests.support.people import as_person
 
@@ -54,7 +54,7 @@ class Desk:
 
     async def electorate(self) -> list[tuple[str, str]]:
         response = await self.client.get(
-            f"/api/meetings/{self.meeting}/electorate", headers=bearer(self.tokens["chair"])
+            f"/api/meetings/{self.meeting}/electorate", headers=as_caller(self.tokens["chair"])
         )
         return [(m["code"], m["handset"]) for m in response.json()["members"]]
 
@@ -66,7 +66,7 @@ async def desk(
     meeting_code: str,
     database_urls: dict[str, str],
 ) -> tuple[Desk, dict[str, str]]:
-    cards = await make_meeting(registration, admin=token_values["admin"], code=meeting_code)
+    cards = await make_meeting(registration, admin=token_values["secretariat"], code=meeting_code)
     url = database_urls["registration"]
     officer = await as_person(registration, url, "desk")
     return Desk(registration, token_values, meeting_code, database_url=url, person=officer), cards
@@ -103,7 +103,7 @@ class TestWhoMayUseIt:
             shown = await registration.get(page, headers=await officer.someone(role))
             assert shown.status_code == 200, role
         # A machine (the gateway's token) is no staff.
-        gateway = await registration.get(page, headers=bearer(officer.tokens["gateway"]))
+        gateway = await registration.get(page, headers=as_caller(officer.tokens["gateway"]))
         assert gateway.status_code == 403
 
 
@@ -255,7 +255,7 @@ class TestHandsetRegistry:
                     for s in seen
                 ]
             },
-            headers=bearer(officer.tokens["gateway"]),
+            headers=as_caller(officer.tokens["gateway"]),
         )
         assert report.status_code == 200, report.text
         page = await registration.get(

@@ -9,18 +9,18 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from hardware.config import GatewaySettings
 from hardware.fakeballot import FakeBallot
 from hardware.gateway import Gateway, HandsetStatus
 from hardware.handset_report import HandsetReporter
 from hardware.simulator import Simulator
-from services.common.settings import TokenSettings
 from services.registration import handset_health
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.hardware.conftest import FAST, sim_config
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 from tests.support.served_in_loop import serve_on_port
 
@@ -58,20 +58,22 @@ class TestHealth:
 
 @pytest.fixture
 async def registration(
-    database_urls: dict[str, str], tokens: TokenSettings
+    database_urls: dict[str, str], tokens: SecretStr
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RegistrationSettings(database_url=database_urls["registration"], tokens=tokens)
+    settings = RegistrationSettings(
+        database_url=database_urls["registration"], service_token=tokens
+    )
     async with serve_on_port(create_app(settings)) as client:
         yield client
 
 
 async def seat(client: httpx.AsyncClient, tokens: dict[str, str], meeting: str) -> None:
-    cards = await make_meeting(client, admin=tokens["admin"], code=meeting)
+    cards = await make_meeting(client, admin=tokens["secretariat"], code=meeting)
     for member, handset in BOUND.items():
         response = await client.post(
             f"/api/meetings/{meeting}/registrations",
             json={"card_code": cards[member], "handset": handset},
-            headers=bearer(tokens["desk"]),
+            headers=as_caller(tokens["desk"]),
         )
         assert response.status_code == 201, response.text
 
@@ -98,11 +100,13 @@ class TestRegistry:
         # 000003 (Utrecht) was heard two minutes ago, then no more.
         report.append(seen("000003", 70, 120))
         response = await registration.post(
-            f"{url}/sightings", json={"handsets": report}, headers=bearer(token_values["gateway"])
+            f"{url}/sightings",
+            json={"handsets": report},
+            headers=as_caller(token_values["gateway"]),
         )
         assert response.json() == {"stored": 4}
 
-        body = (await registration.get(url, headers=bearer(token_values["chair"]))).json()
+        body = (await registration.get(url, headers=as_caller(token_values["chair"]))).json()
         rows = {h["handset"]: h for h in body["handsets"]}
         assert list(rows) == ["000001", "000002", "000003", "000009"]
         assert (rows["000001"]["name"], rows["000001"]["in_range"]) == ("Amsterdam", True)
@@ -121,7 +125,7 @@ class TestRegistry:
     ) -> None:
         await seat(registration, token_values, meeting_code)
         url = f"/api/meetings/{meeting_code}/handsets"
-        gateway = bearer(token_values["gateway"])
+        gateway = as_caller(token_values["gateway"])
         await registration.post(
             f"{url}/sightings", json={"handsets": [seen("000001", 40, 1)]}, headers=gateway
         )
@@ -130,7 +134,7 @@ class TestRegistry:
             f"{url}/sightings", json={"handsets": late}, headers=gateway
         )
         assert response.status_code == 200
-        body = (await registration.get(url, headers=bearer(token_values["desk"]))).json()
+        body = (await registration.get(url, headers=as_caller(token_values["desk"]))).json()
         assert body["handsets"][0]["battery"] == 40
 
     async def test_who_may_report_and_who_may_read(
@@ -141,11 +145,11 @@ class TestRegistry:
         body = {"handsets": [seen("000001", 40, 1)]}
         assert (
             await registration.post(
-                f"{url}/sightings", json=body, headers=bearer(token_values["desk"])
+                f"{url}/sightings", json=body, headers=as_caller(token_values["desk"])
             )
         ).status_code == 403
         assert (
-            await registration.get(url, headers=bearer(token_values["gateway"]))
+            await registration.get(url, headers=as_caller(token_values["gateway"]))
         ).status_code == 403
         assert (await registration.get(url)).status_code == 401
 
@@ -170,10 +174,10 @@ class TestRegistry:
         url = f"/api/meetings/{meeting_code}/handsets"
         body = {"handsets": [seen("000001", 40, 1), {**seen("000002", 40, 1), **bad}]}
         response = await registration.post(
-            f"{url}/sightings", json=body, headers=bearer(token_values["gateway"])
+            f"{url}/sightings", json=body, headers=as_caller(token_values["gateway"])
         )
         assert response.status_code == 422
-        listed = (await registration.get(url, headers=bearer(token_values["desk"]))).json()
+        listed = (await registration.get(url, headers=as_caller(token_values["desk"]))).json()
         assert all(h["last_seen"] is None for h in listed["handsets"])
 
 
@@ -207,7 +211,7 @@ async def test_the_gateway_reports_what_it_hears(
             assert 1 <= await reporter.report_once() <= 3
     body = (
         await registration.get(
-            f"/api/meetings/{meeting_code}/handsets", headers=bearer(token_values["chair"])
+            f"/api/meetings/{meeting_code}/handsets", headers=as_caller(token_values["chair"])
         )
     ).json()
     rows = {h["handset"]: h for h in body["handsets"]}

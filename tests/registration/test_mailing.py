@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import zxingcpp
+from pydantic import SecretStr
 
-from services.common.settings import TokenSettings
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer, serve_in_process
+from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.pdf import images
 from tests.support.smtp import RecordingHandler, smtp_server
@@ -47,11 +47,11 @@ def smtp() -> Iterator[tuple[int, RecordingHandler]]:
 
 @pytest.fixture
 async def client(
-    database_urls: dict[str, str], tokens: TokenSettings, smtp: tuple[int, RecordingHandler]
+    database_urls: dict[str, str], tokens: SecretStr, smtp: tuple[int, RecordingHandler]
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = RegistrationSettings(
         database_url=database_urls["registration"],
-        tokens=tokens,
+        service_token=tokens,
         smtp_host="127.0.0.1",
         smtp_port=smtp[0],
         smtp_starttls=False,
@@ -74,7 +74,7 @@ async def _meeting(client: httpx.AsyncClient, admin: str) -> dict[str, str]:
     response = await client.post(
         f"/api/meetings/{code}/contacts/import",
         content=contacts.encode(),
-        headers={**bearer(admin), "Content-Type": "text/csv"},
+        headers={**as_caller(admin), "Content-Type": "text/csv"},
     )
     assert response.json()["updated"] == 10, response.text
     return {"meeting": code, **cards}
@@ -84,8 +84,8 @@ async def test_every_card_arrives_with_a_decodable_pdf_and_a_refusal_is_resent(
     client: httpx.AsyncClient, token_values: dict[str, str], smtp: tuple[int, RecordingHandler]
 ) -> None:
     _, handler = smtp
-    admin = bearer(token_values["admin"])
-    cards = await _meeting(client, token_values["admin"])
+    admin = as_caller(token_values["secretariat"])
+    cards = await _meeting(client, token_values["secretariat"])
     meeting = cards.pop("meeting")
 
     response = await client.post(f"/api/meetings/{meeting}/cards/send", json={}, headers=admin)
@@ -134,7 +134,9 @@ async def test_every_card_arrives_with_a_decodable_pdf_and_a_refusal_is_resent(
     assert again.json()["attempts"] == []
 
     audit = (
-        await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(token_values["auditor"]))
+        await client.get(
+            f"/api/meetings/{meeting}/audit", headers=as_caller(token_values["auditor"])
+        )
     ).json()
     mailed = [e for e in audit if e["action"].startswith("card.mail")]
     assert [e["action"] for e in mailed].count("card.mailed") == 10
@@ -145,11 +147,11 @@ async def test_member_without_address_is_logged_as_failed(
     client: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
     code = unique_meeting_code()
-    await make_meeting(client, admin=token_values["admin"], code=code)
+    await make_meeting(client, admin=token_values["secretariat"], code=code)
     response = await client.post(
         f"/api/meetings/{code}/cards/send",
         json={"members": ["GM0088"]},
-        headers=bearer(token_values["admin"]),
+        headers=as_caller(token_values["secretariat"]),
     )
     [attempt] = response.json()["attempts"]
     assert (attempt["status"], attempt["recipient"]) == ("failed", None)
@@ -157,22 +159,22 @@ async def test_member_without_address_is_logged_as_failed(
 
 
 async def test_unreachable_server_fails_every_mail_without_error(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> None:
     settings = RegistrationSettings(
         database_url=database_urls["registration"],
-        tokens=tokens,
+        service_token=tokens,
         smtp_host="127.0.0.1",
         smtp_port=1,
         smtp_starttls=False,
         mail_from="alv@vng.example",
     )
     async with serve_in_process(create_app(settings)) as client:
-        cards = await _meeting(client, token_values["admin"])
+        cards = await _meeting(client, token_values["secretariat"])
         response = await client.post(
             f"/api/meetings/{cards['meeting']}/cards/send",
             json={"members": ["GM0363"]},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         [attempt] = response.json()["attempts"]
         assert attempt["status"] == "failed"
@@ -183,9 +185,9 @@ async def test_sending_without_smtp_settings_is_refused(
     registration: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
     code = unique_meeting_code()
-    await make_meeting(registration, admin=token_values["admin"], code=code)
+    await make_meeting(registration, admin=token_values["secretariat"], code=code)
     response = await registration.post(
-        f"/api/meetings/{code}/cards/send", json={}, headers=bearer(token_values["admin"])
+        f"/api/meetings/{code}/cards/send", json={}, headers=as_caller(token_values["secretariat"])
     )
     assert (response.status_code, response.json()["code"]) == (409, "mail_not_configured")
 
@@ -195,8 +197,8 @@ async def test_a_run_in_batches_sends_each_card_once_and_says_what_remains(
 ) -> None:
     """What the console does: short requests of four, until nothing remains."""
     _, handler = smtp
-    admin = bearer(token_values["admin"])
-    cards = await _meeting(client, token_values["admin"])
+    admin = as_caller(token_values["secretariat"])
+    cards = await _meeting(client, token_values["secretariat"])
     meeting = cards.pop("meeting")
     url = f"/api/meetings/{meeting}/cards/send"
     started = datetime.datetime.now(datetime.UTC).isoformat()

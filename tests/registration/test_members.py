@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import audit_log, make_meeting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -24,7 +24,7 @@ class TestCbsImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             date="2024-06-12",
             members_csv="code,name,population\n",
@@ -34,7 +34,7 @@ class TestCbsImport:
             f"/api/meetings/{code}/members/import",
             params={"source": "03759ned-2024-03-15.json"},
             json=cbs_documents,
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 200, response.text
         report = response.json()
@@ -66,7 +66,7 @@ class TestCbsImport:
         code = unique_meeting_code()
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             date="2024-06-12",
             members_csv="code,name,population\nGM0363,Amsterdam,1000\n",
@@ -77,7 +77,7 @@ class TestCbsImport:
             f"/api/meetings/{code}/members/import",
             params={"source": "03759ned.json", "dry_run": "true"},
             json=cbs_documents,
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 200, response.text
         report = response.json()
@@ -104,11 +104,13 @@ class TestCbsImport:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
         response = await registration.post(
             f"/api/meetings/{code}/members/import",
             json={"value": []},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 422
         assert response.json()["code"] == "bad_import"
@@ -120,10 +122,10 @@ class TestSupplyPopulation:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        admin = bearer(token_values["admin"])
+        admin = as_caller(token_values["secretariat"])
         await make_meeting(
             registration,
-            admin=token_values["admin"],
+            admin=token_values["secretariat"],
             code=code,
             issue_cards=False,
             members_csv="code,name,population\nGM0363,Amsterdam,918117\nGM1992,Voorne aan Zee,\n",
@@ -165,11 +167,13 @@ class TestSupplyPopulation:
         problem: str,
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
         response = await registration.put(
             f"/api/meetings/{code}/members/GM0363/population",
             json=body,
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert (response.status_code, response.json()["code"]) == (status, problem)
 
@@ -177,12 +181,16 @@ class TestSupplyPopulation:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
         body = {"population": 5000, "source": "CBS"}
         path = f"/api/meetings/{code}/members/GM9999/population"
-        response = await registration.put(path, json=body, headers=bearer(token_values["admin"]))
+        response = await registration.put(
+            path, json=body, headers=as_caller(token_values["secretariat"])
+        )
         assert (response.status_code, response.json()["code"]) == (404, "member_not_found")
-        response = await registration.put(path, json=body, headers=bearer(token_values["desk"]))
+        response = await registration.put(path, json=body, headers=as_caller(token_values["desk"]))
         assert response.status_code == 403
 
 
@@ -191,7 +199,9 @@ class TestContacts:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
         response = await registration.post(
             f"/api/meetings/{code}/contacts/import",
             content=(
@@ -200,7 +210,7 @@ class TestContacts:
                 b"GM0344,K. de Boer,kdeboer at utrecht.nl\n"
                 b"GM0505,D. Dordt,secretaris@dordrecht.nl\n"
             ),
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
         assert response.status_code == 200, response.text
         report = response.json()
@@ -225,10 +235,12 @@ class TestContacts:
         self, registration: httpx.AsyncClient, token_values: dict[str, str]
     ) -> None:
         code = unique_meeting_code()
-        await make_meeting(registration, admin=token_values["admin"], code=code, issue_cards=False)
+        await make_meeting(
+            registration, admin=token_values["secretariat"], code=code, issue_cards=False
+        )
         response = await registration.post(
             f"/api/meetings/{code}/contacts/import",
             content=b"code,name\nGM0363,P. Jansen\n",
-            headers={**bearer(token_values["admin"]), "Content-Type": "text/csv"},
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
         )
         assert (response.status_code, response.json()["code"]) == (422, "bad_import")

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from services.common.settings import PublicUrls, TokenSettings
+from services.common.settings import PublicUrls
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
-from tests.support.apps import bearer, serve_in_process
+from tests.support.apps import as_caller, serve_in_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -24,10 +25,10 @@ PUBLIC = PublicUrls(
 
 @pytest.fixture
 async def registration(
-    database_urls: dict[str, str], tokens: TokenSettings
+    database_urls: dict[str, str], tokens: SecretStr
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = RegistrationSettings(
-        database_url=database_urls["registration"], tokens=tokens, public_urls=PUBLIC
+        database_url=database_urls["registration"], service_token=tokens, public_urls=PUBLIC
     )
     async with serve_in_process(create_app(settings)) as client:
         yield client
@@ -39,7 +40,7 @@ async def test_every_meeting_with_its_pages_at_the_public_addresses(
     created = await registration.post(
         "/api/meetings",
         json={"code": meeting_code, "name": "ALV 1 december 2023", "date": "2023-12-01"},
-        headers=bearer(token_values["admin"]),
+        headers=as_caller(token_values["secretariat"]),
     )
     assert created.status_code == 201
     page = await registration.get("/")
@@ -67,7 +68,7 @@ async def test_the_meetings_are_listed_for_programs_too(
         response = await registration.post(
             "/api/meetings",
             json={"code": code, "name": code, "date": date},
-            headers=bearer(token_values["admin"]),
+            headers=as_caller(token_values["secretariat"]),
         )
         assert response.status_code == 201
     listed = (await registration.get("/api/meetings")).json()

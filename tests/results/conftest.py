@@ -10,15 +10,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
-from services.common.settings import TokenSettings
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
-from tests.support.apps import bearer, serve_in_process
+from tests.support.accounts import known_to
+from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.presses import batch, press
 
@@ -36,13 +37,13 @@ class Services:
     tokens: dict[str, str]
 
     def auth(self, role: str) -> dict[str, str]:
-        return bearer(self.tokens[role])
+        return as_caller(self.tokens[role])
 
 
-def results_settings(database_urls: dict[str, str], tokens: TokenSettings) -> ResultsSettings:
+def results_settings(database_urls: dict[str, str], tokens: SecretStr) -> ResultsSettings:
     return ResultsSettings(
         database_url=database_urls["results"],
-        tokens=tokens,
+        service_token=tokens,
         ballot_url="http://ballot",
         registration_url="http://registration",
     )
@@ -52,13 +53,13 @@ Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def settings_reaching_ballot(
-    database_urls: dict[str, str], tokens: TokenSettings, **screen: float
+    database_urls: dict[str, str], tokens: SecretStr, **screen: float
 ) -> Callable[[httpx.AsyncClient], ResultsSettings]:
     """Results' settings pointing at ballot served on a socket, the screen not
     lingering (and ``screen``'s other ``stream_*`` settings)."""
     return lambda ballot: ResultsSettings(
         database_url=database_urls["results"],
-        tokens=tokens,
+        service_token=tokens,
         ballot_url=str(ballot.base_url),
         registration_url="http://registration",
         **{"stream_linger_seconds": 0.0, **screen},
@@ -68,7 +69,7 @@ def settings_reaching_ballot(
 @asynccontextmanager
 async def linked_services(
     database_urls: dict[str, str],
-    tokens: TokenSettings,
+    tokens: SecretStr,
     token_values: dict[str, str],
     *,
     serve: Serve = serve_in_process,
@@ -88,7 +89,9 @@ async def linked_services(
 
     registration_app = create_registration(
         RegistrationSettings(
-            database_url=database_urls["registration"], tokens=tokens, ballot_url="http://ballot"
+            database_url=database_urls["registration"],
+            service_token=tokens,
+            ballot_url="http://ballot",
         ),
         ballot_transport=httpx.ASGITransport(app=ballot_asgi),
     )
@@ -96,7 +99,7 @@ async def linked_services(
         ballot_app = apps["ballot"] = create_ballot(
             BallotSettings(
                 database_url=database_urls["ballot"],
-                tokens=tokens,
+                service_token=tokens,
                 registration_url="http://registration",
             ),
             registration_transport=httpx.ASGITransport(app=registration_app),
@@ -108,12 +111,14 @@ async def linked_services(
                 registration_transport=httpx.ASGITransport(app=registration_app),
             )
             async with serve(results_app) as results:
+                for app in (ballot_app, results_app):
+                    await known_to(app.state.authenticator, token_values)
                 yield Services(registration, ballot, results, ballot_app, results_app, token_values)
 
 
 @pytest.fixture
 async def services(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Services]:
     async with linked_services(database_urls, tokens, token_values) as linked:
         yield linked
@@ -121,7 +126,9 @@ async def services(
 
 async def seat(services: Services, meeting: str, bindings: dict[str, str] = BINDINGS) -> None:
     """A meeting whose members in ``bindings`` are present with those handsets."""
-    cards = await make_meeting(services.registration, admin=services.tokens["admin"], code=meeting)
+    cards = await make_meeting(
+        services.registration, admin=services.tokens["secretariat"], code=meeting
+    )
     for member, handset in bindings.items():
         response = await services.registration.post(
             f"/api/meetings/{meeting}/registrations",
@@ -183,7 +190,7 @@ async def run_vote(
 async def publish(services: Services, meeting: str) -> dict[str, Any]:
     """The secretariat publishes the meeting's stemgedrag."""
     response = await services.results.post(
-        f"/api/meetings/{meeting}/publication/publish", headers=services.auth("admin")
+        f"/api/meetings/{meeting}/publication/publish", headers=services.auth("secretariat")
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()

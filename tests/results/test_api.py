@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from services.common.database import Database
-from services.common.settings import TokenSettings
 from services.results.app import create_app as create_results
 from services.results.compute import chain_hash, hashed_inputs, inputs_hash, sha256_hex
 from services.results.config import ResultsSettings
@@ -106,7 +106,7 @@ class TestStorage:
         services: Services,
         meeting_code: str,
         database_urls: dict[str, str],
-        tokens: TokenSettings,
+        tokens: SecretStr,
     ) -> None:
         await seat(services, meeting_code)
         vote_id = await run_vote(services, meeting_code)
@@ -362,7 +362,7 @@ class TestCurrent:
 
 class TestBallotUnavailable:
     async def test_without_registration_the_screen_just_lacks_the_attendance(
-        self, database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+        self, database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
     ) -> None:
         async with linked_services(database_urls, tokens, token_values) as services:
             meeting = unique_meeting_code()
@@ -377,11 +377,11 @@ class TestBallotUnavailable:
         assert (idle["state"], idle["attendance"]) == ("idle", None)
 
     async def test_503_problem(
-        self, database_urls: dict[str, str], tokens: TokenSettings, meeting_code: str
+        self, database_urls: dict[str, str], tokens: SecretStr, meeting_code: str
     ) -> None:
         settings = ResultsSettings(
             database_url=database_urls["results"],
-            tokens=tokens,
+            service_token=tokens,
             ballot_url="http://127.0.0.1:9",  # nothing listens on the discard port
         )
         async with serve_in_process(create_results(settings)) as results:

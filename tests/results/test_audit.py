@@ -7,16 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from services.common.database import Database
-from services.common.settings import TokenSettings
 from services.results.app import create_app as create_results
 from services.results.compute import canonical_json, chain_hash, hashed_inputs, sha256_hex
 from services.results.config import ResultsSettings
 from services.results.models import StoredOutcome
 from services.results.schemas import BallotRecord
-from tests.results.conftest import Services, act, new_vote, run_vote, seat
+from tests.results.conftest import Services, act, new_vote, publish, run_vote, seat
 from tests.support.apps import serve_in_process
 from tests.support.databases import DatabaseFactory
 from tests.support.presses import batch, press
@@ -129,6 +129,30 @@ class TestTimeline:
         first_open = next(i for i, e in enumerate(entries) if e["action"] == "stemming geopend")
         assert all(entries.index(e) < first_open for e in registrations)
 
+    async def test_every_line_names_a_person_or_a_machine(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        """A whole meeting (cards, desk, votes opened, closed, annulled, acclaimed,
+        published): the commissie sees who did each step."""
+        votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
+        body = (
+            await services.results.get(
+                f"/api/audit/meetings/{meeting_code}/timeline", headers=services.auth("auditor")
+            )
+        ).json()
+        assert all(e["actor"] for e in body["entries"]), [
+            e for e in body["entries"] if not e["actor"]
+        ]
+        by = {(e["vote_id"], e["action"]): e["actor"] for e in body["entries"]}
+        assert by[(votes["named"], "stemming geopend")] == "chair"
+        assert by[(votes["annulled"], "stemming nietig verklaard")] == "chair"
+        assert by[(votes["acclaimed"], "bij acclamatie besloten")] == "chair"
+        desk = [e for e in body["entries"] if e["action"] == "handset.bound"]
+        assert desk and {e["actor"] for e in desk} == {"desk"}
+        published = [e for e in body["entries"] if e["action"] == "stemgedrag gepubliceerd"]
+        assert [e["actor"] for e in published] == ["secretariat"]
+
 
 class TestChain:
     async def test_chain_verifies_across_votes_and_covers_the_inputs(
@@ -167,7 +191,7 @@ class TestRestart:
         services: Services,
         meeting_code: str,
         database_factory: DatabaseFactory,
-        tokens: TokenSettings,
+        tokens: SecretStr,
     ) -> None:
         """Acceptance: the same ballot record, a new results service on an empty
         database: the same stored bytes and the same hashes, link for link."""
@@ -178,7 +202,9 @@ class TestRestart:
 
         fresh_url = database_factory.create(f"results_{secrets.token_hex(3)}")
         fresh = create_results(
-            ResultsSettings(database_url=fresh_url, tokens=tokens, ballot_url="http://ballot"),
+            ResultsSettings(
+                database_url=fresh_url, service_token=tokens, ballot_url="http://ballot"
+            ),
             ballot_transport=httpx.ASGITransport(app=services.ballot_app),
         )
         async with serve_in_process(fresh) as results:

@@ -23,16 +23,17 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pydantic import SecretStr
 
 from services.ballot.app import create_app as create_ballot
 from services.ballot.config import BallotSettings
-from services.common.settings import TokenSettings
+from services.common.settings import PublicUrls
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
 from tests.results.conftest import BINDINGS, HAND_COMPUTED
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.builders import SMALL_MEMBERS
 from tests.support.legacy import store_majority
 from tests.support.presses import batch, press
@@ -129,7 +130,7 @@ class Hall:
     tokens: dict[str, str]
 
     def chair(self, path: str, json: Any = None) -> httpx.Response:
-        response = self.ballot.post(path, json=json, headers=bearer(self.tokens["chair"]))
+        response = self.ballot.post(path, json=json, headers=as_caller(self.tokens["chair"]))
         assert response.status_code in (200, 201), response.text
         return response
 
@@ -144,7 +145,7 @@ class Hall:
         self, meeting: str, bindings: dict[str, str] = BINDINGS, members_csv: str = SMALL_MEMBERS
     ) -> None:
         """A meeting with every member of ``bindings`` present."""
-        admin = bearer(self.tokens["admin"])
+        admin = as_caller(self.tokens["secretariat"])
         response = self.registration.post(
             "/api/meetings",
             json={"code": meeting, "name": "ALV 1 december 2023", "date": "2023-12-01"},
@@ -163,36 +164,43 @@ class Hall:
             response = self.registration.post(
                 f"/api/meetings/{meeting}/registrations",
                 json={"card_code": codes[member], "handset": handset},
-                headers=bearer(self.tokens["desk"]),
+                headers=as_caller(self.tokens["desk"]),
             )
             assert response.status_code == 201, response.text
 
 
 @pytest.fixture(scope="module")
 def hall(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> Iterator[Hall]:
     sockets = [_listening_socket() for _ in range(3)]
     registration_url, ballot_url, results_url = (_url(sock) for sock in sockets)
+    # Where a browser finds each part: the chair's page sends it to log in there.
+    public = PublicUrls(registration=registration_url, ballot=ballot_url, results=results_url)
     apps = [
         create_registration(
             RegistrationSettings(
-                database_url=database_urls["registration"], tokens=tokens, ballot_url=ballot_url
+                database_url=database_urls["registration"],
+                service_token=tokens,
+                ballot_url=ballot_url,
+                public_urls=public,
             )
         ),
         create_ballot(
             BallotSettings(
                 database_url=database_urls["ballot"],
-                tokens=tokens,
+                service_token=tokens,
                 registration_url=registration_url,
+                public_urls=public,
             )
         ),
         create_results(
             ResultsSettings(
                 database_url=database_urls["results"],
-                tokens=tokens,
+                service_token=tokens,
                 ballot_url=ballot_url,
                 registration_url=registration_url,
+                public_urls=public,
             )
         ),
     ]
@@ -242,7 +250,7 @@ def test_progress_then_result(hall: Hall, page: Page, meeting_code: str) -> None
     response = hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
         json=batch(*(press(h, vote_id, key) for h, key in HAND_COMPUTED.items())),
-        headers=bearer(hall.tokens["gateway"]),
+        headers=as_caller(hall.tokens["gateway"]),
     )
     assert response.status_code == 200, response.text
     expect(page.locator("#progress-members")).to_have_text("3 van 4")
@@ -376,7 +384,7 @@ def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
     hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
         json=batch(*(press(h, vote_id, 1 + n % 3) for n, h in enumerate(bindings.values()))),
-        headers=bearer(hall.tokens["gateway"]),
+        headers=as_caller(hall.tokens["gateway"]),
     )
     for page in pages.values():
         expect(page.locator("#progress-weight")).to_have_text("3.000 van 3.000")
@@ -407,7 +415,7 @@ def test_the_screen_keeps_a_safe_margin_and_dutch_numbers(
     hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
         json=batch(*(press(h, vote_id, election_key(n)) for n, h in enumerate(bindings.values()))),
-        headers=bearer(hall.tokens["gateway"]),
+        headers=as_caller(hall.tokens["gateway"]),
     )
     hall.chair(f"/api/votes/{vote_id}/close")
     for page in pages.values():

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 from tests.support.browser import artifact_path, launched_chromium
 from tests.support.people import person_context
 from tests.support.presses import batch, press
@@ -74,7 +74,7 @@ def test_open_close_and_the_screen_shows_the_outcome(
     response = hall.ballot.post(
         f"/api/meetings/{meeting_code}/presses",
         json=batch(*(press(h, vote_id, key) for h, key in HAND_COMPUTED.items())),
-        headers=bearer(hall.tokens["gateway"]),
+        headers=as_caller(hall.tokens["gateway"]),
     )
     assert response.status_code == 200, response.text
     expect(control.get_by_test_id("not-voted-list")).to_have_text("Groningen (75)")

@@ -261,7 +261,7 @@ class TestNotVotedCompact:
     ) -> None:
         cards = await make_meeting(
             services.registration,
-            admin=services.tokens["admin"],
+            admin=services.tokens["secretariat"],
             code=meeting_code,
             members_csv=numbered_members_csv(13),
         )

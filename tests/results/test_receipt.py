@@ -31,7 +31,7 @@ class Clock:
 
 async def cards(services: Services, meeting: str) -> dict[str, str]:
     response = await services.registration.get(
-        f"/api/meetings/{meeting}/cards", headers=services.auth("admin")
+        f"/api/meetings/{meeting}/cards", headers=services.auth("secretariat")
     )
     assert response.status_code == 200, response.text
     return {card["member"]: card["code"] for card in response.json()}
@@ -90,7 +90,7 @@ class TestReceipt:
         reissued = await services.registration.post(
             f"/api/meetings/{meeting_code}/members/GM0363/card/reissue",
             json={"reason": "verloren"},
-            headers=services.auth("admin"),
+            headers=services.auth("secretariat"),
         )
         assert reissued.status_code == 200, reissued.text
         answers = []

@@ -125,7 +125,7 @@ class TestRecordPages:
         )
         cards = await make_meeting(
             services.registration,
-            admin=services.tokens["admin"],
+            admin=services.tokens["secretariat"],
             code=meeting_code,
             members_csv=members,
         )

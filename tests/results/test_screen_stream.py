@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from services.common.database import is_sqlite
-from services.common.settings import TokenSettings
 from services.results.app import create_app as create_results
 from services.results.screen import ScreenHub
 from tests.results.conftest import (
@@ -72,7 +72,7 @@ class Served:
 @asynccontextmanager
 async def serving(
     database_urls: dict[str, str],
-    tokens: TokenSettings,
+    tokens: SecretStr,
     token_values: dict[str, str],
     **screen_settings: float,
 ) -> AsyncIterator[Served]:
@@ -90,7 +90,7 @@ async def serving(
 
 @pytest.fixture
 async def served(
-    database_urls: dict[str, str], tokens: TokenSettings, token_values: dict[str, str]
+    database_urls: dict[str, str], tokens: SecretStr, token_values: dict[str, str]
 ) -> AsyncIterator[Served]:
     async with serving(database_urls, tokens, token_values) as served:
         yield served
@@ -226,7 +226,7 @@ class TestAcrossProcesses:
     async def test_a_screen_setting_changed_through_another_results_process_shows_promptly(
         self,
         database_urls: dict[str, str],
-        tokens: TokenSettings,
+        tokens: SecretStr,
         token_values: dict[str, str],
         meeting_code: str,
     ) -> None:

@@ -19,8 +19,17 @@ async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+def as_caller(credential: str) -> dict[str, str]:
+    """Headers that present ``credential``: a machine token (``alv_...``) as
+    bearer, a person's session id as a logged-in browser sends it (the session
+    cookie, and the CSRF cookie with its header)."""
+    if credential.startswith("alv_"):
+        return {"Authorization": f"Bearer {credential}"}
+    csrf = "t" * 43  # any value will do, as long as cookie and header agree
+    return {
+        "Cookie": f"alv_session={credential}; alv_csrf={csrf}",
+        "X-CSRF-Token": csrf,
+    }
 
 
 def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.apps import bearer
+from tests.support.apps import as_caller
 
 SMALL_MEMBERS = """code,name,population
 GM0363,Amsterdam,918117
@@ -34,7 +34,7 @@ async def make_meeting(
     issue_cards: bool = True,
 ) -> dict[str, str]:
     """A meeting with members and (by default) cards; returns member -> card code."""
-    headers = bearer(admin)
+    headers = as_caller(admin)
     response = await client.post(
         "/api/meetings", json={"code": code, "name": name, "date": date}, headers=headers
     )
@@ -54,6 +54,6 @@ async def make_meeting(
 
 async def audit_log(client: httpx.AsyncClient, meeting: str, auditor: str) -> list[dict[str, Any]]:
     """The registration service's audit log of a meeting, oldest first."""
-    response = await client.get(f"/api/meetings/{meeting}/audit", headers=bearer(auditor))
+    response = await client.get(f"/api/meetings/{meeting}/audit", headers=as_caller(auditor))
     assert response.status_code == 200, response.text
     return list(response.json())

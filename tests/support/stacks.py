@@ -15,7 +15,8 @@ import httpx
 
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
 from tests.conftest import SERVICES, unique_meeting_code
-from tests.support.apps import bearer
+from tests.support.accounts import mint_credentials
+from tests.support.apps import as_caller
 from tests.support.builders import make_meeting
 from tests.support.databases import DatabaseFactory
 from tests.support.ports import free_port
@@ -26,7 +27,6 @@ def running_stack(
     *,
     name: str,
     data_dir: Path,
-    tokens: dict[str, str],
     database_factory: DatabaseFactory,
     parts: tuple[str, ...] = SERVICES,
     processes: dict[str, int] | None = None,
@@ -34,13 +34,16 @@ def running_stack(
 ) -> Iterator[Stack]:
     """``parts`` started on free ports with fresh ``<name>_*_<service>`` databases,
     so modules running their own stack never see each other's data.
-    ``processes`` and ``workers`` as in ``StackConfig`` (scale-out)."""
+    ``processes`` and ``workers`` as in ``StackConfig`` (scale-out).
+    ``stack.config.tokens`` holds credentials made in its registration database
+    (``mint_credentials``: sessions of the people roles, machine tokens)."""
     run = f"{name}_{secrets.token_hex(2)}"  # a module-scoped fixture may be built twice
+    database_urls = {s: database_factory.create(f"{run}_{s}") for s in SERVICES}
     config = StackConfig(
         data_dir=data_dir,
         meeting=unique_meeting_code(),
-        tokens=tokens,
-        database_urls={s: database_factory.create(f"{run}_{s}") for s in SERVICES},
+        tokens=mint_credentials(database_urls["registration"], services=True),
+        database_urls=database_urls,
         processes=processes or {},
         workers=workers or {},
     )
@@ -59,13 +62,13 @@ async def seat_everyone(stack: Stack, *, meeting: str, members_csv: str) -> None
     tokens = stack.config.tokens
     async with httpx.AsyncClient(base_url=stack.config.url("registration"), timeout=30) as reg:
         cards = await make_meeting(
-            reg, admin=tokens["admin"], code=meeting, members_csv=members_csv
+            reg, admin=tokens["secretariat"], code=meeting, members_csv=members_csv
         )
         for member, card in cards.items():
             response = await reg.post(
                 f"/api/meetings/{meeting}/registrations",
                 json={"card_code": card, "handset": f"{int(member[2:]):06d}"},
-                headers=bearer(tokens["desk"]),
+                headers=as_caller(tokens["desk"]),
             )
             assert response.status_code == 201, response.text
 
