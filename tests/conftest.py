@@ -17,6 +17,7 @@ import pytest
 
 from services.common.auth import generate_tokens
 from services.common.settings import TokenSettings
+from tests.support.apps import bearer
 from tests.support.databases import DatabaseFactory
 
 SERVICES = ("registration", "ballot", "results")
@@ -35,6 +36,13 @@ def token_values() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def tokens(token_values: dict[str, str]) -> TokenSettings:
     return TokenSettings(**token_values)
+
+
+@pytest.fixture(scope="session")
+def staff_headers(token_values: dict[str, str]) -> dict[str, str]:
+    """How tests are let in to the staff pages (console, agenda editor): the one
+    place to change when people log in with accounts (tests/support/accounts.py)."""
+    return bearer(token_values["admin"])
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from services.common.auth import Role, require
 from services.common.database import Database, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
+from services.common.page_auth import Staff, page_access
 from services.registration.bindings import BindingOutbox
 from services.registration.config import RegistrationSettings
 
@@ -67,3 +68,5 @@ AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
 GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
 # Staff who look after the handsets: the desk swaps them, the chair checks before a vote.
 StaffAuth = Annotated[Role, Depends(require(Role.DESK, Role.CHAIR, Role.AUDITOR))]
+# The secretariat's console (pages for people; page_auth.py decides how they log in).
+SecretariatPage = Annotated[Staff, Depends(page_access(Role.ADMIN))]
