@@ -14,6 +14,7 @@ from services.common.auth import Role, require
 from services.common.database import Database, read_only, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
+from services.common.page_auth import Staff, page_access
 
 
 @upstream
@@ -71,3 +72,5 @@ BindingsAuth = Annotated[Role, Depends(require(Role.DESK))]
 RecordAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR))]
 # The desk swaps handsets that did not answer in the proefstemming.
 MissingAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]
+# The agenda editor: the chair and the secretariat (page_auth.py decides how they log in).
+AgendaPage = Annotated[Staff, Depends(page_access(Role.CHAIR))]

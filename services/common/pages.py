@@ -89,6 +89,8 @@ def fragments(
     an action changed)."""
     full = {**_site(request), **context, "request": request, "oob": True}
     body = "".join(templates.get_template(name).render(full) for name in names)
+    # A success clears the problem an earlier refusal left in the layout.
+    body += '<div id="problem" hx-swap-oob="innerHTML"></div>'
     return HTMLResponse(body, headers={"Cache-Control": "no-store", **(headers or {})})
 
 
