@@ -10,6 +10,7 @@ from services.common.database import request_session
 from services.common.errors import Forbidden, Unauthorized, raises
 from services.common.http import ServiceClient, upstream
 from services.common.openapi import asks_token
+from services.common.page_auth import Staff, page_access
 from services.results.screen import ScreenHub
 from services.results.throttle import GuessThrottle
 
@@ -77,3 +78,5 @@ SecretariatAuth = Annotated[Role, Depends(require(Role.ADMIN))]
 CallerAuthorization = Annotated[str, Depends(_caller_authorization)]
 ThrottleDep = Annotated[GuessThrottle, Depends(_throttle)]
 ClientDep = Annotated[str, Depends(_client)]
+# The secretariat's publication page (page_auth.py decides how people log in).
+SecretariatPage = Annotated[Staff, Depends(page_access(Role.ADMIN))]
