@@ -60,6 +60,7 @@ async def _context(
         "code": meeting,
         "tree": await prepare.agenda(session, meeting=meeting),
         "votes": votes,
+        "by_id": {v.id: v for v in votes},
         "prepared": [v.id for v in votes if v.status is VoteStatus.PREPARED],
         "settings": await service.meeting_settings(session, meeting=meeting),
         "form": form or agenda_form.VoteForm(),
