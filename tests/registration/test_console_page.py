@@ -20,7 +20,7 @@ from services.registration.config import RegistrationSettings
 from tests.registration.conftest import CBS
 from tests.support.apps import bearer, serve_in_process
 from tests.support.builders import SMALL_MEMBERS
-from tests.support.smtp import RecordingHandler, smtp_server
+from tests.support.smtp import RecordingHandler, mail_settings, smtp_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -53,11 +53,7 @@ async def client(
     settings = RegistrationSettings(
         database_url=database_urls["registration"],
         tokens=tokens,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[0],
-        smtp_starttls=False,
-        mail_from="VNG ALV <alv@vng.example>",
-        smtp_timeout=5,
+        **mail_settings(smtp[0]),
     )
     async with serve_in_process(create_app(settings)) as http:
         http.headers.update({**HTMX, **staff_headers})

@@ -69,12 +69,12 @@ async def import_members(page: Page, *, members: Path) -> int:
     await page.set_input_files("#members-csv", members)
     await page.get_by_test_id("preview-members").click()
     report = page.get_by_test_id("member-report")
-    await expect(report).to_have_attribute("data-dry-run", "true")
+    await expect(report).to_have_attribute("data-dry-run", "true", timeout=STEP_MS)
     await expect(page.get_by_test_id("preview-weight")).to_have_text(dutch_number(expected))
     await expect(page.get_by_test_id("member-count")).to_contain_text("0 gemeenten")
     await _shot(page, "2-member-preview")
     await page.get_by_test_id("confirm-members").click()
-    await expect(page.get_by_test_id("members-imported")).to_be_visible()
+    await expect(page.get_by_test_id("members-imported")).to_be_visible(timeout=STEP_MS)
     await expect(page.get_by_test_id("total-weight")).to_have_text(dutch_number(expected))
     return expected
 
@@ -96,10 +96,11 @@ async def import_contacts(page: Page, *, contacts: Path) -> None:
 async def send_cards(page: Page) -> None:
     """Make the stemkaarten and mail them all, following the progress to the end."""
     await page.get_by_test_id("issue-cards").click()
-    await expect(page.get_by_test_id("cards-issued")).to_be_visible()
+    await expect(page.get_by_test_id("cards-issued")).to_be_visible(timeout=STEP_MS)
     await page.get_by_test_id("send-cards").click()
     progress = page.get_by_test_id("send-progress")
-    await expect(progress).to_be_visible()
+    # The first batch is answered once it is sent: twenty PDFs rendered and mailed.
+    await expect(progress).to_be_visible(timeout=SENDING_MS)
     await _shot(page, "3-sending")
     await expect(progress).to_have_attribute("data-done", "true", timeout=SENDING_MS)
     await expect(page.get_by_test_id("send-counts")).to_contain_text("0 mislukt")
