@@ -1,4 +1,4 @@
-"""The ``alv`` command: run, serve, migrate, gateway, simulate, cards, verify, tokens."""
+"""The ``alv`` command: run, serve, migrate, gateway, simulate, cards, verify, users, tokens."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import os
 import sys
 
-from alv import run, serve
+from alv import run, serve, users
 from services.common import logs
 from services.common.auth import generate_tokens
 
 
-def tokens(args: argparse.Namespace) -> int:
+def settings_tokens(args: argparse.Namespace) -> int:
     for role, token in generate_tokens().items():
         print(f"ALV_TOKEN_{role.upper()}={token}")
     return 0
@@ -38,8 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     register_hardware(subparsers)
     register_cards(subparsers)
     register_verify(subparsers)
-    parser_tokens = subparsers.add_parser("tokens", help="print a fresh set of role tokens as env")
-    parser_tokens.set_defaults(handler=tokens)
+    users.register_cli(subparsers)
+    parser_env = subparsers.add_parser(
+        "settings-tokens", help="print a fresh set of shared ALV_TOKEN_* values as env"
+    )
+    parser_env.set_defaults(handler=settings_tokens)
     return parser
 
 

@@ -17,7 +17,6 @@ import pytest
 
 from services.common.auth import generate_tokens
 from services.common.settings import TokenSettings
-from tests.support.apps import bearer
 from tests.support.databases import DatabaseFactory
 
 SERVICES = ("registration", "ballot", "results")
@@ -39,13 +38,6 @@ def tokens(token_values: dict[str, str]) -> TokenSettings:
 
 
 @pytest.fixture(scope="session")
-def staff_headers(token_values: dict[str, str]) -> dict[str, str]:
-    """How tests are let in to the staff pages (console, agenda editor): the one
-    place to change when people log in with accounts (tests/support/accounts.py)."""
-    return bearer(token_values["admin"])
-
-
-@pytest.fixture(scope="session")
 def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(
         postgres_url=os.environ.get("ALV_TEST_POSTGRES_URL", ""),
@@ -60,6 +52,15 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
 def database_urls(database_factory: DatabaseFactory) -> dict[str, str]:
     """One database per service for the whole run, built by the migrations."""
     return {service: database_factory.create(service) for service in SERVICES}
+
+
+@pytest.fixture
+async def secretariat_login(database_urls: dict[str, str]) -> str:
+    """A secretariat account for the staff pages (console, agenda, publication):
+    log a client in with ``tests.support.console.staff_session``."""
+    from tests.support.accounts import add_account
+
+    return await add_account(database_urls["registration"], roles=["secretariat"])
 
 
 def unique_meeting_code() -> str:

@@ -18,6 +18,7 @@ from services.ballot.events import CHANNEL, EventBus
 from services.ballot.presses import PressPath
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.introspection import RemoteAuthenticator
 from services.common.notify import listening
 from services.common.pages import portal_redirect
 
@@ -47,6 +48,11 @@ def create_app(
         ):
             app.state.events = bus
             app.state.registration = registration
+            app.state.authenticator = RemoteAuthenticator(
+                registration,
+                fresh=settings.auth_cache_seconds,
+                stale=settings.auth_stale_seconds,
+            )
             app.state.presses = PressPath()
             await bindings.catch_up(database.sessionmaker, registration)
             yield

@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
 from services.ballot.presses import PressPath
-from services.common.auth import Role, require
+from services.common.auth import Principal, Role, require, require_page
 from services.common.database import Database, read_only, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
-from services.common.page_auth import Staff, page_access
 
 
 @upstream
@@ -65,12 +64,13 @@ EventBusDep = Annotated[EventBus, Depends(_events)]
 SettingsDep = Annotated[BallotSettings, Depends(_settings)]
 PressPathDep = Annotated[PressPath, Depends(_press_path)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
-ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
-GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
-# Registration reports the desk's binding changes with the desk's token.
-BindingsAuth = Annotated[Role, Depends(require(Role.DESK))]
-RecordAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR))]
+ChairAuth = Annotated[Principal, Depends(require(Role.CHAIR))]
+GatewayAuth = Annotated[Principal, Depends(require(Role.GATEWAY))]
+# Registration reports the desk's binding changes with its service token.
+BindingsAuth = Annotated[Principal, Depends(require(Role.SERVICE))]
+# Results reads the record with its service token.
+RecordAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CHAIR, Role.SERVICE))]
 # The desk swaps handsets that did not answer in the proefstemming.
-MissingAuth = Annotated[Role, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]
-# The agenda editor: the chair and the secretariat (page_auth.py decides how they log in).
-AgendaPage = Annotated[Staff, Depends(page_access(Role.CHAIR))]
+MissingAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]
+# The agenda editor: the chair and the secretariat (people, with a session).
+AgendaPage = Annotated[Principal, Depends(require_page(Role.CHAIR))]

@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
+from services.common.auth import install_login_redirect
+from services.common.csrf import CsrfMiddleware
 from services.common.database import Database
 from services.common.errors import (
     DatabaseUnavailable,
@@ -86,9 +88,13 @@ def create_service_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_login_redirect(app)
     app.include_router(_health_router(service))
     app.include_router(metrics_router())
     # Inside the metrics, so a request refused for its size is counted too.
+    # Inside the body limit: a form searched for its CSRF token is already bounded.
+    secure = settings.public_urls.registration.startswith("https://")
+    app.add_middleware(CsrfMiddleware, secure=secure)
     app.add_middleware(BodySizeLimit, service=app)
     app.add_middleware(RequestMetrics, service=service)
     for router in routers:

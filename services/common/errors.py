@@ -10,6 +10,7 @@
      │    └── RequestInvalid 422   the request does not match its schema (``errors``)
      ├── Unauthorized        401
      ├── Forbidden           403
+     ├── TooManyAttempts     429   wrong guesses in a row: wait (lockout.py)
      ├── UpstreamUnavailable 503   another service cannot be reached
      ├── UpstreamFailed      502   another service answered with nonsense
      ├── DatabaseUnavailable 503   the database cannot be reached or is locked
@@ -158,6 +159,16 @@ class Forbidden(AlvError):
 
     status_code = 403
     code = "forbidden"
+
+
+class TooManyAttempts(AlvError):
+    """Too many wrong guesses (a password, a card code); ``retry_after`` seconds."""
+
+    status_code = 429
+    code = "too_many_attempts"
+    extra_properties: ClassVar[Mapping[str, dict[str, Any]]] = {
+        "retry_after": {"type": "integer", "description": "seconden wachten"}
+    }
 
 
 class UpstreamUnavailable(AlvError):

@@ -9,7 +9,9 @@ What follows from how it is built is added here, so it cannot be forgotten:
 * a route with parameters or a body can answer 422 ``invalid`` (FastAPI's own
   422 schema, which our problem JSON does not follow, is replaced);
 * a route whose dependency asks for a token (``asks_token``) states so as
-  ``security`` (bearer; optional where a token is only checked when sent);
+  ``security`` (bearer; optional where a token is only checked when sent),
+  and the roles it admits as ``x-alv-roles`` (a session of a person with one
+  of them, or a machine token with one of them);
 * a page (a path outside ``/api/``) answers its errors as an HTML page to a
   browser (``pages.wants_html``), so ``text/html`` is listed beside problem JSON;
 * a route with a body can answer 413 ``request_too_large`` and 400
@@ -23,7 +25,7 @@ with ``anyOf``, so a client can tell which codes to expect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -46,17 +48,30 @@ from services.common.limits import api_routes, limit_of
 
 MAX_BODY_KEY = "x-max-body-bytes"
 BEARER = "__alv_bearer__"
+ROLES = "__alv_roles__"
+ROLES_KEY = "x-alv-roles"
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
 
 
-def asks_token(*, optional: bool = False) -> Callable[[Dependency], Dependency]:
-    """Mark a dependency that reads the bearer token (``optional``: only when sent)."""
+def asks_token(
+    *, optional: bool = False, roles: Iterable[str] = ()
+) -> Callable[[Dependency], Dependency]:
+    """Mark a dependency that reads the bearer token or session (``optional``:
+    only when sent), admitting ``roles``."""
 
     def mark(dependency: Dependency) -> Dependency:
         setattr(dependency, BEARER, "optional" if optional else "required")
+        setattr(dependency, ROLES, frozenset((*getattr(dependency, ROLES, ()), *roles)))
         return dependency
 
     return mark
+
+
+def _roles(route: RouteContext) -> list[str]:
+    found: set[str] = set()
+    for dependant in _dependants(route.dependant):
+        found |= getattr(dependant.call, ROLES, frozenset())
+    return sorted(found)
 
 
 def _security(route: RouteContext) -> list[dict[str, list[str]]] | None:
@@ -155,6 +170,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                 security = _security(route)
                 if security is not None:
                     operation["security"] = security
+                    operation[ROLES_KEY] = _roles(route)
                 if "requestBody" in operation:
                     operation[MAX_BODY_KEY] = limit_of(route)
                     errors += [RequestTooLarge, BadContentLength, UnreadableBody]

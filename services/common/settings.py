@@ -80,6 +80,13 @@ class ServiceSettings(BaseSettings):
     tokens: TokenSettings = Field(default_factory=TokenSettings)
     # Read from ALV_PUBLIC_URL_*, the same for every service.
     public_urls: PublicUrls = Field(default_factory=PublicUrls)
+    # Ballot and results ask registration who a session or token is
+    # (introspection.py): an answer is reused this long, so a logout or a
+    # revoked token takes effect everywhere within it ...
+    auth_cache_seconds: float = 5.0
+    # ... and while registration is unreachable, someone known this recently
+    # is still admitted (the hall keeps voting); nobody new is.
+    auth_stale_seconds: float = 600.0
 
     def resolved_database_url(self, service: str) -> str:
         if self.database_url:

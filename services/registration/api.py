@@ -15,7 +15,7 @@ from services.common.bounds import MeetingCode, MemberCode, Text, upload_text
 from services.common.errors import problem_responses
 from services.common.limits import CSV_UPLOAD_LIMIT, MEMBER_IMPORT_LIMIT
 from services.registration import repository, service
-from services.registration.deps import AdminAuth, AuditorAuth, SessionDep
+from services.registration.deps import AuditorAuth, SecretariatAuth, SessionDep
 from services.registration.errors import (
     BadImport,
     MeetingExists,
@@ -48,8 +48,10 @@ Source = Annotated[Text, Query(min_length=1, max_length=300)]
     responses=problem_responses(MeetingExists),
     tags=["meetings"],
 )
-async def create_meeting(data: MeetingCreate, session: SessionDep, role: AdminAuth) -> MeetingRead:
-    meeting = await service.create_meeting(session, data=data, actor=role.value)
+async def create_meeting(
+    data: MeetingCreate, session: SessionDep, role: SecretariatAuth
+) -> MeetingRead:
+    meeting = await service.create_meeting(session, data=data, actor=role.name)
     return MeetingRead.model_validate(meeting)
 
 
@@ -90,7 +92,7 @@ async def import_members(
     meeting: MeetingCode,
     request: Request,
     session: SessionDep,
-    role: AdminAuth,
+    role: SecretariatAuth,
     source: Source = "upload",
     dry_run: bool = False,
 ) -> ImportReport:
@@ -106,7 +108,7 @@ async def import_members(
 
     async def work() -> ImportReport:
         return await _import_members(
-            session, meeting=found, body=body, is_json=is_json, source=source, actor=role.value
+            session, meeting=found, body=body, is_json=is_json, source=source, actor=role.name
         )
 
     return await (service.preview(session, work) if dry_run else work())
@@ -154,12 +156,12 @@ async def supply_population(
     member: MemberCode,
     data: PopulationSupply,
     session: SessionDep,
-    role: AdminAuth,
+    role: SecretariatAuth,
 ) -> MemberRead:
     """Staff supply a figure the import lacked; the weight is recomputed."""
     found = await service.get_meeting(session, meeting)
     updated = await service.supply_population(
-        session, meeting=found, member_code=member, data=data, actor=role.value
+        session, meeting=found, member_code=member, data=data, actor=role.name
     )
     return MemberRead.model_validate(updated)
 
@@ -174,14 +176,14 @@ async def supply_population(
 async def import_contacts(
     meeting: MeetingCode,
     session: SessionDep,
-    role: AdminAuth,
+    role: SecretariatAuth,
     body: bytes = Body(media_type="text/csv"),
     source: Source = "upload",
 ) -> ContactImportReport:
     """Per municipality the gemeentesecretaris: ``code,name,email``."""
     found = await service.get_meeting(session, meeting)
     return await service.import_contacts(
-        session, meeting=found, text=_text(body), source=source, actor=role.value
+        session, meeting=found, text=_text(body), source=source, actor=role.name
     )
 
 

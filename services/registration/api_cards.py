@@ -11,9 +11,9 @@ from services.common.bounds import MeetingCode, MemberCode
 from services.common.errors import problem_responses
 from services.registration import cards, mailing, service
 from services.registration.deps import (
-    AdminAuth,
     AuditorAuth,
     DatabaseDep,
+    SecretariatAuth,
     SessionDep,
     SettingsDep,
 )
@@ -42,13 +42,17 @@ router = APIRouter(prefix="/api", tags=["cards"])
 @router.post(
     "/meetings/{meeting}/cards", responses=problem_responses(MeetingNotFound, PopulationMissing)
 )
-async def issue_cards(meeting: MeetingCode, session: SessionDep, role: AdminAuth) -> list[CardRead]:
+async def issue_cards(
+    meeting: MeetingCode, session: SessionDep, role: SecretariatAuth
+) -> list[CardRead]:
     found = await service.get_meeting(session, meeting)
-    return await cards.issue_cards(session, meeting=found, actor=role.value)
+    return await cards.issue_cards(session, meeting=found, actor=role.name)
 
 
 @router.get("/meetings/{meeting}/cards", responses=problem_responses(MeetingNotFound))
-async def list_cards(meeting: MeetingCode, session: SessionDep, _: AdminAuth) -> list[CardRead]:
+async def list_cards(
+    meeting: MeetingCode, session: SessionDep, _: SecretariatAuth
+) -> list[CardRead]:
     found = await service.get_meeting(session, meeting)
     return await cards.list_cards(session, meeting=found)
 
@@ -66,7 +70,7 @@ async def card_image(
     member: MemberCode,
     kind: Literal["png", "pdf"],
     session: SessionDep,
-    _: AdminAuth,
+    _: SecretariatAuth,
 ) -> Response:
     """The member's current stemkaart: ``card.png`` or ``card.pdf`` (A4)."""
     renderers = {"png": (render_png, "image/png"), "pdf": (render_pdf, "application/pdf")}
@@ -92,12 +96,12 @@ async def reissue_card(
     member: MemberCode,
     data: CardReissue,
     session: SessionDep,
-    role: AdminAuth,
+    role: SecretariatAuth,
 ) -> CardRead:
     """Lost, or mailed to the wrong person: the old code stops working."""
     found = await service.get_meeting(session, meeting)
     return await cards.reissue_card(
-        session, meeting=found, member_code=member, reason=data.reason, actor=role.value
+        session, meeting=found, member_code=member, reason=data.reason, actor=role.name
     )
 
 
@@ -110,16 +114,18 @@ async def send_cards(
     data: SendRequest,
     database: DatabaseDep,
     settings: SettingsDep,
-    role: AdminAuth,
+    role: SecretariatAuth,
 ) -> SendReport:
     """E-mail the current cards to the gemeentesecretarissen; every attempt is logged."""
     return await mailing.send_cards(
-        database, settings, meeting_code=meeting, request=data, actor=role.value
+        database, settings, meeting_code=meeting, request=data, actor=role.name
     )
 
 
 @router.get("/meetings/{meeting}/cards/mails", responses=problem_responses(MeetingNotFound))
-async def mail_log(meeting: MeetingCode, session: SessionDep, _: AdminAuth) -> list[MailLogEntry]:
+async def mail_log(
+    meeting: MeetingCode, session: SessionDep, _: SecretariatAuth
+) -> list[MailLogEntry]:
     found = await service.get_meeting(session, meeting)
     return await mailing.mail_log(session, meeting=found)
 

@@ -12,7 +12,7 @@ from services.common.errors import problem_responses
 from services.registration import desk, service
 from services.registration.deps import (
     BallotClientDep,
-    CallerAuthorization,
+    CallerCredentials,
     DeskAuth,
     DeskSessionDep,
     ElectorateAuth,
@@ -78,7 +78,7 @@ async def register(
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.register(
-        session, meeting=found, code=data.card_code, handset=data.handset, actor=role.value
+        session, meeting=found, code=data.card_code, handset=data.handset, actor=role.name
     )
 
 
@@ -101,7 +101,7 @@ async def register_without_card(
         handset=data.handset,
         officer=data.officer,
         confirmed=data.confirmed,
-        actor=role.value,
+        actor=role.name,
         proof=data.proof,
     )
 
@@ -129,7 +129,7 @@ async def return_handset(
     meeting: MeetingCode, member: MemberCode, session: DeskSessionDep, role: DeskAuth
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
-    return await desk.return_handset(session, meeting=found, member_code=member, actor=role.value)
+    return await desk.return_handset(session, meeting=found, member_code=member, actor=role.name)
 
 
 @router.post(
@@ -148,7 +148,7 @@ async def swap_handset(
 ) -> MemberStatus:
     found = await service.get_meeting(session, meeting)
     return await desk.swap_handset(
-        session, meeting=found, member_code=member, handset=data.handset, actor=role.value
+        session, meeting=found, member_code=member, handset=data.handset, actor=role.name
     )
 
 
@@ -224,7 +224,7 @@ async def binding_changes(
 
 @router.get("/meetings/{meeting}/test-vote", tags=["desk"])
 async def test_vote(
-    meeting: MeetingCode, ballot: BallotClientDep, _: DeskAuth, authorization: CallerAuthorization
+    meeting: MeetingCode, ballot: BallotClientDep, _: DeskAuth, credentials: CallerCredentials
 ) -> TestVoteStatus:
     """During a proefstemming: present members whose handset has not responded."""
-    return await desk.test_vote(ballot, meeting=meeting, authorization=authorization)
+    return await desk.test_vote(ballot, meeting=meeting, credentials=credentials)

@@ -11,9 +11,17 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
-from services.registration import api, api_cards, api_desk, api_handsets, pages
+from services.registration import (
+    api,
+    api_accounts,
+    api_cards,
+    api_desk,
+    api_handsets,
+    pages,
+)
+from services.registration.accounts import LocalAuthenticator
 from services.registration.bindings import BindingOutbox
-from services.registration.config import RegistrationSettings
+from services.registration.config import RegistrationSettings, session_policy
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -25,18 +33,22 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             database_lifespan(app, service="registration", service_dir=SERVICE_DIR) as database,
-            # The desk's token: the binding changes are the desk's; the
-            # proefstemming view passes the officer's own (desk.test_vote).
+            # A service token: the binding changes go to ballot from this
+            # service; the proefstemming view passes the officer's own
+            # credentials (desk.test_vote).
             ServiceClient(
                 name="stemmingen",
                 base_url=settings.ballot_url,
-                token=settings.tokens.desk.get_secret_value(),
+                token=settings.tokens.gateway.get_secret_value(),
                 transport=ballot_transport,
             ) as ballot,
             BindingOutbox(database, ballot, retry_seconds=settings.binding_retry_seconds) as outbox,
         ):
             app.state.ballot = ballot
             app.state.binding_outbox = outbox
+            app.state.authenticator = LocalAuthenticator(
+                database.sessionmaker, session_policy(settings)
+            )
             yield
 
     return create_service_app(
@@ -46,7 +58,15 @@ def create_app(
         description="Leden en stemgewichten, stemkaarten, de stembalie.",
         settings=settings,
         lifespan=lifespan,
-        routers=[api.router, api_cards.router, api_desk.router, api_handsets.router, pages.router],
+        routers=[
+            api.router,
+            api_cards.router,
+            api_desk.router,
+            api_handsets.router,
+            api_accounts.router,
+            api_accounts.pages,
+            pages.router,
+        ],
     )
 
 

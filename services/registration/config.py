@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime
+
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
+from services.registration.accounts import SessionPolicy
 
 
 class RegistrationSettings(ServiceSettings):
@@ -16,6 +19,11 @@ class RegistrationSettings(ServiceSettings):
     # While ballot cannot be told of a binding change, try again this often.
     binding_retry_seconds: float = 1.0
 
+    # A staff member's login lasts at most this long, and ends sooner after
+    # this long without a request (accounts.py).
+    session_hours: float = 12.0
+    session_idle_minutes: float = 120.0
+
     # Sending stemkaarten by e-mail. An empty host means "not configured":
     # sending is refused with a clear message, everything else works.
     smtp_host: str = ""
@@ -26,3 +34,10 @@ class RegistrationSettings(ServiceSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout: float = 30.0
     mail_from: str = ""  # e.g. "VNG ALV <alv@vng.nl>"
+
+
+def session_policy(settings: RegistrationSettings) -> SessionPolicy:
+    return SessionPolicy(
+        absolute=datetime.timedelta(hours=settings.session_hours),
+        idle=datetime.timedelta(minutes=settings.session_idle_minutes),
+    )

@@ -6,11 +6,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Role, require
+from services.common.auth import Principal, Role, forwarded_credentials, require, require_page
 from services.common.database import Database, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
-from services.common.page_auth import Staff, page_access
 from services.registration.bindings import BindingOutbox
 from services.registration.config import RegistrationSettings
 
@@ -47,8 +46,9 @@ async def _desk_session(
     return session
 
 
-def _authorization(request: Request) -> str:
-    return request.headers.get("authorization", "")
+def _caller_credentials(request: Request) -> dict[str, str]:
+    """The caller's own credentials, passed on to ballot, which decides."""
+    return forwarded_credentials(request)
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -60,13 +60,22 @@ DeskSessionDep = Annotated[AsyncSession, Depends(_desk_session, scope="function"
 DatabaseDep = Annotated[Database, Depends(_database)]
 SettingsDep = Annotated[RegistrationSettings, Depends(_settings)]
 BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
-CallerAuthorization = Annotated[str, Depends(_authorization)]
-AdminAuth = Annotated[Role, Depends(require(Role.ADMIN))]
-DeskAuth = Annotated[Role, Depends(require(Role.DESK))]
-ElectorateAuth = Annotated[Role, Depends(require(Role.GATEWAY, Role.CHAIR, Role.AUDITOR))]
-AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
-GatewayAuth = Annotated[Role, Depends(require(Role.GATEWAY))]
+CallerCredentials = Annotated[dict[str, str], Depends(_caller_credentials)]
+SecretariatAuth = Annotated[Principal, Depends(require(Role.SECRETARIAT))]
+DeskAuth = Annotated[Principal, Depends(require(Role.DESK))]
+# Ballot reads the electorate with its service token.
+ElectorateAuth = Annotated[
+    Principal, Depends(require(Role.GATEWAY, Role.SERVICE, Role.CHAIR, Role.AUDITOR))
+]
+AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR))]
+# The accounts' audit log: the auditors and the secretariat who manages them.
+AccountsAuditAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.SECRETARIAT))]
+GatewayAuth = Annotated[Principal, Depends(require(Role.GATEWAY))]
 # Staff who look after the handsets: the desk swaps them, the chair checks before a vote.
-StaffAuth = Annotated[Role, Depends(require(Role.DESK, Role.CHAIR, Role.AUDITOR))]
-# The secretariat's console (pages for people; page_auth.py decides how they log in).
-SecretariatPage = Annotated[Staff, Depends(page_access(Role.ADMIN))]
+StaffAuth = Annotated[Principal, Depends(require(Role.DESK, Role.CHAIR, Role.AUDITOR))]
+# Anyone logged in or any machine: who am I.
+AnyAuth = Annotated[Principal, Depends(require(*Role))]
+# Ballot and results asking who a session or token is.
+ServiceAuth = Annotated[Principal, Depends(require(Role.SERVICE))]
+# The secretariat's console (people, with a session).
+SecretariatPage = Annotated[Principal, Depends(require_page(Role.SECRETARIAT))]

@@ -352,13 +352,15 @@ async def binding_changes(
     )
 
 
-async def test_vote(ballot: ServiceClient, *, meeting: str, authorization: str) -> TestVoteStatus:
+async def test_vote(
+    ballot: ServiceClient, *, meeting: str, credentials: dict[str, str]
+) -> TestVoteStatus:
     """The open proefstemming, if any, and who has not responded to it yet.
 
-    Asked of the ballot service with the desk officer's own token, so ballot
+    Asked of the ballot service with the desk officer's own credentials, so ballot
     decides whether the desk may see it.
     """
-    headers = {"Authorization": authorization}
+    headers = credentials
     votes = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting), headers=headers)
     test = next(
         (v for v in votes if v.get("kind") == "proefstemming" and v.get("status") == "open"), None

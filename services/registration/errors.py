@@ -27,7 +27,7 @@ AlvError
 
 from __future__ import annotations
 
-from services.common.errors import Conflict, Invalid, NotFound
+from services.common.errors import Conflict, Invalid, NotFound, Unauthorized
 
 
 class MeetingNotFound(NotFound):
@@ -104,3 +104,31 @@ class NotConfirmed(Invalid):
 
 class CardNotValid(NotFound):
     code = "card_not_valid"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+
+
+class AccountExists(Conflict):
+    code = "account_exists"
+
+
+class TokenExists(Conflict):
+    code = "token_exists"
+
+
+class BadAccount(Invalid):
+    """A login name, password or role list that an account or token cannot have."""
+
+    code = "bad_account"
+
+
+class LoginFailed(Unauthorized):
+    """The login name and password do not open an account (never says which part)."""
+
+    code = "login_failed"

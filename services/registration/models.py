@@ -132,12 +132,16 @@ class BindingChange(Base):
 
 
 class AuditEntry(Base):
+    """Who did what when: a meeting's entries, and (``meeting_id`` None) the
+    accounts' own (a login locked, an account or token made or changed)."""
+
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(20))
+    # Who: an account's login or a machine token's name.
+    actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(60))
     member_code: Mapped[str | None] = mapped_column(String(6))
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
@@ -181,3 +185,60 @@ class HandsetSighting(Base):
     rssi: Mapped[int] = mapped_column(Integer)
     battery: Mapped[int] = mapped_column(Integer)
     last_seen: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+
+
+class Account(Base):
+    """A person who works the meeting: a login, a name, roles and a password.
+
+    ``roles`` is a comma-separated list of people roles (auth.PEOPLE_ROLES).
+    The password is kept only as an Argon2id hash (accounts.py). Failed
+    logins in a row and the lock they lead to live here (lockout.py).
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """One login of an account; the browser holds its random id, we its SHA-256.
+
+    Ends at ``expires_at`` (absolute), after ``idle`` without use (checked
+    against ``last_seen_at``), or when ``ended_at`` is set (logout, the
+    secretariat, a disabled account).
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
+
+
+class MachineToken(Base):
+    """A named, revocable bearer token of one machine (a gateway, a service, an
+    integrator); kept as its SHA-256 only (a token is 256 random bits, so a
+    fast hash suffices where a password needs Argon2)."""
+
+    __tablename__ = "machine_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)

@@ -22,7 +22,6 @@ from services.common.bounds import MeetingCode, MemberCode
 from services.common.errors import Invalid, problem_responses
 from services.common.forms import file_field, read_form, text_field, validated
 from services.common.limits import CSV_UPLOAD_LIMIT, MEMBER_IMPORT_LIMIT
-from services.common.page_auth import actor
 from services.common.pages import fragments, templates_for
 from services.registration import cards, console, mailing, repository, service
 from services.registration.deps import (
@@ -105,7 +104,7 @@ async def create_meeting(
     form = await read_form(request)
     values = {key: text_field(form, key) for key in ("code", "name", "date")}
     data = validated(MeetingCreate, values, HINTS)
-    meeting = await service.create_meeting(session, data=data, actor=actor(who))
+    meeting = await service.create_meeting(session, data=data, actor=who.name)
     # htmx goes to the new meeting's console once this answer (and the commit) is in.
     return fragments(
         templates,
@@ -192,7 +191,7 @@ async def preview_members(
     found = await service.get_meeting(session, meeting)
 
     async def work() -> ImportReport:
-        return await _member_import(request, session, found, actor(who))
+        return await _member_import(request, session, found, who.name)
 
     report = await service.preview(session, work)
     context = {"meeting": found, "report": report}
@@ -209,7 +208,7 @@ async def import_members(
     meeting: MeetingCode, request: Request, session: SessionDep, who: SecretariatPage
 ) -> HTMLResponse:
     found = await service.get_meeting(session, meeting)
-    report = await _member_import(request, session, found, actor(who))
+    report = await _member_import(request, session, found, who.name)
     context = await _context(session, found, report=report)
     return fragments(templates, request, ["console/_member_report.html", *REFRESHED], context)
 
@@ -239,7 +238,7 @@ async def supply_population(
         HINTS,
     )
     updated = await service.supply_population(
-        session, meeting=found, member_code=member, data=data, actor=actor(who)
+        session, meeting=found, member_code=member, data=data, actor=who.name
     )
     context = await _context(session, found, supplied=updated)
     return fragments(templates, request, REFRESHED, context)
@@ -260,7 +259,7 @@ async def import_contacts(
         raise Invalid("Kies het CSV-bestand met de contactpersonen (code,name,email).")
     name, text = upload
     report = await service.import_contacts(
-        session, meeting=found, text=text, source=name, actor=actor(who)
+        session, meeting=found, text=text, source=name, actor=who.name
     )
     context = await _context(session, found, contacts=report)
     return fragments(templates, request, ["console/_contact_report.html", *REFRESHED], context)
@@ -273,7 +272,7 @@ async def issue_cards(
     """A stemkaart for every member that has none (refused while a figure is missing)."""
     found = await service.get_meeting(session, meeting)
     before = (await console.overview(session, found)).cards
-    issued = await cards.issue_cards(session, meeting=found, actor=actor(who))
+    issued = await cards.issue_cards(session, meeting=found, actor=who.name)
     context = await _context(session, found, issued=len(issued) - before)
     return fragments(templates, request, ["console/_cards_issued.html", *REFRESHED], context)
 
@@ -304,7 +303,7 @@ async def send_cards(
     selection["only_failed"] = mode == "failed"
     request_data = validated(SendRequest, selection, HINTS)
     report = await mailing.send_cards(
-        database, settings, meeting_code=meeting, request=request_data, actor=actor(who)
+        database, settings, meeting_code=meeting, request=request_data, actor=who.name
     )
     run, overview = await console.send_run(
         database, meeting_code=meeting, started=started, remaining=report.remaining
@@ -331,7 +330,7 @@ async def reissue_card(
     member = text_field(form, "member").upper()
     data = validated(CardReissue, {"reason": text_field(form, "reason")}, HINTS)
     card = await cards.reissue_card(
-        session, meeting=found, member_code=member, reason=data.reason, actor=actor(who)
+        session, meeting=found, member_code=member, reason=data.reason, actor=who.name
     )
     context = await _context(session, found, card=card)
     return fragments(templates, request, ["console/_card_reissued.html", *REFRESHED], context)

@@ -321,3 +321,67 @@ class HandsetRegistry(BaseModel):
     warnings: list[HandsetRead]
     # Every handset seen or bound, by number.
     handsets: list[HandsetRead]
+
+
+# --- accounts, sessions and machine tokens (accounts.py) ------------------------------
+
+LOGIN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+PersonRole = Literal["secretariat", "chair", "desk", "auditor"]
+MachineRole = Literal["gateway", "service", "integrator"]
+Password = Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class AccountCreate(BaseModel):
+    login: str = Field(pattern=LOGIN, examples=["j.jansen"])
+    display_name: Text = Field(min_length=1, max_length=200, examples=["Jan Jansen"])
+    roles: list[PersonRole] = Field(min_length=1, max_length=4, examples=[["desk"]])
+    password: Password
+
+
+class AccountRead(BaseModel):
+    login: str
+    display_name: str
+    roles: list[PersonRole]
+    disabled: bool
+    locked_until: AwareDatetime | None
+    active_sessions: int
+
+
+class PasswordReset(BaseModel):
+    password: Password
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(pattern=LOGIN, examples=["gateway-zaal-1"])
+    roles: list[MachineRole] = Field(min_length=1, max_length=3, examples=[["gateway"]])
+
+
+class TokenRead(BaseModel):
+    name: str
+    roles: list[MachineRole]
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="Shown once: only its hash is kept.")
+
+
+class IntrospectRequest(BaseModel):
+    session: str | None = Field(default=None, min_length=1, max_length=200)
+    token: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PrincipalRead(BaseModel):
+    kind: Literal["person", "machine"]
+    name: str
+    roles: list[PersonRole | MachineRole]
+
+
+class IntrospectAnswer(BaseModel):
+    active: bool
+    principal: PrincipalRead | None

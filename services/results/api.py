@@ -45,7 +45,7 @@ async def vote_outcome(
     found = await service.outcome(
         session, ballot=ballot, vote_id=vote_id, live_allowed=role is not None
     )
-    if role in (Role.AUDITOR, Role.ADMIN):
+    if role is not None and role.roles & {Role.AUDITOR, Role.SECRETARIAT}:
         return found
     (shown,) = await service.as_public(session, found.vote.meeting, [found])
     return shown

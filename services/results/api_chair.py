@@ -13,7 +13,7 @@ from services.common.errors import problem_responses
 from services.results import chair
 from services.results.deps import (
     BallotClientDep,
-    CallerAuthorization,
+    CallerCredentials,
     ChairAuth,
     ScreenHubDep,
     SessionDep,
@@ -43,9 +43,9 @@ ACTION_REFUSALS = problem_responses(VoteNotFound, WrongVoteState)
 
 @router.get("/chair/meetings/{meeting}/votes")
 async def list_votes(
-    meeting: MeetingCode, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    meeting: MeetingCode, ballot: BallotClientDep, _: ChairAuth, credentials: CallerCredentials
 ) -> list[BallotVote]:
-    return await chair.votes(ballot, meeting=meeting, authorization=authorization)
+    return await chair.votes(ballot, meeting=meeting, credentials=credentials)
 
 
 @router.post(
@@ -63,7 +63,7 @@ async def open_vote(
     vote_id: int,
     ballot: BallotClientDep,
     _: ChairAuth,
-    authorization: CallerAuthorization,
+    credentials: CallerCredentials,
     data: OpenRequest | None = None,
 ) -> BallotVote:
     """Open a prepared vote; a proposal with undecided amendments needs the
@@ -72,16 +72,16 @@ async def open_vote(
         ballot,
         vote_id=vote_id,
         action="open",
-        authorization=authorization,
+        credentials=credentials,
         body=(data or OpenRequest()).model_dump(),
     )
 
 
 @router.post("/chair/votes/{vote_id}/close", responses=ACTION_REFUSALS)
 async def close_vote(
-    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, credentials: CallerCredentials
 ) -> BallotVote:
-    return await chair.act(ballot, vote_id=vote_id, action="close", authorization=authorization)
+    return await chair.act(ballot, vote_id=vote_id, action="close", credentials=credentials)
 
 
 @router.post("/chair/votes/{vote_id}/acclaim", responses=ACTION_REFUSALS)
@@ -90,14 +90,14 @@ async def acclaim_vote(
     data: AcclaimRequest,
     ballot: BallotClientDep,
     _: ChairAuth,
-    authorization: CallerAuthorization,
+    credentials: CallerCredentials,
 ) -> BallotVote:
     """Record that a prepared item was decided bij acclamatie (nobody objected)."""
     return await chair.act(
         ballot,
         vote_id=vote_id,
         action="acclaim",
-        authorization=authorization,
+        credentials=credentials,
         body=data.model_dump(),
     )
 
@@ -108,13 +108,13 @@ async def annul_vote(
     data: AnnulRequest,
     ballot: BallotClientDep,
     _: ChairAuth,
-    authorization: CallerAuthorization,
+    credentials: CallerCredentials,
 ) -> BallotVote:
     return await chair.act(
         ballot,
         vote_id=vote_id,
         action="annul",
-        authorization=authorization,
+        credentials=credentials,
         body=data.model_dump(),
     )
 
@@ -125,10 +125,10 @@ async def annul_vote(
     responses=problem_responses(VoteNotFound, NoRunoff, AlreadyHeldAgain),
 )
 async def runoff(
-    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, credentials: CallerCredentials
 ) -> BallotVote:
     """A second round between the best two of a closed election without a majority."""
-    return await chair.act(ballot, vote_id=vote_id, action="runoff", authorization=authorization)
+    return await chair.act(ballot, vote_id=vote_id, action="runoff", credentials=credentials)
 
 
 @router.post(
@@ -137,10 +137,10 @@ async def runoff(
     responses=problem_responses(VoteNotFound, WrongVoteState, AlreadyHeldAgain),
 )
 async def hold_again(
-    vote_id: int, ballot: BallotClientDep, _: ChairAuth, authorization: CallerAuthorization
+    vote_id: int, ballot: BallotClientDep, _: ChairAuth, credentials: CallerCredentials
 ) -> BallotVote:
     """Hold a closed or annulled vote again, as a prepared copy right after it."""
-    return await chair.act(ballot, vote_id=vote_id, action="again", authorization=authorization)
+    return await chair.act(ballot, vote_id=vote_id, action="again", credentials=credentials)
 
 
 @router.get("/chair/votes/{vote_id}/not-voted", responses=problem_responses(VoteNotFound))

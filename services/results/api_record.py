@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.common.bounds import MeetingCode
-from services.common.errors import problem_responses
+from services.common.errors import TooManyAttempts, problem_responses
 from services.results import export, publish, receipt
 from services.results.deps import (
     BallotClientDep,
@@ -24,7 +24,6 @@ from services.results.errors import (
     CardNotValid,
     MeetingNotFound,
     ProefstemmingHasNoOutcome,
-    TooManyAttempts,
     VoteNotClosed,
     VoteNotFound,
 )
@@ -62,7 +61,7 @@ async def update_publication(
 ) -> PublicationRead:
     """``after_meeting`` (default: the secretariat publishes) or ``at_once``; audited."""
     return await publish.set_publication_mode(
-        session, meeting=meeting, mode=data.mode, actor=role.value
+        session, meeting=meeting, mode=data.mode, actor=role.name
     )
 
 
@@ -71,7 +70,7 @@ async def publish_stemgedrag(
     meeting: MeetingCode, session: SessionDep, role: SecretariatAuth
 ) -> PublicationRead:
     """Publish the stemgedrag of every named vote; audited. Again: changes nothing."""
-    return await publish.publish_stemgedrag(session, meeting=meeting, actor=role.value)
+    return await publish.publish_stemgedrag(session, meeting=meeting, actor=role.name)
 
 
 @router.get("/meetings/{meeting}/stemgedrag")

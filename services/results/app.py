@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app, database_lifespan
 from services.common.http import ServiceClient
+from services.common.introspection import RemoteAuthenticator
 from services.common.notify import listening
 from services.common.pages import portal_redirect
 from services.results.api import router
@@ -51,6 +52,11 @@ def create_app(
         ):
             app.state.ballot = ballot
             app.state.registration = registration
+            app.state.authenticator = RemoteAuthenticator(
+                registration,
+                fresh=settings.auth_cache_seconds,
+                stale=settings.auth_stale_seconds,
+            )
             # The screen follows ballot's event stream on a client of its own:
             # long reads, and no pool shared with the short requests.
             events = httpx.AsyncClient(

@@ -30,22 +30,22 @@ async def act(
     *,
     vote_id: int,
     action: Action,
-    authorization: str,
+    credentials: dict[str, str],
     body: dict[str, Any] | None = None,
 ) -> BallotVote:
     answer = await ballot.request_json(
         "POST",
         vote_path(vote_id, f"/{action}"),
         json=body,
-        headers={"Authorization": authorization},
+        headers=credentials,
     )
     return parse_ballot(BallotVote, answer)
 
 
-async def votes(ballot: ServiceClient, *, meeting: str, authorization: str) -> list[BallotVote]:
-    body = await ballot.get_json(
-        url_path("/api/meetings/{}/votes", meeting), headers={"Authorization": authorization}
-    )
+async def votes(
+    ballot: ServiceClient, *, meeting: str, credentials: dict[str, str]
+) -> list[BallotVote]:
+    body = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting), headers=credentials)
     return [parse_ballot(BallotVote, item) for item in body] if isinstance(body, list) else []
 
 

@@ -5,16 +5,25 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Role, require
+from services.common.auth import (
+    SESSION_COOKIE,
+    Principal,
+    Role,
+    admitted_roles,
+    authenticate,
+    forwarded_credentials,
+    require,
+    require_page,
+)
 from services.common.database import request_session
 from services.common.errors import Forbidden, Unauthorized, raises
 from services.common.http import ServiceClient, upstream
 from services.common.openapi import asks_token
-from services.common.page_auth import Staff, page_access
 from services.results.screen import ScreenHub
 from services.results.throttle import GuessThrottle
 
-_live_auth = require(Role.CHAIR, Role.AUDITOR)
+_LIVE_ROLES = admitted_roles([Role.CHAIR, Role.AUDITOR])
+_live_auth = require(*_LIVE_ROLES)
 
 
 @upstream
@@ -45,38 +54,39 @@ def _registration(request: Request) -> ServiceClient:
 
 
 @raises(Unauthorized, Forbidden)
-@asks_token(optional=True)
-async def _optional_live_auth(request: Request) -> Role | None:
-    """The caller's role if it sent a token (checked as usual), else None.
+@asks_token(optional=True, roles=_LIVE_ROLES)
+async def _optional_live_auth(request: Request) -> Principal | None:
+    """The caller if it sent a token (checked as usual) or has a session of a
+    live role, else None (the public view).
 
     The public may read every closed outcome; only the chair and the auditors
-    may see the running tally of an open vote.
+    may see the running tally of an open vote. A desk officer's session reads
+    as the public does.
     """
-    if "authorization" not in request.headers:
+    if "authorization" in request.headers:
+        return await _live_auth(request)
+    if SESSION_COOKIE not in request.cookies:
         return None
-    return await _live_auth(request)
+    principal = await authenticate(request)
+    return principal if principal is not None and principal.roles & _LIVE_ROLES else None
 
 
-def _caller_authorization(request: Request) -> str:
-    """The caller's own Authorization header, forwarded as is to ballot.
-
-    Ballot decides whether the caller may open or close a vote; results only
-    checked that it is a chair (or admin) token before forwarding.
-    """
-    return request.headers.get("authorization", "")
+def _caller_credentials(request: Request) -> dict[str, str]:
+    """The caller's own credentials, passed on to ballot, which decides."""
+    return forwarded_credentials(request)
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 BallotClientDep = Annotated[ServiceClient, Depends(_ballot)]
 ScreenHubDep = Annotated[ScreenHub, Depends(_screen_hub)]
 RegistrationClientDep = Annotated[ServiceClient, Depends(_registration)]
-OptionalLiveAuth = Annotated[Role | None, Depends(_optional_live_auth)]
-AuditorAuth = Annotated[Role, Depends(require(Role.AUDITOR))]
-ChairAuth = Annotated[Role, Depends(require(Role.CHAIR))]
-# The secretariat publishes the stemgedrag (today the admin role).
-SecretariatAuth = Annotated[Role, Depends(require(Role.ADMIN))]
-CallerAuthorization = Annotated[str, Depends(_caller_authorization)]
+OptionalLiveAuth = Annotated[Principal | None, Depends(_optional_live_auth)]
+AuditorAuth = Annotated[Principal, Depends(require(Role.AUDITOR))]
+ChairAuth = Annotated[Principal, Depends(require(Role.CHAIR))]
+# The secretariat publishes the stemgedrag.
+SecretariatAuth = Annotated[Principal, Depends(require(Role.SECRETARIAT))]
+CallerCredentials = Annotated[dict[str, str], Depends(_caller_credentials)]
 ThrottleDep = Annotated[GuessThrottle, Depends(_throttle)]
 ClientDep = Annotated[str, Depends(_client)]
-# The secretariat's publication page (page_auth.py decides how people log in).
-SecretariatPage = Annotated[Staff, Depends(page_access(Role.ADMIN))]
+# The secretariat's publication page (people, with a session).
+SecretariatPage = Annotated[Principal, Depends(require_page(Role.SECRETARIAT))]

@@ -5,7 +5,7 @@ AlvError
  │    ├── VoteNotFound               404  ballot's, or an id that cannot exist
  │    ├── MeetingNotFound            404  registration's, passed on (by ballot when opening)
  │    └── CardNotValid               404  registration's, passed on (receipt check)
- ├── TooManyAttempts                 429  receipt check: wrong card codes, wait
+ ├── TooManyAttempts                 429  (common) receipt check: wrong card codes, wait
  └── Conflict
       ├── ProefstemmingHasNoOutcome  409  a test vote never counts
       ├── VoteNotClosed              409  prepared, or open and asked without a token
@@ -29,10 +29,7 @@ cannot be reached is 503 (``upstream_unavailable``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
-
-from services.common.errors import AlvError, Conflict, NotFound
+from services.common.errors import Conflict, NotFound
 
 
 class VoteNotFound(NotFound):
@@ -81,16 +78,6 @@ class EmptyElectorate(Conflict):
     """Nobody is present: the vote cannot open (ballot's answer)."""
 
     code = "empty_electorate"
-
-
-class TooManyAttempts(AlvError):
-    """Too many wrong card codes from this client; ``retry_after`` seconds."""
-
-    status_code = 429
-    code = "too_many_attempts"
-    extra_properties: ClassVar[Mapping[str, dict[str, Any]]] = {
-        "retry_after": {"type": "integer", "description": "seconden wachten"}
-    }
 
 
 class UndecidedAmendments(Conflict):

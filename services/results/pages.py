@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
 from services.common.errors import AlvError, Invalid
-from services.common.page_auth import actor
 from services.common.pages import fragments, templates_for
 from services.results import export, publish, receipt
 from services.results.charts import Scene, to_svg
@@ -236,6 +235,6 @@ async def publish_page(
     meeting: MeetingCode, request: Request, session: SessionDep, who: SecretariatPage
 ) -> HTMLResponse:
     """Publish now; audited once, and final."""
-    state = await publish.publish_stemgedrag(session, meeting=meeting, actor=actor(who))
+    state = await publish.publish_stemgedrag(session, meeting=meeting, actor=who.name)
     context = {"meeting": {"code": meeting}, "publication": state}
     return fragments(templates, request, ["_publication.html"], context)

@@ -19,9 +19,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 
+from services.common.errors import TooManyAttempts
 from services.common.http import ServiceClient, UpstreamProblem, url_path
 from services.common.labels import PRESS_STATUSES, VOTE_KINDS
-from services.results.errors import TooManyAttempts
 from services.results.schemas import BallotVote
 from services.results.schemas_record import (
     BallotPress,

@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from tests.ballot.conftest import Services
+from tests.support.accounts import add_account
 from tests.support.apps import bearer
 from tests.support.builders import make_meeting
+from tests.support.console import staff_session
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -19,8 +21,9 @@ MOTION = {"kind": "motie", "title": "Motie klimaatadaptatie", "agenda_item": "5"
 
 
 @pytest.fixture
-def page(services: Services, staff_headers: dict[str, str]) -> httpx.AsyncClient:
-    services.ballot.headers.update({**HTMX, **staff_headers})
+async def page(services: Services, secretariat_login: str) -> httpx.AsyncClient:
+    await staff_session(secretariat_login, services.registration, services.ballot)
+    services.ballot.headers.update(HTMX)
     return services.ballot
 
 
@@ -202,7 +205,11 @@ class TestRefusals:
         assert len(await votes(page, other)) == 1
 
     async def test_only_for_the_chair_and_the_secretariat(
-        self, services: Services, page: httpx.AsyncClient, meeting: str
+        self,
+        services: Services,
+        page: httpx.AsyncClient,
+        meeting: str,
+        database_urls: dict[str, str],
     ) -> None:
         desk = await page.post(
             f"/agenda/{meeting}/votes",
@@ -210,12 +217,9 @@ class TestRefusals:
             headers=bearer(services.tokens["desk"]),
         )
         refused(desk, 403, "mag dit niet")
-        chair = await page.post(
-            f"/agenda/{meeting}/votes",
-            data={"kind": "motie", "title": "M", "majority": "1/2"},
-            headers=bearer(services.tokens["chair"]),
-        )
-        assert chair.status_code == 200, chair.text
+        chair = await add_account(database_urls["registration"], roles=["chair"])
+        await staff_session(chair, services.registration, services.ballot)
+        assert (await add(page, meeting, **MOTION)).status_code == 200
         assert len(await votes(page, meeting)) == 1
 
     async def test_an_unknown_meeting(self, page: httpx.AsyncClient) -> None:

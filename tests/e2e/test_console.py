@@ -25,8 +25,8 @@ from tests.support.console import (
     create_meeting,
     import_contacts,
     import_members,
+    log_in_staff,
     send_cards,
-    staff_context,
 )
 from tests.support.databases import DatabaseFactory
 from tests.support.smtp import RecordingHandler, smtp_server
@@ -82,7 +82,6 @@ def contacts_csv(folder: Path) -> Path:
 async def test_prepare_a_meeting_in_the_browser(
     console_stack: Stack,
     smtp: tuple[int, RecordingHandler],
-    staff_headers: dict[str, str],
     tmp_path: Path,
 ) -> None:
     launch = chromium_launch_kwargs()
@@ -92,8 +91,12 @@ async def test_prepare_a_meeting_in_the_browser(
     code = config.meeting
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch)
-        context = await browser.new_context(**staff_context(staff_headers))
-        page = await context.new_page()
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await log_in_staff(
+            page,
+            registration=config.url("registration"),
+            database_url=config.database_urls["registration"],
+        )
         page.on("dialog", lambda dialog: dialog.accept())
         await create_meeting(
             page,

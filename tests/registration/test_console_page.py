@@ -20,6 +20,7 @@ from services.registration.config import RegistrationSettings
 from tests.registration.conftest import CBS
 from tests.support.apps import bearer, serve_in_process
 from tests.support.builders import SMALL_MEMBERS
+from tests.support.console import staff_session
 from tests.support.smtp import RecordingHandler, mail_settings, smtp_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -48,7 +49,7 @@ async def client(
     database_urls: dict[str, str],
     tokens: TokenSettings,
     smtp: tuple[int, RecordingHandler],
-    staff_headers: dict[str, str],
+    secretariat_login: str,
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = RegistrationSettings(
         database_url=database_urls["registration"],
@@ -56,7 +57,8 @@ async def client(
         **mail_settings(smtp[0]),
     )
     async with serve_in_process(create_app(settings)) as http:
-        http.headers.update({**HTMX, **staff_headers})
+        await staff_session(secretariat_login, http)
+        http.headers.update(HTMX)
         yield http
 
 
@@ -122,8 +124,16 @@ class TestMeetings:
     async def test_only_for_the_secretariat(
         self, client: httpx.AsyncClient, token_values: dict[str, str], meeting_code: str
     ) -> None:
-        anonymous = await client.get("/console", headers={"Authorization": ""})
-        assert anonymous.status_code == 401
+        without_token = await client.post(
+            "/console/meetings",
+            data={"code": meeting_code, "name": "ALV", "date": "2024-06-12"},
+            headers={"X-CSRF-Token": ""},
+        )
+        refused(without_token, 403, "")
+        client.cookies.clear()
+        anonymous = await client.get("/console", headers={"HX-Request": ""})
+        assert anonymous.status_code == 303
+        assert "/login?next=" in anonymous.headers["location"]
         desk = await client.post(
             "/console/meetings",
             data={"code": meeting_code, "name": "ALV", "date": "2024-06-12"},

@@ -6,30 +6,31 @@ import pytest
 
 from tests.results.conftest import Services
 from tests.support.builders import make_meeting
+from tests.support.console import staff_session
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
 
 async def test_publish_from_the_page_once_and_for_good(
-    services: Services, meeting_code: str, staff_headers: dict[str, str]
+    services: Services, meeting_code: str, secretariat_login: str
 ) -> None:
     await make_meeting(services.registration, admin=services.tokens["admin"], code=meeting_code)
+    await staff_session(secretariat_login, services.registration, services.results)
+    htmx = {"HX-Request": "true"}
     url = f"/record/{meeting_code}/publicatie"
-    page = await services.results.get(url, headers=staff_headers)
+    page = await services.results.get(url, headers=htmx)
     assert page.status_code == 200
     assert "ALV 1 december 2023" in page.text
     assert 'data-testid="not-published"' in page.text and 'data-testid="publish"' in page.text
 
-    desk = await services.results.post(url, headers={"HX-Request": "true", **services.auth("desk")})
+    desk = await services.results.post(url, headers={**htmx, **services.auth("desk")})
     assert desk.status_code == 403 and desk.headers["HX-Retarget"] == "#problem"
     state = (await services.results.get(f"/api/meetings/{meeting_code}/publication")).json()
     assert state["stemgedrag_public"] is False
 
-    done = await services.results.post(url, headers={"HX-Request": "true", **staff_headers})
+    done = await services.results.post(url, headers=htmx)
     assert done.status_code == 200
     assert 'data-testid="published"' in done.text and 'hx-swap-oob="true"' in done.text
     state = (await services.results.get(f"/api/meetings/{meeting_code}/publication")).json()
     assert state["stemgedrag_public"] is True
-    assert (
-        'data-testid="publish"' not in (await services.results.get(url, headers=staff_headers)).text
-    )
+    assert 'data-testid="publish"' not in (await services.results.get(url, headers=htmx)).text

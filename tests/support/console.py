@@ -6,11 +6,12 @@ what the page shows, never on time. A screenshot of each page goes to
 ``test-artifacts/``. The steps chain: an acceptance test continues in the
 hall with the same ``page`` and meeting.
 
-    context = await browser.new_context(**staff_context(staff_headers))
-    page = await context.new_page()
-    await create_meeting(page, registration=url, code=code, name="ALV juni 2024", date="2024-06-12")
-    await import_members(page, csv=REFERENCE / "population-2023-01-01.csv")
-    await import_contacts(page, csv=contacts_file)
+    page = await browser.new_page()
+    await log_in_staff(page, registration=url, database_url=registration_database_url)
+    await create_meeting(page, registration=url, code=code, name="ALV juni 2024",
+                         date="2024-06-12", reference="1 januari 2023")
+    await import_members(page, members=REFERENCE / "population-2023-01-01.csv")
+    await import_contacts(page, contacts=contacts_file)
     await send_cards(page)
     agenda = await build_agenda(page)
 """
@@ -20,11 +21,14 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import httpx
 from playwright.async_api import Page, expect
 
+from services.common.auth import SESSION_COOKIE
+from services.common.csrf import CSRF_COOKIE
 from services.common.labels import dutch_number
+from tests.support.accounts import add_account, log_in, log_in_page
 from tests.support.browser import artifact_path
 
 # Mailing a few hundred stemkaarten renders a PDF for each: minutes on a busy machine.
@@ -32,10 +36,24 @@ SENDING_MS = 300_000
 STEP_MS = 15_000
 
 
-def staff_context(headers: dict[str, str]) -> dict[str, Any]:
-    """``browser.new_context`` arguments for a member of staff: how the browser
-    is let in to the staff pages (the ``staff_headers`` fixture)."""
-    return {"extra_http_headers": headers, "viewport": {"width": 1280, "height": 900}}
+async def staff_session(
+    login: str, registration: httpx.AsyncClient, *others: httpx.AsyncClient
+) -> None:
+    """Log ``login`` in at registration; the clients of the other services get the
+    same session and CSRF cookies, as a browser sends them to every port of the host."""
+    await log_in(registration, login)
+    for client in others:
+        for name in (SESSION_COOKIE, CSRF_COOKIE):
+            client.cookies.set(name, registration.cookies[name])
+        client.headers["X-CSRF-Token"] = registration.cookies[CSRF_COOKIE]
+
+
+async def log_in_staff(page: Page, *, registration: str, database_url: str) -> str:
+    """A secretariat account in registration's database, logged in through the
+    login page; its login."""
+    login = await add_account(database_url, roles=["secretariat"], name="Secretariaat VNG")
+    await log_in_page(page, registration, login)
+    return login
 
 
 async def _shot(page: Page, name: str) -> None:

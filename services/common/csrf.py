@@ -1,0 +1,135 @@
+"""CSRF protection by double submit: the ``alv_csrf`` cookie against a header or field.
+
+Every unsafe request (POST, PUT, PATCH, DELETE) that carries the session
+cookie must carry header ``X-CSRF-Token`` equal to the ``alv_csrf`` cookie,
+or, for a plain HTML form, a field ``csrf_token`` with it. Another site can
+make the browser send the cookies, but cannot read them to copy the value.
+Requests without a session (a machine's bearer token, the login form itself)
+are exempt: they carry nothing a forger could borrow.
+
+Every response to a request without the cookie sets one, and the token is on
+``request.state.csrf_token`` for the page being rendered (``base.html`` puts it
+in ``<meta name="csrf-token">`` and in ``hx-headers`` on ``<body>``).
+
+A small middleware of our own rather than starlette-csrf: that one reads the
+token only from a header (our logout and login are plain forms), signs the
+cookie with a secret every service would have to share, and has had no
+release since 2023.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.auth import SESSION_COOKIE
+from services.common.errors import Forbidden, error_for
+
+CSRF_COOKIE = "alv_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM = "application/x-www-form-urlencoded"
+# A form that carries a token is small (login, logout, an account); a longer
+# body is not searched for it (the route's own limit still applies).
+MAX_FORM_BYTES = 64 * 1024
+
+
+class CsrfRefused(Forbidden):
+    """An unsafe request with a session but without the matching CSRF token."""
+
+    code = "csrf_refused"
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header: as if it had none
+                continue
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def csrf_cookie_header(token: str, *, secure: bool) -> bytes:
+    parts = [f"{CSRF_COOKIE}={token}", "Path=/", "HttpOnly", "SameSite=Strict"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts).encode("latin-1")
+
+
+class CsrfMiddleware:
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        known = cookies.get(CSRF_COOKIE, "")
+        token = known if 20 <= len(known) <= 100 else secrets.token_urlsafe(32)
+        scope.setdefault("state", {})["csrf_token"] = token
+        if scope["method"] in UNSAFE and cookies.get(SESSION_COOKIE):
+            presented, receive = await self._presented(scope, receive)
+            if not known or not hmac.compare_digest(presented.encode(), known.encode()):
+                refused = CsrfRefused(
+                    "Dit verzoek mist de beveiligingscode (CSRF) van deze pagina."
+                    " Laad de pagina opnieuw en probeer het nog eens."
+                )
+                await error_for(Request(scope), refused)(scope, receive, send)
+                return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and known != token:
+                headers = list(message.get("headers", []))
+                headers.append((b"set-cookie", csrf_cookie_header(token, secure=self.secure)))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    async def _presented(self, scope: Scope, receive: Receive) -> tuple[str, Receive]:
+        """The token the request presents, and a ``receive`` that replays what was read."""
+        header = _header(scope, CSRF_HEADER.encode())
+        if header:
+            return header, receive
+        if not _header(scope, b"content-type").startswith(FORM):
+            return "", receive
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > MAX_FORM_BYTES:
+                break
+        replay: list[dict[str, Any]] = [{"type": "http.request", "body": body, "more_body": more}]
+
+        async def replaying() -> Message:
+            if replay:
+                return replay.pop()
+            return await receive()
+
+        try:
+            fields = parse_qs(body.decode("latin-1"), max_num_fields=100)
+        except ValueError:  # more fields than any of our forms has
+            return "", replaying
+        return fields.get(CSRF_FIELD, [""])[0], replaying
