@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from services.ballot import agenda_form, agenda_import, prepare, repository, service
 from services.ballot.deps import AgendaPage, RegistrationClientDep, SessionDep
-from services.ballot.errors import VoteNotFound
+from services.ballot.errors import MeetingNotFound, VoteNotFound
 from services.ballot.models import Vote
 from services.ballot.schemas import MeetingSettings, VoteCreate, VoteKind, VoteStatus
 from services.common.bounds import MeetingCode
@@ -26,7 +26,7 @@ from services.common.errors import Invalid, problem_responses
 from services.common.forms import checked, file_field, read_form, text_field, validated
 from services.common.http import ServiceClient, url_path
 from services.common.limits import CSV_UPLOAD_LIMIT
-from services.common.pages import fragments, templates_for
+from services.common.pages import LOGIN_REDIRECT, fragments, templates_for
 from services.domain.decision import MAJORITY_RULES, rule_words
 
 templates = templates_for(Path(__file__).parent)
@@ -75,7 +75,7 @@ async def _context(
 @router.get(
     "/agenda/{meeting}",
     response_class=HTMLResponse,
-    responses=problem_responses(VoteNotFound),
+    responses={**problem_responses(MeetingNotFound), **LOGIN_REDIRECT},
 )
 async def agenda_page(
     meeting: MeetingCode,

@@ -46,6 +46,12 @@ HTMX_CONFIG = {
 }
 
 
+# What a staff page answers a browser without a session (auth.require_page).
+LOGIN_REDIRECT: dict[int | str, dict[str, Any]] = {
+    303: {"description": "Zonder sessie: naar de inlogpagina (Location), daarna terug."}
+}
+
+
 def _site(request: Request) -> dict[str, Any]:
     """What every page may link to: the public addresses of the parts."""
     settings = getattr(request.app.state, "settings", None)

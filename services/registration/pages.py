@@ -22,7 +22,7 @@ from services.common.bounds import MeetingCode, MemberCode
 from services.common.errors import Invalid, problem_responses
 from services.common.forms import file_field, read_form, text_field, validated
 from services.common.limits import CSV_UPLOAD_LIMIT, MEMBER_IMPORT_LIMIT
-from services.common.pages import fragments, templates_for
+from services.common.pages import LOGIN_REDIRECT, fragments, templates_for
 from services.registration import cards, console, mailing, repository, service
 from services.registration.deps import (
     DatabaseDep,
@@ -77,7 +77,7 @@ async def desk_page(meeting: MeetingCode, request: Request, session: SessionDep)
 # --- the console: meetings ----------------------------------------------------------
 
 
-@router.get("/console", response_class=HTMLResponse)
+@router.get("/console", response_class=HTMLResponse, responses=LOGIN_REDIRECT)
 async def console_index(request: Request, session: SessionDep, _: SecretariatPage) -> HTMLResponse:
     """Every meeting, and a form to create one."""
     meetings = await repository.meetings(session)
@@ -134,7 +134,7 @@ REFRESHED = ["console/_status.html", "console/_populations.html", "console/_send
 @router.get(
     "/console/{meeting}",
     response_class=HTMLResponse,
-    responses=problem_responses(MeetingNotFound),
+    responses={**problem_responses(MeetingNotFound), **LOGIN_REDIRECT},
 )
 async def console_page(
     meeting: MeetingCode, request: Request, session: SessionDep, _: SecretariatPage

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
 from services.common.errors import AlvError, Invalid
-from services.common.pages import fragments, templates_for
+from services.common.pages import LOGIN_REDIRECT, fragments, templates_for
 from services.results import export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
@@ -213,7 +213,12 @@ async def receipt_check(
     return templates.TemplateResponse(request, "receipt.html", context, status_code=status)
 
 
-@router.get("/record/{meeting}/publicatie", response_class=HTMLResponse, tags=["record"])
+@router.get(
+    "/record/{meeting}/publicatie",
+    response_class=HTMLResponse,
+    responses=LOGIN_REDIRECT,
+    tags=["record"],
+)
 async def publication_page(
     meeting: MeetingCode,
     request: Request,
