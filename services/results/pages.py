@@ -17,14 +17,13 @@ from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
 from services.common.errors import AlvError, Invalid
-from services.common.pages import LOGIN_REDIRECT, fragments, templates_for
+from services.common.pages import templates_for
 from services.results import export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
     BallotClientDep,
     ClientDep,
     RegistrationClientDep,
-    SecretariatPage,
     SessionDep,
     ThrottleDep,
 )
@@ -211,35 +210,3 @@ async def receipt_check(
         context["error"] = exc.detail
         status = exc.status_code
     return templates.TemplateResponse(request, "receipt.html", context, status_code=status)
-
-
-@router.get(
-    "/record/{meeting}/publicatie",
-    response_class=HTMLResponse,
-    responses=LOGIN_REDIRECT,
-    tags=["record"],
-)
-async def publication_page(
-    meeting: MeetingCode,
-    request: Request,
-    session: SessionDep,
-    registration: RegistrationClientDep,
-    _: SecretariatPage,
-) -> HTMLResponse:
-    """The secretariat publishes the stemgedrag here (the publication step of results)."""
-    info = await publish.meeting_info(registration, meeting)
-    state = publish.publication_read(await publication(session, meeting))
-    context = {"meeting": info, "publication": state}
-    return templates.TemplateResponse(
-        request, "publication.html", context, headers={"Cache-Control": "no-store"}
-    )
-
-
-@router.post("/record/{meeting}/publicatie", response_class=HTMLResponse, include_in_schema=False)
-async def publish_page(
-    meeting: MeetingCode, request: Request, session: SessionDep, who: SecretariatPage
-) -> HTMLResponse:
-    """Publish now; audited once, and final."""
-    state = await publish.publish_stemgedrag(session, meeting=meeting, actor=who.name)
-    context = {"meeting": {"code": meeting}, "publication": state}
-    return fragments(templates, request, ["_publication.html"], context)

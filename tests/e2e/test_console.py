@@ -19,7 +19,7 @@ import pytest
 
 from alv.stack import Stack
 from tests.conftest import REFERENCE
-from tests.support.browser import chromium_launch_kwargs
+from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.console import (
     build_agenda,
     create_meeting,
@@ -85,7 +85,7 @@ async def test_prepare_a_meeting_in_the_browser(
     tmp_path: Path,
 ) -> None:
     launch = chromium_launch_kwargs()
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
     config = console_stack.config
     code = config.meeting
@@ -110,6 +110,15 @@ async def test_prepare_a_meeting_in_the_browser(
         await import_contacts(page, contacts=contacts_csv(tmp_path))
         await send_cards(page)
         agenda = await build_agenda(page)
+
+        # A refusal is shown in the layout's problem area and changes nothing:
+        # the motion cannot go while its amendment points at it.
+        motion = page.locator("#agenda-tree li[data-kind=motie]")
+        await motion.get_by_role("button", name="verwijderen").first.click()
+        problem = page.get_by_test_id("problem")
+        await expect(problem).to_contain_text("kan niet weg")
+        await page.screenshot(path=artifact_path("console-6-refusal.png"), full_page=True)
+        await expect(motion).to_be_visible()
         await browser.close()
 
     # What the pages did, as the services now know it.
