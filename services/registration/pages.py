@@ -3,7 +3,7 @@
 The page itself holds no data and needs no token; it asks the desk officer for
 the desk token once and keeps it in ``sessionStorage`` (gone when the tab
 closes, never in a cookie the browser would send by itself), then talks to the
-JSON API with it. The secretariat's console is in ``pages_console.py``.
+JSON API with it.
 """
 
 from __future__ import annotations
