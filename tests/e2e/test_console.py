@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from alv.stack import Stack
 from tests.conftest import REFERENCE
+from tests.support.accounts import add_account
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.console import (
     build_agenda,
+    cards_from_mail,
     create_meeting,
     import_contacts,
     import_members,
@@ -32,7 +37,7 @@ from tests.support.databases import DatabaseFactory
 from tests.support.smtp import RecordingHandler, smtp_server
 from tests.support.stacks import running_stack
 
-pytestmark = [pytest.mark.anyio, pytest.mark.db, pytest.mark.e2e]
+pytestmark = [pytest.mark.db, pytest.mark.e2e]
 
 MEMBERS = REFERENCE / "population-2023-01-01.csv"
 
@@ -79,58 +84,53 @@ def contacts_csv(folder: Path) -> Path:
     return path
 
 
-async def test_prepare_a_meeting_in_the_browser(
-    console_stack: Stack,
-    smtp: tuple[int, RecordingHandler],
-    tmp_path: Path,
+def test_prepare_a_meeting_in_the_browser(
+    console_stack: Stack, smtp: tuple[int, RecordingHandler], tmp_path: Path
 ) -> None:
     launch = chromium_launch_kwargs()
-    from playwright.async_api import async_playwright, expect
-
     config = console_stack.config
     code = config.meeting
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch)
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        await log_in_staff(
-            page,
-            registration=config.url("registration"),
-            database_url=config.database_urls["registration"],
-        )
+    registration = config.url("registration")
+    login = anyio.run(
+        partial(add_account, config.database_urls["registration"], roles=["secretariat"])
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("dialog", lambda dialog: dialog.accept())
-        await create_meeting(
+        log_in_staff(page, registration=registration, login=login)
+        create_meeting(
             page,
-            registration=config.url("registration"),
+            registration=registration,
             code=code,
             name="ALV juni 2024",
             date="2024-06-12",
             reference="1 januari 2023",
         )
-        weight = await import_members(page, members=MEMBERS)
-        await import_contacts(page, contacts=contacts_csv(tmp_path))
-        await send_cards(page)
-        agenda = await build_agenda(page)
+        weight = import_members(page, members=MEMBERS)
+        import_contacts(page, contacts=contacts_csv(tmp_path))
+        send_cards(page)
+        agenda = build_agenda(page)
 
         # A refusal is shown in the layout's problem area and changes nothing:
         # the motion cannot go while its amendment points at it.
         motion = page.locator("#agenda-tree li[data-kind=motie]")
-        await motion.get_by_role("button", name="verwijderen").first.click()
-        problem = page.get_by_test_id("problem")
-        await expect(problem).to_contain_text("kan niet weg")
-        await page.screenshot(path=artifact_path("console-6-refusal.png"), full_page=True)
-        await expect(motion).to_be_visible()
-        await browser.close()
+        motion.get_by_role("button", name="verwijderen").first.click()
+        expect(page.get_by_test_id("problem")).to_contain_text("kan niet weg")
+        page.screenshot(path=artifact_path("console-6-refusal.png"), full_page=True)
+        expect(motion).to_be_visible()
+        browser.close()
 
     # What the pages did, as the services now know it.
     assert weight == 13_074
-    async with httpx.AsyncClient(base_url=config.url("registration"), timeout=30) as registration:
-        members = (await registration.get(f"/api/meetings/{code}/members")).json()
-        assert len(members) == 342
-        assert sum(m["weight"] for m in members) == weight
-    mails = smtp[1].wait_for(342)
-    assert len({message["To"] for message in mails}) == 342
-    async with httpx.AsyncClient(base_url=config.url("ballot"), timeout=30) as ballot:
-        votes = (await ballot.get(f"/api/meetings/{code}/votes")).json()
+    with httpx.Client(base_url=registration, timeout=30) as client:
+        members = client.get(f"/api/meetings/{code}/members").json()
+    assert len(members) == 342
+    assert sum(m["weight"] for m in members) == weight
+    cards = cards_from_mail(smtp[1].wait_for(342))
+    assert len(cards) == 342 and set(cards) == {m["code"] for m in members}
+    with httpx.Client(base_url=config.url("ballot"), timeout=30) as ballot:
+        votes = ballot.get(f"/api/meetings/{code}/votes").json()
     assert [(v["kind"], v["title"]) for v in votes] == [
         ("amendement", agenda.amendment),
         ("motie", agenda.motion),

@@ -6,30 +6,35 @@ what the page shows, never on time. A screenshot of each page goes to
 ``test-artifacts/``. The steps chain: an acceptance test continues in the
 hall with the same ``page`` and meeting.
 
-    page = await browser.new_page()
-    await log_in_staff(page, registration=url, database_url=registration_database_url)
-    await create_meeting(page, registration=url, code=code, name="ALV juni 2024",
-                         date="2024-06-12", reference="1 januari 2023")
-    await import_members(page, members=REFERENCE / "population-2023-01-01.csv")
-    await import_contacts(page, contacts=contacts_file)
-    await send_cards(page)
-    agenda = await build_agenda(page)
+    login = anyio.run(partial(add_account, registration_db, roles=["secretariat"]))
+    page = browser.new_page()          # Playwright's sync API, as the hall's steps
+    log_in_staff(page, registration=url, login=login)
+    create_meeting(page, registration=url, code=stack.config.meeting, name="ALV juni 2024",
+                   date="2024-06-12", reference="1 januari 2023")
+    import_members(page, members=REFERENCE / "population-2023-01-01.csv")
+    import_contacts(page, contacts=contacts_file)
+    send_cards(page)
+    agenda = build_agenda(page)
+    cards = cards_from_mail(smtp_handler.wait_for(342))
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Page, expect
+import zxingcpp
+from playwright.sync_api import Page, expect
 
 from services.common.auth import SESSION_COOKIE
 from services.common.csrf import CSRF_COOKIE
 from services.common.labels import dutch_number
-from tests.support.accounts import add_account, log_in, log_in_page
+from tests.support.accounts import PASSWORD, log_in
 from tests.support.browser import artifact_path
+from tests.support.pdf import images
 
 # Mailing a few hundred stemkaarten renders a PDF for each: minutes on a busy machine.
 SENDING_MS = 300_000
@@ -48,52 +53,54 @@ async def staff_session(
         client.headers["X-CSRF-Token"] = registration.cookies[CSRF_COOKIE]
 
 
-async def log_in_staff(page: Page, *, registration: str, database_url: str) -> str:
-    """A secretariat account in registration's database, logged in through the
-    login page; its login."""
-    login = await add_account(database_url, roles=["secretariat"], name="Secretariaat VNG")
-    await log_in_page(page, registration, login)
-    return login
+def log_in_staff(page: Page, *, registration: str, login: str) -> None:
+    """Log the browser in through registration's login page (the account made
+    beforehand: ``tests.support.accounts.add_account``, roles secretariat)."""
+    page.goto(f"{registration}/login")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#login")).to_have_count(0)
 
 
-async def _shot(page: Page, name: str) -> None:
-    await page.screenshot(path=artifact_path(f"console-{name}.png"), full_page=True)
+def _shot(page: Page, name: str) -> None:
+    page.screenshot(path=artifact_path(f"console-{name}.png"), full_page=True)
 
 
-async def create_meeting(
+def create_meeting(
     page: Page, *, registration: str, code: str, name: str, date: str, reference: str
 ) -> None:
     """From the start page to the new meeting's console; ``reference`` is the CBS
     reference date the page must show for ``date`` ("1 januari 2023")."""
-    await page.goto(f"{registration}/")
-    await page.get_by_test_id("console-link").click()
-    await expect(page.locator("h1")).to_have_text("Secretariaat")
-    await page.fill("#meeting-name", name)
-    await page.fill("#meeting-code", code)
-    await page.fill("#meeting-date", date)
-    await page.locator("#meeting-date").dispatch_event("change")
-    await expect(page.get_by_test_id("reference-date")).to_have_text(reference)
-    await _shot(page, "1-new-meeting")
-    await page.get_by_role("button", name="Vergadering aanmaken").click()
-    await page.wait_for_url(f"{registration}/console/{code}")
-    await expect(page.locator("h1")).to_have_text(name)
-    await expect(page.get_by_test_id("reference-date")).to_have_text(reference)
+    page.goto(f"{registration}/")
+    page.get_by_test_id("console-link").click()
+    expect(page.locator("h1")).to_have_text("Secretariaat")
+    page.fill("#meeting-name", name)
+    page.fill("#meeting-code", code)
+    page.fill("#meeting-date", date)
+    page.locator("#meeting-date").dispatch_event("change")
+    expect(page.get_by_test_id("reference-date")).to_have_text(reference)
+    _shot(page, "1-new-meeting")
+    page.get_by_role("button", name="Vergadering aanmaken").click()
+    page.wait_for_url(f"{registration}/console/{code}")
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.get_by_test_id("reference-date")).to_have_text(reference)
 
 
-async def import_members(page: Page, *, members: Path) -> int:
+def import_members(page: Page, *, members: Path) -> int:
     """The CBS CSV: preview (weights, provenance, skipped rows), then confirm.
     Returns the total weight the console shows."""
     expected = _total_weight(members)
-    await page.set_input_files("#members-csv", members)
-    await page.get_by_test_id("preview-members").click()
+    page.set_input_files("#members-csv", members)
+    page.get_by_test_id("preview-members").click()
     report = page.get_by_test_id("member-report")
-    await expect(report).to_have_attribute("data-dry-run", "true", timeout=STEP_MS)
-    await expect(page.get_by_test_id("preview-weight")).to_have_text(dutch_number(expected))
-    await expect(page.get_by_test_id("member-count")).to_contain_text("0 gemeenten")
-    await _shot(page, "2-member-preview")
-    await page.get_by_test_id("confirm-members").click()
-    await expect(page.get_by_test_id("members-imported")).to_be_visible(timeout=STEP_MS)
-    await expect(page.get_by_test_id("total-weight")).to_have_text(dutch_number(expected))
+    expect(report).to_have_attribute("data-dry-run", "true", timeout=STEP_MS)
+    expect(page.get_by_test_id("preview-weight")).to_have_text(dutch_number(expected))
+    expect(page.get_by_test_id("member-count")).to_contain_text("0 gemeenten")
+    _shot(page, "2-member-preview")
+    page.get_by_test_id("confirm-members").click()
+    expect(page.get_by_test_id("members-imported")).to_be_visible(timeout=STEP_MS)
+    expect(page.get_by_test_id("total-weight")).to_have_text(dutch_number(expected))
     return expected
 
 
@@ -103,26 +110,26 @@ def _total_weight(members: Path) -> int:
     return sum(min(75, max(1, int(row["population"]) // 1000)) for row in rows)
 
 
-async def import_contacts(page: Page, *, contacts: Path) -> None:
-    await page.set_input_files("#contacts-csv", contacts)
-    await page.get_by_role("button", name="Importeren").click()
-    await expect(page.get_by_test_id("contact-report")).to_contain_text(
+def import_contacts(page: Page, *, contacts: Path) -> None:
+    page.set_input_files("#contacts-csv", contacts)
+    page.get_by_role("button", name="Importeren").click()
+    expect(page.get_by_test_id("contact-report")).to_contain_text(
         "Elke gemeente heeft een e-mailadres"
     )
 
 
-async def send_cards(page: Page) -> None:
+def send_cards(page: Page) -> None:
     """Make the stemkaarten and mail them all, following the progress to the end."""
-    await page.get_by_test_id("issue-cards").click()
-    await expect(page.get_by_test_id("cards-issued")).to_be_visible(timeout=STEP_MS)
-    await page.get_by_test_id("send-cards").click()
+    page.get_by_test_id("issue-cards").click()
+    expect(page.get_by_test_id("cards-issued")).to_be_visible(timeout=STEP_MS)
+    page.get_by_test_id("send-cards").click()
     progress = page.get_by_test_id("send-progress")
     # The first batch is answered once it is sent: twenty PDFs rendered and mailed.
-    await expect(progress).to_be_visible(timeout=SENDING_MS)
-    await _shot(page, "3-sending")
-    await expect(progress).to_have_attribute("data-done", "true", timeout=SENDING_MS)
-    await expect(page.get_by_test_id("send-counts")).to_contain_text("0 mislukt")
-    await _shot(page, "4-cards-sent")
+    expect(progress).to_be_visible(timeout=SENDING_MS)
+    _shot(page, "3-sending")
+    expect(progress).to_have_attribute("data-done", "true", timeout=SENDING_MS)
+    expect(page.get_by_test_id("send-counts")).to_contain_text("0 mislukt")
+    _shot(page, "4-cards-sent")
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,8 @@ class Agenda:
     election: str
     office: str
     candidates: tuple[str, ...]
+    # Put first when given: the hall checks every handset with it.
+    proefstemming: str | None = None
 
 
 AGENDA = Agenda(
@@ -143,38 +152,45 @@ AGENDA = Agenda(
 )
 
 
-async def _add_vote(page: Page, *, kind: str, title: str, **fields: str) -> None:
+def _add_vote(page: Page, *, kind: str, title: str, **fields: str) -> None:
     form = page.locator("#vote-form")
-    await form.locator("#vote-kind").select_option(kind)
-    await form.locator("#vote-title").fill(title)
+    form.locator("#vote-kind").select_option(kind)
+    form.locator("#vote-title").fill(title)
     for selector, value in fields.items():
         field = form.locator(f"#{selector}")
-        if await field.evaluate("e => e.tagName") == "SELECT":
-            await field.select_option(label=value)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
         else:
-            await field.fill(value)
-    await form.get_by_test_id("save-vote").click()
-    await expect(page.get_by_test_id("agenda-done")).to_contain_text("is toegevoegd")
-    await expect(page.locator("#agenda-tree .title", has_text=title)).to_be_visible()
+            field.fill(value)
+    form.get_by_test_id("save-vote").click()
+    expect(page.get_by_test_id("agenda-done")).to_contain_text("is toegevoegd")
+    expect(page.locator("#agenda-tree .title", has_text=title)).to_be_visible()
 
 
-async def build_agenda(page: Page, agenda: Agenda = AGENDA) -> Agenda:
-    """From the console to the agenda editor: a motion, an amendment to it (moved
-    before it), and an election of three candidates."""
-    await page.get_by_test_id("agenda-link").click()
-    await expect(page.get_by_test_id("agenda-empty")).to_be_visible()
-    await _add_vote(page, kind="motie", title=agenda.motion, **{"vote-item": "5"})
-    await _add_vote(
+def build_agenda(page: Page, agenda: Agenda = AGENDA) -> Agenda:
+    """From the console to the agenda editor: a proefstemming (if named), a
+    motion, an amendment to it (moved before it), and an election of three
+    candidates for an office."""
+    page.get_by_test_id("agenda-link").click()
+    expect(page.get_by_test_id("agenda-empty")).to_be_visible()
+    if agenda.proefstemming:
+        _add_vote(page, kind="proefstemming", title=agenda.proefstemming)
+    _add_vote(page, kind="motie", title=agenda.motion, **{"vote-item": "5"})
+    motion_place = 2 if agenda.proefstemming else 1
+    _add_vote(
         page,
         kind="amendement",
         title=agenda.amendment,
-        **{"vote-item": "5a", "vote-amends": f"1. Motie: {agenda.motion}"},
+        **{
+            "vote-item": "5a",
+            "vote-amends": f"{motion_place}. Motie: {agenda.motion}",
+        },
     )
     amendment = page.locator("#agenda-tree li[data-kind=amendement]")
-    await expect(amendment).to_contain_text("staat in de volgorde ná wat het wijzigt")
-    await amendment.get_by_role("button", name="eerder").click()
-    await expect(amendment).not_to_contain_text("staat in de volgorde ná")
-    await _add_vote(
+    expect(amendment).to_contain_text("staat in de volgorde ná wat het wijzigt")
+    amendment.get_by_role("button", name="eerder").click()
+    expect(amendment).not_to_contain_text("staat in de volgorde ná")
+    _add_vote(
         page,
         kind="verkiezing",
         title=agenda.election,
@@ -185,6 +201,19 @@ async def build_agenda(page: Page, agenda: Agenda = AGENDA) -> Agenda:
         },
     )
     election = page.locator("#agenda-tree li[data-kind=verkiezing]")
-    await expect(election).to_contain_text("kandidaten: " + ", ".join(agenda.candidates))
-    await _shot(page, "5-agenda")
+    expect(election).to_contain_text("kandidaten: " + ", ".join(agenda.candidates))
+    _shot(page, "5-agenda")
     return agenda
+
+
+def cards_from_mail(messages: list[EmailMessage]) -> dict[str, str]:
+    """Member code -> stemkaart code, read from the mailed PDFs' barcodes (as the
+    gemeentesecretaris prints them for the desk to scan)."""
+    cards = {}
+    for message in messages:
+        [attachment] = list(message.iter_attachments())
+        member = str(attachment.get_filename()).removesuffix(".pdf").rpartition("-")[2]
+        [barcode] = images(attachment.get_content())
+        [read] = zxingcpp.read_barcodes(barcode)
+        cards[member] = read.text
+    return cards
