@@ -6,16 +6,17 @@ what the page shows, never on time. A screenshot of each page goes to
 ``test-artifacts/``. The steps chain: an acceptance test continues in the
 hall with the same ``page`` and meeting.
 
-    login = anyio.run(partial(add_account, registration_db, roles=["secretariat"]))
-    page = browser.new_page()          # Playwright's sync API, as the hall's steps
-    log_in_staff(page, registration=url, login=login)
-    create_meeting(page, registration=url, code=stack.config.meeting, name="ALV juni 2024",
-                   date="2024-06-12", reference="1 januari 2023")
-    import_members(page, members=REFERENCE / "population-2023-01-01.csv")
-    import_contacts(page, contacts=contacts_file)
-    send_cards(page)
-    agenda = build_agenda(page)
-    cards = cards_from_mail(smtp_handler.wait_for(342))
+    with smtp_server() as (port, mail), running_stack(..., extra_env=mail_env(port)) as stack:
+        login = anyio.run(partial(add_account, stack.config.database_urls["registration"],
+                                  roles=["secretariat"]))
+        with sync_playwright() as playwright:     # the sync API, as the hall's steps
+            page = playwright.chromium.launch(**chromium_launch_kwargs()).new_page()
+            cards = prepare_meeting(page, config=stack.config, login=login, mail=mail,
+                                    folder=tmp_path, agenda=Agenda(proefstemming=..., ...))
+            # ... the hall, with the same stack, meeting and cards
+
+or step by step: log_in_staff, create_meeting, import_members, import_contacts,
+send_cards, build_agenda, cards_from_mail.
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ import httpx
 import zxingcpp
 from playwright.sync_api import Page, expect
 
+from alv.stack import StackConfig
 from services.common.auth import SESSION_COOKIE
 from services.common.csrf import CSRF_COOKIE
 from services.common.labels import dutch_number
+from tests.conftest import REFERENCE
 from tests.support.accounts import PASSWORD, log_in
 from tests.support.browser import artifact_path
 from tests.support.pdf import images
+from tests.support.smtp import RecordingHandler
 
 # Mailing a few hundred stemkaarten renders a PDF for each: minutes on a busy machine.
 SENDING_MS = 300_000
@@ -217,3 +221,51 @@ def cards_from_mail(messages: list[EmailMessage]) -> dict[str, str]:
         [read] = zxingcpp.read_barcodes(barcode)
         cards[member] = read.text
     return cards
+
+
+# The 2023 CBS members: the population on 1 January 2023, for a meeting in 2024.
+CBS_2023 = REFERENCE / "population-2023-01-01.csv"
+
+
+def contacts_for(members: Path, folder: Path) -> Path:
+    """A contacts CSV with a gemeentesecretaris for every municipality of ``members``."""
+    rows = csv.DictReader(members.read_text(encoding="utf-8").splitlines())
+    lines = [
+        f"{r['code']},Secretaris {r['code']},secretaris.{r['code'].lower()}@example.nl"
+        for r in rows
+    ]
+    path = folder / "contacten.csv"
+    path.write_text("code,name,email\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def prepare_meeting(
+    page: Page,
+    *,
+    config: StackConfig,
+    login: str,
+    mail: RecordingHandler,
+    folder: Path,
+    agenda: Agenda = AGENDA,
+    members: Path = CBS_2023,
+) -> dict[str, str]:
+    """The whole preparation, from the login to the agenda, for the stack's own
+    meeting (the one its gateway serves): ALV juni 2024 with the 2023 CBS
+    members, every stemkaart mailed. Returns member -> stemkaart code, read from
+    the mails, for the desk to scan in the hall."""
+    registration = config.url("registration")
+    log_in_staff(page, registration=registration, login=login)
+    create_meeting(
+        page,
+        registration=registration,
+        code=config.meeting,
+        name="ALV juni 2024",
+        date="2024-06-12",
+        reference="1 januari 2023",
+    )
+    import_members(page, members=members)
+    import_contacts(page, contacts=contacts_for(members, folder))
+    send_cards(page)
+    build_agenda(page, agenda)
+    count = len(list(csv.DictReader(members.read_text(encoding="utf-8").splitlines())))
+    return cards_from_mail(mail.wait_for(count, timeout=60))

@@ -69,3 +69,13 @@ def mail_settings(port: int) -> dict[str, Any]:
         "mail_from": "VNG ALV <alv@vng.example>",
         "smtp_timeout": 5,
     }
+
+
+def mail_env(port: int) -> dict[str, str]:
+    """The same, as the environment of a registration process (a running stack)."""
+    return {
+        f"REGISTRATION_{name.upper()}": str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+        for name, value in mail_settings(port).items()
+    }
