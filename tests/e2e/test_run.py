@@ -109,7 +109,7 @@ def test_every_printed_address_answers(welcome: tuple[str, Path, int]) -> None:
     text, _, _ = welcome
     section = text.split("Pagina's:\n", 1)[1].split("\n\n", 1)[0]
     addresses = [re.findall(r"http://\S+", line)[0] for line in section.splitlines()]
-    assert len(addresses) == 11
+    assert len(addresses) == 14
     with httpx.Client(timeout=10, follow_redirects=True) as client:
         for address in addresses:
             response = client.get(address, headers={"Accept": "text/html"})
