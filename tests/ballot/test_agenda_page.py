@@ -141,6 +141,17 @@ class TestEditor:
         after = (await votes(page, meeting))[0]
         assert after["title"] == "Verkiezing voorzitter"
         assert [o["label"] for o in after["options"]] == ["A", "B"]
+        assert (after["abstentions_cast"], after["follows_meeting_base"]) == (False, False)
+        # A refused edit (one candidate left) changes nothing.
+        refused(
+            await page.post(
+                f"/agenda/{meeting}/votes/{vote['id']}",
+                data={"kind": "verkiezing", "title": "Kapot", "options": "A", "majority": "1/2"},
+            ),
+            422,
+            "ten minste twee kandidaten",
+        )
+        assert (await votes(page, meeting))[0] == after
 
     async def test_the_meeting_base_and_a_vote_of_its_own(
         self, page: httpx.AsyncClient, meeting: str
@@ -154,6 +165,26 @@ class TestEditor:
         assert (own["abstentions_cast"], own["follows_meeting_base"]) == (False, False)
         settings = (await page.get(f"/api/meetings/{meeting}/settings")).json()
         assert settings == {"abstentions_cast": True}
+
+    async def test_motion_parts_a_proefstemming_and_an_ordevoorstel(
+        self, page: httpx.AsyncClient, meeting: str
+    ) -> None:
+        await add(page, meeting, kind="proefstemming", title="Proefstemming")
+        await add(page, meeting, **MOTION)
+        motion = (await votes(page, meeting))[1]
+        part = await add(
+            page, meeting, kind="motie", title="Onderdeel 1", part_of=str(motion["id"])
+        )
+        assert "onderdeel van motie 2" in part.text
+        order = await add(
+            page, meeting, kind="ordevoorstel", title="Schorsing", options="Nu\nStraks"
+        )
+        assert "opties: Nu, Straks" in order.text
+        assert "elke toets telt als antwoord" in order.text
+        made = await votes(page, meeting)
+        assert [v["kind"] for v in made] == ["proefstemming", "motie", "motie", "ordevoorstel"]
+        assert made[2]["part_of_vote_id"] == motion["id"]
+        assert len(made[0]["options"]) == 10
 
 
 class TestRefusals:
