@@ -22,7 +22,7 @@ from playwright.sync_api import expect, sync_playwright
 from alv.stack import Stack
 from tests.support.accounts import add_account
 from tests.support.browser import artifact_path, chromium_launch_kwargs
-from tests.support.console import AGENDA, prepare_meeting
+from tests.support.console import AGENDA, prepare_meeting, publish_stemgedrag
 from tests.support.databases import DatabaseFactory
 from tests.support.smtp import RecordingHandler, mail_env, smtp_server
 from tests.support.stacks import running_stack
@@ -66,7 +66,7 @@ def test_prepare_a_meeting_in_the_browser(
     )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="nl-NL")
         page.on("dialog", lambda dialog: dialog.accept())
         cards = prepare_meeting(
             page, config=config, login=login, mail=smtp[1], folder=tmp_path, agenda=AGENDA
@@ -78,6 +78,8 @@ def test_prepare_a_meeting_in_the_browser(
         expect(page.get_by_test_id("problem")).to_contain_text("kan niet weg")
         page.screenshot(path=artifact_path("console-6-refusal.png"), full_page=True)
         expect(motion).to_be_visible()
+        # The end of the chain, after the hall: the stemgedrag published.
+        publish_stemgedrag(page, registration=registration, meeting=code)
         browser.close()
 
     # What the pages did, as the services now know it.
@@ -98,3 +100,7 @@ def test_prepare_a_meeting_in_the_browser(
     assert [o["label"] for o in votes[2]["options"] if o["role"] == "choice"] == list(
         AGENDA.candidates
     )
+    with httpx.Client(base_url=config.url("results"), timeout=30) as results:
+        publication = results.get(f"/api/meetings/{code}/publication").json()
+    assert publication["stemgedrag_public"] is True
+    assert publication["published_by"] == login

@@ -210,6 +210,17 @@ def build_agenda(page: Page, agenda: Agenda = AGENDA) -> Agenda:
     return agenda
 
 
+def publish_stemgedrag(page: Page, *, registration: str, meeting: str) -> None:
+    """After the meeting: from the console to the publication page, and publish
+    (the page asks to confirm: the test's dialog handler accepts)."""
+    page.goto(f"{registration}/console/{meeting}")
+    page.get_by_test_id("publication-link").click()
+    expect(page.get_by_test_id("not-published")).to_be_visible()
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("published")).to_contain_text("gepubliceerd op")
+    _shot(page, "7-published")
+
+
 def cards_from_mail(messages: list[EmailMessage]) -> dict[str, str]:
     """Member code -> stemkaart code, read from the mailed PDFs' barcodes (as the
     gemeentesecretaris prints them for the desk to scan)."""
