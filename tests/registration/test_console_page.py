@@ -103,6 +103,11 @@ class TestMeetings:
         assert f"/record/{meeting_code}/publicatie" in page.text
         index = await client.get("/console", headers={"HX-Request": ""})
         assert f'href="/console/{meeting_code}"' in index.text
+        missing = await client.get(
+            "/console/geen-vergadering", headers={"HX-Request": "", "Accept": "text/html"}
+        )
+        assert missing.status_code == 404
+        assert "Vergadering &#39;geen-vergadering&#39; bestaat niet." in missing.text
 
     async def test_refusals_in_dutch_change_nothing(
         self, client: httpx.AsyncClient, meeting_code: str
