@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ballot import agenda_form, agenda_import, prepare, repository, service
 from services.ballot.deps import AgendaPage, RegistrationClientDep, SessionDep
@@ -53,7 +54,7 @@ async def _meeting(registration: ServiceClient, meeting: str) -> dict[str, Any]:
 
 
 async def _context(
-    session: SessionDep, meeting: str, form: agenda_form.VoteForm | None = None, **more: Any
+    session: AsyncSession, meeting: str, form: agenda_form.VoteForm | None = None, **more: Any
 ) -> dict[str, Any]:
     votes = [service.vote_read(v) for v in await repository.votes(session, meeting)]
     return {
@@ -111,7 +112,7 @@ async def _posted_vote(request: Request) -> VoteCreate:
     return validated(VoteCreate, values, HINTS)
 
 
-async def _vote_of(session: SessionDep, meeting: str, vote_id: int) -> Vote:
+async def _vote_of(session: AsyncSession, meeting: str, vote_id: int) -> Vote:
     vote = await service.get_vote(session, vote_id)
     if vote.meeting != meeting:
         raise VoteNotFound(f"Stemming {vote_id} bestaat niet in deze vergadering.")

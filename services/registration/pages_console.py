@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import MeetingCode, MemberCode
 from services.common.errors import Invalid, problem_responses
@@ -68,10 +69,12 @@ async def console_index(request: Request, session: SessionDep, _: SecretariatPag
 
 
 @router.get("/console/peildatum", response_class=HTMLResponse, include_in_schema=False)
-async def reference_date(request: Request, _: SecretariatPage, date: str = "") -> HTMLResponse:
+async def reference_date(
+    request: Request, _: SecretariatPage, date: Annotated[str, Query(max_length=10)] = ""
+) -> HTMLResponse:
     """The CBS reference date a meeting date implies, shown while the date is typed."""
     try:
-        day = datetime.date.fromisoformat(date[:10])
+        day = datetime.date.fromisoformat(date)
     except ValueError:
         day = None
     context = {"population_date": population_reference_date(day) if day else None}
@@ -99,7 +102,7 @@ async def create_meeting(
 # --- the console of one meeting ------------------------------------------------------
 
 
-async def _context(session: SessionDep, meeting: Meeting, **more: Any) -> dict[str, Any]:
+async def _context(session: AsyncSession, meeting: Meeting, **more: Any) -> dict[str, Any]:
     return {
         "meeting": meeting,
         "overview": await console.overview(session, meeting),
@@ -126,7 +129,7 @@ async def console_page(
 
 
 async def _member_import(
-    request: Request, session: SessionDep, meeting: Meeting, who: str
+    request: Request, session: AsyncSession, meeting: Meeting, who: str
 ) -> ImportReport:
     """The CSV, or CBS's two OData documents, from the import form."""
     form = await read_form(request)

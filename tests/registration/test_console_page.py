@@ -93,6 +93,10 @@ class TestMeetings:
     ) -> None:
         hint = await client.get("/console/peildatum", params={"date": "2024-06-12"})
         assert "1 januari 2023" in hint.text
+        unread = await client.get("/console/peildatum", params={"date": "12 juni"})
+        assert "1 januari van het jaar vóór de vergadering" in unread.text
+        long = await client.get("/console/peildatum", params={"date": "2" * 11})
+        assert long.status_code == 422
         await create(client, meeting_code)
         page = await client.get(f"/console/{meeting_code}", headers={"HX-Request": ""})
         assert page.status_code == 200
