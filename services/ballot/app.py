@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.ballot import bindings
+from services.ballot import bindings, pages
 from services.ballot.api import router
 from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
@@ -64,7 +64,7 @@ def create_app(
         description="Stemmingen, hun verloop, en elke druk op een stemkastje.",
         settings=settings,
         lifespan=lifespan,
-        routers=[router, agenda_router, live_router, portal_redirect()],
+        routers=[router, agenda_router, live_router, pages.router, portal_redirect()],
     )
 
 

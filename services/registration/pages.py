@@ -19,10 +19,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
 from services.common.bounds import MeetingCode, MemberCode
-from services.common.console import form_fields, form_text
 from services.common.errors import AlvError, Invalid, problem_responses
+from services.common.forms import read_form, required_text, text_field
 from services.common.pages import templates_for
 from services.registration import desk, handsets, repository, service
 from services.registration.deps import (
@@ -110,7 +111,7 @@ async def desk_live(
 
 
 Step = dict[str, Any]
-Fields = dict[str, str]
+Fields = FormData
 # One step of the desk: the form's fields and the meeting in, the next step out.
 Act = Callable[[Fields, Meeting], Awaitable[Step]]
 Retry = Step | Callable[[Fields, Meeting], Awaitable[Step]]
@@ -123,7 +124,7 @@ async def _step(
     the Dutch reason in ``#problem``."""
     found = await service.get_meeting(session, meeting)
     shown = {"code": found.code, "name": found.name}  # plain: still readable after a rollback
-    fields = await form_fields(request)
+    fields = await read_form(request)
     try:
         step = await act(fields, found)
     except AlvError as exc:
@@ -152,16 +153,18 @@ def _bound(status: MemberStatus, message: str) -> Step:
 
 
 def _card(fields: Fields) -> str:
-    return form_text(fields, "card_code", label="de code van de stemkaart", max_length=CODE_LENGTH)
+    return required_text(
+        fields, "card_code", label="de code van de stemkaart", max_length=CODE_LENGTH
+    )
 
 
 def _handset(fields: Fields) -> str:
-    return form_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
+    return required_text(fields, "handset", label="het stemkastje", max_length=HANDSET_LENGTH)
 
 
 def _scanned(fields: Fields) -> str:
     """A handset's label or a stemkaart: either identifies who is registered."""
-    return form_text(fields, "scanned", label="het stemkastje", max_length=CODE_LENGTH)
+    return required_text(fields, "scanned", label="het stemkastje", max_length=CODE_LENGTH)
 
 
 @router.post("/desk/{meeting}/scan", response_class=HTMLResponse, include_in_schema=False)
@@ -196,7 +199,7 @@ async def desk_register(
     async def again(fields: Fields, found: Meeting) -> Step:
         """A refused handset: the same card is still in hand, so ask for another
         handset; a refused card: the next card."""
-        code = fields.get("card_code", "")
+        code = text_field(fields, "card_code")
         try:
             status = await desk.scan(
                 session, meeting=await service.get_meeting(session, meeting), code=code
@@ -217,7 +220,7 @@ async def desk_search(
     """Without a barcode: find the municipality by (part of) its name."""
 
     async def found(fields: Fields, meeting: Meeting) -> Step:
-        query = form_text(fields, "q", label="(een deel van) de naam", max_length=QUERY_LENGTH)
+        query = required_text(fields, "q", label="(een deel van) de naam", max_length=QUERY_LENGTH)
         if len(query) < 2:
             raise Invalid("Typ ten minste 2 letters van de naam van de gemeente.")
         candidates = await desk.search(session, meeting=meeting, query=query)
@@ -236,15 +239,15 @@ async def desk_without_card(
     the officer's named confirmation (audited)."""
 
     async def bound(fields: Fields, found: Meeting) -> Step:
-        proof = fields.get("proof", "forgotten_card")
+        proof = text_field(fields, "proof") or "forgotten_card"
         if proof not in ("forgotten_card", "authorisation_form"):
             raise Invalid("Kies: stemkaart vergeten, of machtigingsformulier.")
         status = await desk.register_without_card(
             session,
             meeting=found,
-            member_code=form_text(fields, "member", label="de gemeente", max_length=6),
+            member_code=required_text(fields, "member", label="de gemeente", max_length=6),
             handset=_handset(fields),
-            officer=form_text(fields, "officer", label="uw naam", max_length=OFFICER_LENGTH),
+            officer=required_text(fields, "officer", label="uw naam", max_length=OFFICER_LENGTH),
             confirmed=fields.get("confirmed") == "1",
             actor=role.name,
             proof="authorisation_form" if proof == "authorisation_form" else "forgotten_card",
@@ -295,7 +298,7 @@ async def desk_swap(
         status = await desk.swap_handset(
             session,
             meeting=found,
-            member_code=form_text(fields, "member", label="de gemeente", max_length=6),
+            member_code=required_text(fields, "member", label="de gemeente", max_length=6),
             handset=_handset(fields),
             actor=role.name,
         )

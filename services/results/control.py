@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
-from services.common.console import form_text
 from services.common.errors import AlvError, Invalid
+from services.common.forms import required_text
 from services.common.http import ServiceClient, UpstreamProblem, url_path
 from services.results.errors import VoteNotFound
 from services.results.schemas import Attendance, BallotElector, BallotVote, OutcomeRead
@@ -216,7 +217,7 @@ async def vote_of(ballot: ServiceClient, *, meeting: str, vote_id: int) -> Ballo
     return vote
 
 
-def action_body(action: ChairAction, fields: dict[str, str]) -> dict[str, Any] | None:
+def action_body(action: ChairAction, fields: FormData) -> dict[str, Any] | None:
     """What ballot is sent for ``action``, from the page's form; refused in Dutch."""
     confirmed = fields.get("confirmed") == "1"
     if action == "open":
@@ -227,7 +228,7 @@ def action_body(action: ChairAction, fields: dict[str, str]) -> dict[str, Any] |
             raise Invalid("Kies aangenomen of verworpen.")
         return {"despite_undecided_amendments": confirmed, "adopted": adopted == "1"}
     if action == "annul":
-        reason = form_text(fields, "reason", label="de reden", max_length=1000)
+        reason = required_text(fields, "reason", label="de reden", max_length=1000)
         if len(reason) < 3:
             raise Invalid("Geef een reden van ten minste 3 tekens.")
         return {"reason": reason}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import anyio.to_thread
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -19,8 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
-from services.common.console import form_fields
 from services.common.errors import AlvError, Invalid
+from services.common.forms import read_form, required_text
 from services.common.http import UpstreamProblem
 from services.common.pages import templates_for
 from services.results import chair, control, export, publish, receipt
@@ -190,7 +189,7 @@ async def chair_act(
 
     A proposal with undecided amendments is opened (or acclaimed) only after
     the chair confirms: ballot's refusal becomes that question."""
-    fields = await form_fields(request)
+    fields = await read_form(request)
     vote = await control.vote_of(ballot, meeting=meeting, vote_id=vote_id)
     body = control.action_body(action, fields)
     try:
@@ -229,7 +228,7 @@ async def chair_screen_setting(
     _: ChairPage,
 ) -> HTMLResponse:
     """Show or hide the running tally on the projector (the checkbox's change)."""
-    on = (await form_fields(request)).get("show_tally") == "1"
+    on = (await read_form(request)).get("show_tally") == "1"
     await chair.set_screen(session, meeting, show_tally=on)
     # After the response, so after the commit: the screen stream reads it anew.
     background.add_task(hub.poke, meeting)
@@ -340,15 +339,13 @@ RECEIPT_FORM_BYTES = 1024  # one card code and its field name, with room to spar
 
 
 async def _card_code(request: Request) -> str:
-    """The card code from the page's form (urlencoded), bounded before it is parsed."""
-    body = await request.body()
-    if len(body) > RECEIPT_FORM_BYTES:
+    """The card code from the page's form, bounded before it is parsed."""
+    if len(await request.body()) > RECEIPT_FORM_BYTES:
         raise Invalid("Dit is geen stemkaartcode: veel te lang.")
-    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=4)
-    code = (fields.get("card_code") or [""])[0].strip()
-    if not code:
-        raise Invalid("Vul de code van de stemkaart in.")
-    return code
+    form = await read_form(request)
+    return required_text(
+        form, "card_code", label="de code van de stemkaart", max_length=RECEIPT_FORM_BYTES
+    )
 
 
 @router.get("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])

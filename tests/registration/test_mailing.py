@@ -16,7 +16,7 @@ from tests.conftest import unique_meeting_code
 from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.pdf import images
-from tests.support.smtp import RecordingHandler, smtp_server
+from tests.support.smtp import RecordingHandler, mail_settings, smtp_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -52,11 +52,7 @@ async def client(
     settings = RegistrationSettings(
         database_url=database_urls["registration"],
         service_token=tokens,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[0],
-        smtp_starttls=False,
-        mail_from="VNG ALV <alv@vng.example>",
-        smtp_timeout=5,
+        **mail_settings(smtp[0]),
     )
     async with serve_in_process(create_app(settings)) as http:
         yield http

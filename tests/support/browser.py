@@ -59,6 +59,11 @@ def artifact_path(name: str) -> Path:
     return ARTIFACTS / name
 
 
+def screenshot(page: Any, name: str) -> None:
+    """A sync Playwright page as it looks now, whole, kept as a test artefact."""
+    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
+
+
 @contextmanager
 def launched_chromium() -> Iterator[Any]:
     """Headless Chromium for the sync Playwright API (a module's ``browser`` fixture)."""

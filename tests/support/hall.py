@@ -27,21 +27,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Protocol
 
 import httpx
 import pypdfium2
 from playwright.sync_api import Locator, Page, expect
 
-from tests.support.browser import artifact_path
+from tests.support.browser import screenshot
+from tests.support.console import Agenda
 
 # Generous: two cores shared with other engineers' test runs.
 WITHIN_MS = 20_000
-
-
-def screenshot(page: Page, name: str) -> None:
-    """The page as it looks now, kept as a test artefact (``test-artifacts/``)."""
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
 
 
 # --- the stembalie --------------------------------------------------------------------
@@ -219,24 +214,6 @@ DELEGATES = {
 PRESENT_WEIGHT = "205"
 
 
-class AgendaTitles(Protocol):
-    """What the hall needs to know of the prepared agenda (the preparation's
-    ``Agenda`` in tests/support/console.py has these)."""
-
-    @property
-    def proefstemming(self) -> str | None: ...
-    @property
-    def motion(self) -> str: ...
-    @property
-    def amendment(self) -> str: ...
-    @property
-    def election(self) -> str: ...
-    @property
-    def office(self) -> str: ...
-    @property
-    def candidates(self) -> tuple[str, ...]: ...
-
-
 @dataclass(frozen=True)
 class People:
     """The hall's browsers: the desk officer, the chair, staff at the handsets."""
@@ -290,7 +267,7 @@ def hold_the_meeting(
     results_url: str,
     meeting: str,
     simulator_url: str,
-    agenda: AgendaTitles,
+    agenda: Agenda,
 ) -> None:
     """The ``DELEGATES`` seated: the proefstemming (if on the agenda) with
     Schiermonnikoog not responding, the handset registry, the amendment before
