@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from services.registration.app import create_app
-from services.registration.config import RegistrationSettings
-from tests.registration.conftest import CBS
-from tests.support.apps import as_caller, serve_in_process
+from tests.registration.conftest import CBS, REFUSED
+from tests.support.apps import as_caller
 from tests.support.builders import SMALL_MEMBERS
-from tests.support.smtp import RecordingHandler, mail_settings, smtp_server
+from tests.support.smtp import RecordingHandler
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
 HTMX = {"HX-Request": "true"}
-REFUSED = "griffie@utrecht.nl"
 CONTACTS = (
     "code,name,email\n"
     "GM0363,A. Amsterdam,secretaris@amsterdam.example\n"
@@ -38,26 +33,10 @@ CONTACTS = (
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[int, RecordingHandler]]:
-    with smtp_server(refuse={REFUSED}) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(
-    database_urls: dict[str, str],
-    tokens: SecretStr,
-    token_values: dict[str, str],
-    smtp: tuple[int, RecordingHandler],
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RegistrationSettings(
-        database_url=database_urls["registration"],
-        service_token=tokens,
-        **mail_settings(smtp[0]),
-    )
-    async with serve_in_process(create_app(settings)) as http:
-        http.headers.update({**HTMX, **as_caller(token_values["secretariat"])})
-        yield http
+def client(mailing: httpx.AsyncClient, token_values: dict[str, str]) -> httpx.AsyncClient:
+    """The secretariat's browser, as htmx posts the console's forms."""
+    mailing.headers.update({**HTMX, **as_caller(token_values["secretariat"])})
+    return mailing
 
 
 async def create(client: httpx.AsyncClient, code: str, date: str = "2024-06-12") -> None:
