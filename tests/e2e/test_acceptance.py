@@ -116,6 +116,10 @@ def test_a_whole_meeting_from_the_browser(
         publish_stemgedrag(secretariat, registration=registration, meeting=config.meeting)
         # The record, for everyone: every decision, and now the stemgedrag too.
         record = browser.new_context(**SCREEN).new_page()
+        # Nobody's browser: the staff pages ask to log in first.
+        record.goto(f"{registration}/console/{config.meeting}")
+        expect(record.locator("#login")).to_be_visible()
+        screenshot(record, "login")
         record.goto(f"{results}/record/{config.meeting}")
         winner = agenda.candidates[1]
         expect(record.get_by_test_id("decision").last).to_contain_text(

@@ -46,6 +46,7 @@ def create_meeting(
     """From the start page to the new meeting's console; ``reference`` is the CBS
     reference date the page must show for ``date`` ("1 januari 2023")."""
     page.goto(f"{registration}/")
+    screenshot(page, "console-0-start")
     page.get_by_test_id("console-link").click()
     expect(page.locator("h1")).to_have_text("Secretariaat")
     page.fill("#meeting-name", name)
