@@ -25,7 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from alv.stack import SERVICE_PORTS, Stack, StackConfig
-from tests.support.accounts import mint_credentials
+from tests.support.accounts import MACHINES, PEOPLE, mint_credentials
 from tests.support.apps import as_caller
 from tests.support.pgcluster import PostgresCluster, postgres_cluster, process_cpu_seconds
 from tests.support.ports import free_port
@@ -215,8 +215,16 @@ class FakeRegistration:
 
     def __init__(self) -> None:
         self.electorates: dict[str, bytes] = {}
+        # Who each credential is, as registration's introspection says (vouch).
+        self.principals: dict[str, dict[str, Any]] = {}
         self.port = free_port()
         app = FastAPI()
+
+        @app.post("/api/auth/introspect")
+        async def introspect(request: Request) -> Response:
+            asked = await request.json()
+            found = self.principals.get(asked.get("session") or asked.get("token") or "")
+            return JSONResponse({"active": found is not None, "principal": found})
 
         @app.get("/api/meetings/{meeting}/electorate")
         async def electorate(meeting: str) -> Response:
@@ -230,6 +238,15 @@ class FakeRegistration:
             return JSONResponse({"meeting": meeting, "changes": []})
 
         self.app = app
+
+    def vouch(self, credentials: dict[str, str]) -> None:
+        """Answer for a stack's credentials (tests.support.accounts.mint_credentials)
+        as registration would: people by their role, machines by theirs."""
+        for name, credential in credentials.items():
+            person = name in PEOPLE
+            role = name if person or name in MACHINES else "service"
+            kind = "person" if person else "machine"
+            self.principals[credential] = {"kind": kind, "name": name, "roles": [role]}
 
     def seat(self, meeting: str, members: list[dict[str, Any]]) -> None:
         self.electorates[meeting] = json.dumps({"meeting": meeting, "members": members}).encode()

@@ -140,6 +140,7 @@ async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
     with databases(kind) as db:
         async with registration.serving():
             with service_stack(db, ("ballot",), registration_port=registration.port) as stack:
+                registration.vouch(stack.config.tokens)
                 results, counted = await one_burst(
                     stack, registration, handsets=342, receivers=2, within=1.0
                 )

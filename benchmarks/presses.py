@@ -236,6 +236,7 @@ async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
     with databases(kind, **settings) as db:
         async with registration.serving():
             with service_stack(db, ("ballot",), registration_port=registration.port) as stack:
+                registration.vouch(stack.config.tokens)
                 tokens = stack.config.tokens
                 limits = httpx.Limits(max_connections=16)
                 async with httpx.AsyncClient(

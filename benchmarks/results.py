@@ -79,6 +79,7 @@ async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
             with service_stack(
                 db, ("ballot", "results"), registration_port=registration.port
             ) as stack:
+                registration.vouch(stack.config.tokens)
                 async with (
                     httpx.AsyncClient(base_url=stack.config.url("ballot"), timeout=3600) as ballot,
                     httpx.AsyncClient(base_url=stack.config.url("results"), timeout=600) as results,

@@ -7,7 +7,7 @@ make the browser send the cookies, but cannot read them to copy the value.
 Requests without a session (a machine's bearer token, the login form itself)
 are exempt: they carry nothing a forger could borrow.
 
-Every response to a request without the cookie sets one, and the token is on
+Every page answered to a request without the cookie sets one, and the token is on
 ``request.state.csrf_token`` for the page being rendered (``base.html`` puts it
 in ``<meta name="csrf-token">`` and in ``hx-headers`` on ``<body>``).
 
@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import SESSION_COOKIE
@@ -42,14 +41,9 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    for name, value in scope.get("headers", ()):
-        if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header: as if it had none
-                continue
-    return {key: morsel.value for key, morsel in jar.items()}
+    """The request's cookies, read by the very parser ``request.cookies`` uses:
+    the session this checks is the session ``auth`` will find."""
+    return cookie_parser(_header(scope, b"cookie"))
 
 
 def _header(scope: Scope, wanted: bytes) -> str:
@@ -57,6 +51,13 @@ def _header(scope: Scope, wanted: bytes) -> str:
         if name == wanted:
             return str(value.decode("latin-1"))
     return ""
+
+
+def _is_page(start: Message) -> bool:
+    for name, value in start.get("headers", ()):
+        if name.lower() == b"content-type":
+            return bool(value.startswith(b"text/html"))
+    return False
 
 
 def csrf_cookie_header(token: str, *, secure: bool) -> bytes:
@@ -89,8 +90,14 @@ class CsrfMiddleware:
                 await error_for(Request(scope), refused)(scope, receive, send)
                 return
 
+        if known == token:
+            await self.app(scope, receive, send)
+            return
+
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and known != token:
+            # Only a page carries the token (its meta tag and forms): a program's
+            # answer (a gateway's press batch) needs no cookie and gets none.
+            if message["type"] == "http.response.start" and _is_page(message):
                 headers = list(message.get("headers", []))
                 headers.append((b"set-cookie", csrf_cookie_header(token, secure=self.secure)))
                 message = {**message, "headers": headers}

@@ -118,10 +118,11 @@ async def password_matches(stored: str, password: str) -> bool:
 # --- accounts ---------------------------------------------------------------------
 
 
-async def find_account(session: AsyncSession, login: str) -> Account | None:
-    found: Account | None = await session.scalar(
-        select(Account).where(Account.login == login.strip().lower())
-    )
+async def find_account(session: AsyncSession, login: str, *, lock: bool = False) -> Account | None:
+    """The account (``lock``: held until the transaction ends, so that two
+    logins at once count their wrong passwords one after the other)."""
+    query = select(Account).where(Account.login == login.strip().lower())
+    found: Account | None = await session.scalar(query.with_for_update() if lock else query)
     return found
 
 
@@ -256,7 +257,7 @@ async def log_in(
     """
     login = login.strip().lower()[:64]
     now = utcnow()
-    account = await find_account(session, login)
+    account = await find_account(session, login, lock=True)
     wait = lockout.wait(lockout.LOGIN, _attempts(account, login), now)
     if wait > datetime.timedelta(0):
         return LoginOutcome(refusal=_too_many(wait))

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.common import labels
 from services.common.auth import PEOPLE_ROLES, SESSION_COOKIE, Principal, Role
+from services.common.csrf import csrf_cookie_header
 from services.common.errors import TooManyAttempts, error_for, problem_responses
 from services.common.pages import templates_for, wants_html
 from services.registration import accounts
@@ -153,6 +154,7 @@ async def log_in(request: Request, session: SessionDep, settings: SettingsDep) -
     form = await _form(request)
     next_url = _safe_next(request, form.get("next", "/")[:2000])
     policy = session_policy(settings)
+    secure = settings.public_urls.registration.startswith("https://")
     outcome = await accounts.log_in(
         session, login=form.get("login", ""), password=form.get("password", ""), policy=policy
     )
@@ -164,6 +166,10 @@ async def log_in(request: Request, session: SessionDep, settings: SettingsDep) -
             )
         return error_for(request, refusal)
     response = RedirectResponse(next_url, status_code=status.HTTP_303_SEE_OTHER)
+    # The session's CSRF partner (csrf.py), also for a program that never saw a page.
+    response.headers.append(
+        "set-cookie", csrf_cookie_header(request.state.csrf_token, secure=secure).decode()
+    )
     response.set_cookie(
         SESSION_COOKIE,
         outcome.session_id,
@@ -171,7 +177,7 @@ async def log_in(request: Request, session: SessionDep, settings: SettingsDep) -
         path="/",
         httponly=True,
         samesite="strict",
-        secure=settings.public_urls.registration.startswith("https://"),
+        secure=secure,
     )
     return response
 

@@ -258,3 +258,15 @@ async def test_the_tenth_wrong_password_locks_with_an_audit_entry_and_an_unknown
     locked = [e for e in audit.json() if e["action"] == "login_locked"]
     assert {e["actor"] for e in locked} >= {login, unknown}
     assert all(e["details"]["minutes"] == 15 for e in locked)
+
+
+async def test_a_malformed_cookie_beside_the_session_does_not_skip_the_csrf_check(
+    registration: httpx.AsyncClient, token_values: dict[str, str]
+) -> None:
+    """The check reads the cookies as the session lookup does, whatever else is sent."""
+    # Python's SimpleCookie gives up on the whole header at "a b=1"; Starlette reads on.
+    cookie = f"a b=1; alv_session={token_values['secretariat']}; alv_csrf={'c' * 40}"
+    refused = await registration.post(
+        "/api/accounts/nobody-here/enable", headers={"Cookie": cookie}
+    )
+    assert_problem(refused, 403, "csrf_refused")

@@ -35,6 +35,7 @@ class Services:
     ballot_app: FastAPI
     results_app: FastAPI
     tokens: dict[str, str]
+    registration_app: FastAPI
 
     def auth(self, role: str) -> dict[str, str]:
         return as_caller(self.tokens[role])
@@ -113,7 +114,15 @@ async def linked_services(
             async with serve(results_app) as results:
                 for app in (ballot_app, results_app):
                     await known_to(app.state.authenticator, token_values)
-                yield Services(registration, ballot, results, ballot_app, results_app, token_values)
+                yield Services(
+                    registration,
+                    ballot,
+                    results,
+                    ballot_app,
+                    results_app,
+                    token_values,
+                    registration_app,
+                )
 
 
 @pytest.fixture

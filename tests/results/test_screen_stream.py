@@ -238,7 +238,11 @@ class TestAcrossProcesses:
         ) as served:
             services = served.services
             # A second results process on the same database (its own app, hub and listener).
-            other_app = create_results(results_settings(database_urls, tokens))
+            other_app = create_results(
+                results_settings(database_urls, tokens),
+                # It asks registration who the chair is, as the first one does.
+                registration_transport=httpx.ASGITransport(app=services.registration_app),
+            )
             await seat(services, meeting_code)
             vote_id = await new_vote(services, meeting_code)
             await act(services, vote_id, "open")
