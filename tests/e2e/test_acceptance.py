@@ -36,6 +36,20 @@ from tests.support.stacks import running_stack
 pytestmark = [pytest.mark.db, pytest.mark.e2e]
 
 SCREEN = {"viewport": {"width": 1280, "height": 900}, "locale": "nl-NL"}
+# Playwright's ``expect`` waits 5 s, short on two cores shared with other test
+# runs: an upper bound on each wait for a page to show a step, never a pause.
+PATIENCE_MS = 20_000
+
+
+@pytest.fixture
+def patient() -> Iterator[None]:
+    """Every ``expect`` in this test waits up to ``PATIENCE_MS`` (Playwright's
+    setting is per process: put back afterwards)."""
+    expect.set_options(timeout=PATIENCE_MS)
+    try:
+        yield
+    finally:
+        expect.set_options(timeout=5_000)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +75,10 @@ def empty_installation(
 
 
 def test_a_whole_meeting_from_the_browser(
-    empty_installation: Stack, smtp: tuple[int, RecordingHandler], tmp_path: Path
+    empty_installation: Stack,
+    smtp: tuple[int, RecordingHandler],
+    tmp_path: Path,
+    patient: None,
 ) -> None:
     stack = empty_installation
     config = stack.config
