@@ -182,14 +182,29 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
         ("Inloggen", f"{registration}/login", "met uw eigen account"),
         ("Accounts", f"{registration}/accounts", "het secretariaat beheert de accounts"),
         (
+            "Secretariaat",
+            f"{registration}/console/{meeting}",
+            "leden, stemgewichten en stemkaarten (inloggen: secretariaat)",
+        ),
+        (
+            "Agenda",
+            f"{ballot}/agenda/{meeting}",
+            "de stemmingen voorbereiden (secretariaat of voorzitter)",
+        ),
+        (
             "Stembalie",
             f"{registration}/desk/{meeting}",
-            "stemkaarten scannen, stemkastjes uitgeven",
+            "stemkaarten scannen, stemkastjes uitgeven, stempas afdrukken",
+        ),
+        (
+            "Stemkastjes",
+            f"{registration}/handsets/{meeting}",
+            "batterij en bereik van elk stemkastje, voor een stemming nakijken",
         ),
         (
             "Bediening voorzitter",
             f"{results}/chair/{meeting}/control",
-            "stemmingen openen en sluiten",
+            "stemmingen openen en sluiten, herstemming, wie nog niet stemde",
         ),
         (
             "Scherm voor de zaal",
@@ -202,6 +217,11 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
             "de gepubliceerde uitslagen en het stemgedrag",
         ),
         ("Verslag", f"{results}/record/{meeting}/report", "afdrukbaar, met de hashketen"),
+        (
+            "Publicatie",
+            f"{results}/record/{meeting}/publicatie",
+            "het stemgedrag publiceren na de vergadering (secretariaat)",
+        ),
         ("API-documentatie", f"{registration}/docs", "registratie: leden, stemkaarten, balie"),
         ("", f"{ballot}/docs", "stemmingen: agenda, openen, sluiten, drukken"),
         ("", f"{results}/docs", "uitslagen, export, controle"),

@@ -18,10 +18,20 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.ballot import agenda as agenda_file
 from services.ballot import links, repository, service
 from services.ballot.agenda import REFERENCES, Agenda, Named, resolve
+from services.ballot.errors import BadAgenda
 from services.ballot.models import Vote
 from services.ballot.schemas import AgendaReport, SkippedRow, VoteCreate, VoteRead
+
+
+def read_agenda(text: str, *, is_json: bool) -> Agenda:
+    """An uploaded agenda file (JSON or CSV); ``BadAgenda`` for one that cannot be read."""
+    try:
+        return agenda_file.read_json(text) if is_json else agenda_file.read_csv(text)
+    except ValueError as exc:  # UnreadableAgenda too
+        raise BadAgenda(f"Dit agendabestand is niet te lezen: {exc}") from exc
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from services.ballot import agenda, agenda_import, repository, service
+from services.ballot import agenda_import, repository, service
 from services.ballot.deps import ChairAuth, PressPathDep, RegistrationClientDep, SessionDep
 from services.ballot.errors import (
     AlreadyHeldAgain,
@@ -73,9 +73,9 @@ async def import_agenda(
     is_json = "json" in request.headers.get("content-type", "")
     try:
         text = upload_text(await request.body())
-        read = agenda.read_json(text) if is_json else agenda.read_csv(text)
-    except ValueError as exc:  # UnreadableAgenda too
+    except ValueError as exc:
         raise BadAgenda(f"Dit agendabestand is niet te lezen: {exc}") from exc
+    read = agenda_import.read_agenda(text, is_json=is_json)
     return await agenda_import.import_agenda(session, meeting=meeting, agenda=read)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.ballot import bindings
+from services.ballot import bindings, pages
 from services.ballot.api import router
 from services.ballot.api_agenda import router as agenda_router
 from services.ballot.api_live import router as live_router
@@ -66,7 +66,7 @@ def create_app(
         lifespan=lifespan,
         # The press path first: the router tries the routes in order, and a
         # gateway's batches are most of what ballot serves.
-        routers=[live_router, router, agenda_router, portal_redirect()],
+        routers=[live_router, router, agenda_router, pages.router, portal_redirect()],
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ballot.config import BallotSettings
 from services.ballot.events import BUS_KEY, EventBus
 from services.ballot.presses import PressPath
-from services.common.auth import ACTOR_KEY, Principal, Role, require
+from services.common.auth import ACTOR_KEY, Principal, Role, require, require_page
 from services.common.database import Database, read_only, request_session
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
 from services.common.http import ServiceClient, upstream
@@ -84,3 +84,5 @@ BindingsAuth = Annotated[Principal, Depends(require(Role.SERVICE))]
 RecordAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CHAIR, Role.SERVICE))]
 # The desk swaps handsets that did not answer in the proefstemming.
 MissingAuth = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CHAIR, Role.DESK))]
+# The agenda editor: the chair and the secretariat (people, with a session).
+AgendaPage = Annotated[Principal, Depends(require_page(Role.CHAIR))]

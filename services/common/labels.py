@@ -76,8 +76,36 @@ DECIDED_BY: Final = {
 }
 
 
+# The base of a vote's majority, by its ``abstentions_cast`` (as API text).
+ABSTENTION_BASES: Final = {
+    "false": "voor en tegen (onthoudingen tellen niet mee)",
+    "true": "voor, tegen en onthouding (onthoudingen tellen mee)",
+}
+
+# A vote's ``named``: whether every municipality's choice is published.
+SECRECY: Final = {
+    "true": "hoofdelijk (stemgedrag per gemeente wordt gepubliceerd)",
+    "false": "geheim (alleen de totalen)",
+}
+
+# A stemkaart e-mail attempt.
+MAIL_STATUSES: Final = {
+    "sent": "verzonden",
+    "failed": "mislukt",
+}
+
+# What a member import does to a member.
+IMPORT_CHANGES: Final = {
+    "new": "nieuw",
+    "updated": "gewijzigd",
+    "unchanged": "ongewijzigd",
+}
+
+
 def label(table: dict[str, str], value: object) -> str:
     """The Dutch word for ``value``, or the value itself when the table lacks it."""
+    if isinstance(value, bool):  # the tables of flags are keyed as JSON writes them
+        return table.get(str(value).lower(), str(value))
     text = str(getattr(value, "value", value))
     return table.get(text, text)
 
@@ -92,6 +120,10 @@ ALL: Final = {
     "handset_problems": HANDSET_PROBLEMS,
     "admissions": ADMISSIONS,
     "roles": ROLES,
+    "abstention_bases": ABSTENTION_BASES,
+    "secrecy": SECRECY,
+    "mail_statuses": MAIL_STATUSES,
+    "import_changes": IMPORT_CHANGES,
 }
 
 

@@ -88,6 +88,24 @@ def templates_for(service_dir: Path | None = None) -> Jinja2Templates:
     return Jinja2Templates(env=environment, context_processors=[_site])
 
 
+def fragments(
+    templates: Jinja2Templates,
+    request: Request,
+    names: list[str],
+    context: dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Several templates as one htmx answer: the first for the request's target,
+    the others swapped in place by their ``hx-swap-oob`` (the rest of the page
+    an action changed)."""
+    full = {**_site(request), **context, "request": request, "oob": True}
+    body = "".join(templates.get_template(name).render(full) for name in names)
+    # A success clears the problem an earlier refusal left in the layout.
+    body += '<div id="problem" hx-swap-oob="innerHTML"></div>'
+    return HTMLResponse(body, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
 def mount_static(app: FastAPI, *, service: str, service_dir: Path) -> None:
     """``/static/common`` on every service, and ``/static/<service>`` for its own files."""
     app.mount(STATIC_URL, StaticFiles(directory=COMMON_DIR / "static"), name="common-static")

@@ -18,6 +18,7 @@ from services.registration import (
     api_desk,
     api_handsets,
     pages,
+    pages_console,
 )
 from services.registration.accounts import LocalAuthenticator
 from services.registration.bindings import BindingOutbox
@@ -66,6 +67,7 @@ def create_app(
             api_accounts.router,
             api_accounts.pages,
             pages.router,
+            pages_console.router,
         ],
     )
     # The login and logout pages are here (pages.account_base).

@@ -80,3 +80,5 @@ StaffAuth = Annotated[Principal, Depends(require(Role.DESK, Role.CHAIR, Role.AUD
 AnyAuth = Annotated[Principal, Depends(require(*Role))]
 # Ballot and results asking who a session or token is.
 ServiceAuth = Annotated[Principal, Depends(require(Role.SERVICE))]
+# The handset registry page: staff who look after the handsets.
+StaffPage = Annotated[Principal, Depends(require_page(Role.DESK, Role.CHAIR, Role.AUDITOR))]

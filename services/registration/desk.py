@@ -279,6 +279,20 @@ async def holder_of_handset(
     return _status(member, registration)
 
 
+async def holder(session: AsyncSession, *, meeting: Meeting, scanned: str) -> MemberStatus:
+    """Who a scanned handset label or stemkaart belongs to: the desk scans either
+    to take a handset back or to swap it."""
+    if _HANDSET.fullmatch(scanned.strip()):
+        return await holder_of_handset(session, meeting=meeting, handset=scanned)
+    return await scan(session, meeting=meeting, code=scanned)
+
+
+async def stempas(session: AsyncSession, *, meeting: Meeting, member_code: str) -> MemberStatus:
+    """What the stempas says: a present member, its weight and its handset."""
+    member, registration = await _registered_member(session, meeting, member_code)
+    return _status(member, registration)
+
+
 async def recent(session: AsyncSession, *, meeting: Meeting, limit: int) -> list[RegistrationRead]:
     """The desk's latest registrations, newest first (returned ones too)."""
     return [

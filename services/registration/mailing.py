@@ -36,7 +36,7 @@ class _Planned:
 
 
 @asynccontextmanager
-async def _transaction(database: Database) -> AsyncIterator[AsyncSession]:
+async def transaction(database: Database) -> AsyncIterator[AsyncSession]:
     async with database.sessionmaker() as session, session.begin():
         yield session
 
@@ -181,7 +181,7 @@ async def send_cards(
     actor: str,
 ) -> SendReport:
     config = smtp_config(settings)
-    async with _transaction(database) as session:
+    async with transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
         members, remaining = await _targets(session, meeting, request)
         planned = await _plan(session, meeting, members)
@@ -191,7 +191,7 @@ async def send_cards(
         next(results) if plan.mail is not None else Outcome(False, None, plan.problem)
         for plan in planned
     ]
-    async with _transaction(database) as session:
+    async with transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
         report = await _record(session, meeting, planned, outcomes, actor)
     return report.model_copy(update={"remaining": remaining})

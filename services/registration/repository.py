@@ -129,6 +129,17 @@ async def current_card(session: AsyncSession, member: Member) -> VotingCard | No
     )
 
 
+async def current_cards(session: AsyncSession, meeting: Meeting) -> dict[int, VotingCard]:
+    """member id -> its current card, for every member that has one (one query)."""
+    result = await session.scalars(
+        select(VotingCard)
+        .join(Member, Member.id == VotingCard.member_id)
+        .where(Member.meeting_id == meeting.id, VotingCard.revoked_at.is_(None))
+        .order_by(VotingCard.version)
+    )
+    return {card.member_id: card for card in result}
+
+
 async def card_by_version(session: AsyncSession, member: Member, version: int) -> VotingCard | None:
     return await session.scalar(
         select(VotingCard).where(VotingCard.member_id == member.id, VotingCard.version == version)

@@ -20,6 +20,7 @@ from services.results.api_chair import router as chair_router
 from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
+from services.results.pages_publication import router as publication_pages_router
 from services.results.screen import CHANNEL, ScreenHub, StreamTiming
 from services.results.throttle import MemoryThrottle
 
@@ -101,6 +102,7 @@ def create_app(
             audit_router,
             chair_router,
             pages_router,
+            publication_pages_router,
             portal_redirect(),
         ],
     )

@@ -90,3 +90,5 @@ SecretariatAuth = Annotated[Principal, Depends(require(Role.SECRETARIAT))]
 CallerCredentials = Annotated[dict[str, str], Depends(_caller_credentials)]
 ThrottleDep = Annotated[GuessThrottle, Depends(_throttle)]
 ClientDep = Annotated[str, Depends(_client)]
+# The secretariat's publication page (people, with a session).
+SecretariatPage = Annotated[Principal, Depends(require_page(Role.SECRETARIAT))]

@@ -1,30 +1,36 @@
-"""HTML pages: the chair's screen, the chair's controls and the published record.
+"""HTML pages: the chair's screen, the chair's control view and the published record.
 
-The chair's screen and controls are static pages that call the API; the
-record and the printable report are rendered here from the stored outcomes.
+The chair's screen is a static page that follows the stream with its own
+script. The control view is rendered here and kept current with htmx: the
+``#live`` part polls, every action answers a message and asks ``#live`` to
+fetch itself again (``HX-Trigger: control-changed``). The record and the
+printable report are rendered from the stored outcomes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import anyio.to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from services.common.bounds import MeetingCode
 from services.common.errors import AlvError, Invalid
+from services.common.forms import read_form, required_text
+from services.common.http import UpstreamProblem
 from services.common.pages import templates_for
-from services.results import export, publish, receipt
+from services.results import chair, control, export, publish, receipt
 from services.results.charts import Scene, to_svg
 from services.results.deps import (
     BallotClientDep,
+    CallerCredentials,
     ChairPage,
     ClientDep,
     RegistrationClientDep,
+    ScreenHubDep,
     SessionDep,
     ThrottleDep,
 )
@@ -59,11 +65,179 @@ async def chair_screen(
 
 @router.get("/chair/{meeting}/control", response_class=HTMLResponse, tags=["chair"])
 async def chair_control(
-    meeting: MeetingCode, request: Request, registration: RegistrationClientDep, _: ChairPage
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    _: ChairPage,
+    credentials: CallerCredentials,
 ) -> HTMLResponse:
-    """The chair's controls (a logged-in chair; a browser without a session logs in first)."""
+    """The chair's control view: the agenda, who is present, who has not voted."""
+    context = await _control_context(
+        session,
+        ballot=ballot,
+        registration=registration,
+        meeting=meeting,
+        expanded=False,
+        credentials=credentials,
+    )
+    context["screen"] = await chair.screen(session, meeting)
+    return templates.TemplateResponse(
+        request, "control.html", context, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def _control_context(
+    session: SessionDep,
+    *,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    meeting: str,
+    expanded: bool,
+    credentials: dict[str, str],
+) -> dict[str, Any]:
+    view = await control.view(
+        session,
+        ballot=ballot,
+        registration=registration,
+        meeting=meeting,
+        expanded=expanded,
+        credentials=credentials,
+    )
     info = await publish.meeting_info(registration, meeting)
-    return templates.TemplateResponse(request, "control.html", {"meeting": info})
+    return {"meeting": info, "view": view, "expanded": expanded}
+
+
+@router.get(
+    "/chair/{meeting}/control/live",
+    response_class=HTMLResponse,
+    tags=["chair"],
+    include_in_schema=False,
+)
+async def chair_control_live(
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    ballot: BallotClientDep,
+    registration: RegistrationClientDep,
+    _: ChairPage,
+    credentials: CallerCredentials,
+    alles: bool = False,
+) -> HTMLResponse:
+    """The part of the control view that follows the meeting (``alles``: every
+    member that has not voted, not only the heaviest)."""
+    context = await _control_context(
+        session,
+        ballot=ballot,
+        registration=registration,
+        meeting=meeting,
+        expanded=alles,
+        credentials=credentials,
+    )
+    return templates.TemplateResponse(
+        request, "_control_live.html", context, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _done(request: Request, message: str) -> HTMLResponse:
+    response = templates.TemplateResponse(request, "_control_done.html", {"message": message})
+    response.headers["HX-Trigger"] = "control-changed"
+    return response
+
+
+@router.get(
+    "/chair/{meeting}/control/votes/{vote_id}/annul",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+async def chair_annul_form(
+    meeting: MeetingCode, vote_id: int, request: Request, ballot: BallotClientDep, _: ChairPage
+) -> HTMLResponse:
+    """The question before an annulment: its reason (for the record)."""
+    vote = await control.vote_of(ballot, meeting=meeting, vote_id=vote_id)
+    context = {"meeting": {"code": meeting}, "vote": vote, "question": "annul", "action": "annul"}
+    return templates.TemplateResponse(request, "_control_dialog.html", context)
+
+
+@router.get(
+    "/chair/{meeting}/control/dialog-closed",
+    response_class=HTMLResponse,
+    tags=["chair"],
+    include_in_schema=False,
+)
+async def chair_dialog_closed(meeting: MeetingCode, _: ChairPage) -> HTMLResponse:
+    """The dialog area emptied: the chair thought better of it."""
+    return HTMLResponse("")
+
+
+@router.post(
+    "/chair/{meeting}/control/votes/{vote_id}/{action}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+async def chair_act(
+    meeting: MeetingCode,
+    vote_id: int,
+    action: control.ChairAction,
+    request: Request,
+    ballot: BallotClientDep,
+    _: ChairPage,
+    credentials: CallerCredentials,
+) -> HTMLResponse:
+    """Open, close, acclaim, annul, a runoff or a vote held again, as the chair.
+
+    A proposal with undecided amendments is opened (or acclaimed) only after
+    the chair confirms: ballot's refusal becomes that question."""
+    fields = await read_form(request)
+    vote = await control.vote_of(ballot, meeting=meeting, vote_id=vote_id)
+    body = control.action_body(action, fields)
+    try:
+        done = await chair.act(
+            ballot, vote_id=vote_id, action=action, credentials=credentials, body=body
+        )
+    except UpstreamProblem as problem:
+        if not control.needs_confirmation(problem):
+            raise
+        context = {
+            "meeting": {"code": meeting},
+            "vote": vote,
+            "question": "confirm",
+            "action": action,
+            "detail": problem.detail,
+            "adopted": fields.get("adopted"),
+        }
+        response = templates.TemplateResponse(request, "_control_dialog.html", context)
+        response.headers.update({"HX-Retarget": "#dialog", "HX-Reswap": "innerHTML"})
+        return response
+    return _done(request, control.done_message(action, vote, done))
+
+
+@router.post(
+    "/chair/{meeting}/control/screen",
+    response_class=HTMLResponse,
+    tags=["chair"],
+    include_in_schema=False,
+)
+async def chair_screen_setting(
+    meeting: MeetingCode,
+    request: Request,
+    session: SessionDep,
+    hub: ScreenHubDep,
+    background: BackgroundTasks,
+    _: ChairPage,
+) -> HTMLResponse:
+    """Show or hide the running tally on the projector (the checkbox's change)."""
+    on = (await read_form(request)).get("show_tally") == "1"
+    await chair.set_screen(session, meeting, show_tally=on)
+    # After the response, so after the commit: the screen stream reads it anew.
+    background.add_task(hub.poke, meeting)
+    message = (
+        "De tussenstand staat aan op het scherm in de zaal."
+        if on
+        else "De tussenstand is verborgen op het scherm in de zaal."
+    )
+    return _done(request, message)
 
 
 async def _record_page(
@@ -165,15 +339,13 @@ RECEIPT_FORM_BYTES = 1024  # one card code and its field name, with room to spar
 
 
 async def _card_code(request: Request) -> str:
-    """The card code from the page's form (urlencoded), bounded before it is parsed."""
-    body = await request.body()
-    if len(body) > RECEIPT_FORM_BYTES:
+    """The card code from the page's form, bounded before it is parsed."""
+    if len(await request.body()) > RECEIPT_FORM_BYTES:
         raise Invalid("Dit is geen stemkaartcode: veel te lang.")
-    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=4)
-    code = (fields.get("card_code") or [""])[0].strip()
-    if not code:
-        raise Invalid("Vul de code van de stemkaart in.")
-    return code
+    form = await read_form(request)
+    return required_text(
+        form, "card_code", label="de code van de stemkaart", max_length=RECEIPT_FORM_BYTES
+    )
 
 
 @router.get("/record/{meeting}/controle", response_class=HTMLResponse, tags=["record"])

@@ -14,6 +14,7 @@ from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.support.apps import serve_in_process
 from tests.support.servers import serve_over_http
+from tests.support.smtp import RecordingHandler, mail_settings, smtp_server
 
 
 class BallotBindings:
@@ -73,3 +74,27 @@ def cbs_documents() -> dict[str, Any]:
         "observations": json.loads((folder / "Observations.json").read_text()),
         "regions": json.loads((folder / "RegioSCodes.json").read_text()),
     }
+
+
+# An address the in-process mail server refuses (550), as a town hall's may.
+REFUSED = "griffie@utrecht.nl"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, RecordingHandler]]:
+    with smtp_server(refuse={REFUSED}) as server:
+        yield server
+
+
+@pytest.fixture
+async def mailing(
+    database_urls: dict[str, str], tokens: SecretStr, smtp: tuple[int, RecordingHandler]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Registration in process, mailing its stemkaarten through ``smtp``."""
+    settings = RegistrationSettings(
+        database_url=database_urls["registration"],
+        service_token=tokens,
+        **mail_settings(smtp[0]),
+    )
+    async with serve_in_process(create_app(settings)) as http:
+        yield http

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -13,10 +12,11 @@ from pydantic import SecretStr
 from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.conftest import unique_meeting_code
+from tests.registration.conftest import REFUSED
 from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
 from tests.support.pdf import images
-from tests.support.smtp import RecordingHandler, smtp_server
+from tests.support.smtp import RecordingHandler
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -32,46 +32,22 @@ TEN = {
     "GM1900": ("Súdwest-Fryslân", 91512),
     "GM0200": ("Apeldoorn", 165525),
 }
-REFUSED = "griffie@utrecht.nl"
 
 
 def _address(code: str) -> str:
     return REFUSED if code == "GM0344" else f"secretaris.{code.lower()}@example.nl"
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, RecordingHandler]]:
-    with smtp_server(refuse={REFUSED}) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(
-    database_urls: dict[str, str], tokens: SecretStr, smtp: tuple[int, RecordingHandler]
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RegistrationSettings(
-        database_url=database_urls["registration"],
-        service_token=tokens,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[0],
-        smtp_starttls=False,
-        mail_from="VNG ALV <alv@vng.example>",
-        smtp_timeout=5,
-    )
-    async with serve_in_process(create_app(settings)) as http:
-        yield http
-
-
-async def _meeting(client: httpx.AsyncClient, admin: str) -> dict[str, str]:
+async def _meeting(mailing: httpx.AsyncClient, admin: str) -> dict[str, str]:
     code = unique_meeting_code()
     members = "code,name,population\n" + "".join(
         f'{c},"{name}",{population}\n' for c, (name, population) in TEN.items()
     )
-    cards = await make_meeting(client, admin=admin, code=code, members_csv=members)
+    cards = await make_meeting(mailing, admin=admin, code=code, members_csv=members)
     contacts = "code,name,email\n" + "".join(
         f"{c},Secretaris {name.strip(chr(39))},{_address(c)}\n" for c, (name, _) in TEN.items()
     )
-    response = await client.post(
+    response = await mailing.post(
         f"/api/meetings/{code}/contacts/import",
         content=contacts.encode(),
         headers={**as_caller(admin), "Content-Type": "text/csv"},
@@ -81,14 +57,14 @@ async def _meeting(client: httpx.AsyncClient, admin: str) -> dict[str, str]:
 
 
 async def test_every_card_arrives_with_a_decodable_pdf_and_a_refusal_is_resent(
-    client: httpx.AsyncClient, token_values: dict[str, str], smtp: tuple[int, RecordingHandler]
+    mailing: httpx.AsyncClient, token_values: dict[str, str], smtp: tuple[int, RecordingHandler]
 ) -> None:
     _, handler = smtp
     admin = as_caller(token_values["secretariat"])
-    cards = await _meeting(client, token_values["secretariat"])
+    cards = await _meeting(mailing, token_values["secretariat"])
     meeting = cards.pop("meeting")
 
-    response = await client.post(f"/api/meetings/{meeting}/cards/send", json={}, headers=admin)
+    response = await mailing.post(f"/api/meetings/{meeting}/cards/send", json={}, headers=admin)
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["sent"], report["failed"]) == (9, 1)
@@ -110,7 +86,7 @@ async def test_every_card_arrives_with_a_decodable_pdf_and_a_refusal_is_resent(
         [barcode] = images(attachment.get_content())
         assert [r.text for r in zxingcpp.read_barcodes(barcode)] == [card]
 
-    log = (await client.get(f"/api/meetings/{meeting}/cards/mails", headers=admin)).json()
+    log = (await mailing.get(f"/api/meetings/{meeting}/cards/mails", headers=admin)).json()
     failed = [entry for entry in log if entry["status"] == "failed"]
     assert [(e["member"], e["recipient"], e["smtp_code"]) for e in failed] == [
         ("GM0344", REFUSED, 550)
@@ -118,23 +94,23 @@ async def test_every_card_arrives_with_a_decodable_pdf_and_a_refusal_is_resent(
     assert "weigert" in failed[0]["error"]
 
     # The address is corrected and only the failure is sent again.
-    await client.post(
+    await mailing.post(
         f"/api/meetings/{meeting}/contacts/import",
         content=b"code,name,email\nGM0344,Secretaris Utrecht,secretaris@utrecht.example.nl\n",
         headers={**admin, "Content-Type": "text/csv"},
     )
-    response = await client.post(
+    response = await mailing.post(
         f"/api/meetings/{meeting}/cards/send", json={"only_failed": True}, headers=admin
     )
     assert (response.json()["sent"], response.json()["failed"]) == (1, 0)
     assert handler.wait_for(10)[-1]["To"].addresses[0].addr_spec == "secretaris@utrecht.example.nl"
-    again = await client.post(
+    again = await mailing.post(
         f"/api/meetings/{meeting}/cards/send", json={"only_failed": True}, headers=admin
     )
     assert again.json()["attempts"] == []
 
     audit = (
-        await client.get(
+        await mailing.get(
             f"/api/meetings/{meeting}/audit", headers=as_caller(token_values["auditor"])
         )
     ).json()
@@ -144,11 +120,11 @@ async def test_every_card_arrives_with_a_decodable_pdf_and_a_refusal_is_resent(
 
 
 async def test_member_without_address_is_logged_as_failed(
-    client: httpx.AsyncClient, token_values: dict[str, str]
+    mailing: httpx.AsyncClient, token_values: dict[str, str]
 ) -> None:
     code = unique_meeting_code()
-    await make_meeting(client, admin=token_values["secretariat"], code=code)
-    response = await client.post(
+    await make_meeting(mailing, admin=token_values["secretariat"], code=code)
+    response = await mailing.post(
         f"/api/meetings/{code}/cards/send",
         json={"members": ["GM0088"]},
         headers=as_caller(token_values["secretariat"]),
@@ -169,9 +145,9 @@ async def test_unreachable_server_fails_every_mail_without_error(
         smtp_starttls=False,
         mail_from="alv@vng.example",
     )
-    async with serve_in_process(create_app(settings)) as client:
-        cards = await _meeting(client, token_values["secretariat"])
-        response = await client.post(
+    async with serve_in_process(create_app(settings)) as mailing:
+        cards = await _meeting(mailing, token_values["secretariat"])
+        response = await mailing.post(
             f"/api/meetings/{cards['meeting']}/cards/send",
             json={"members": ["GM0363"]},
             headers=as_caller(token_values["secretariat"]),
@@ -193,19 +169,19 @@ async def test_sending_without_smtp_settings_is_refused(
 
 
 async def test_a_run_in_batches_sends_each_card_once_and_says_what_remains(
-    client: httpx.AsyncClient, token_values: dict[str, str], smtp: tuple[int, RecordingHandler]
+    mailing: httpx.AsyncClient, token_values: dict[str, str], smtp: tuple[int, RecordingHandler]
 ) -> None:
     """What the console does: short requests of four, until nothing remains."""
     _, handler = smtp
     admin = as_caller(token_values["secretariat"])
-    cards = await _meeting(client, token_values["secretariat"])
+    cards = await _meeting(mailing, token_values["secretariat"])
     meeting = cards.pop("meeting")
     url = f"/api/meetings/{meeting}/cards/send"
     started = datetime.datetime.now(datetime.UTC).isoformat()
     batch = {"skip_sent": True, "not_tried_since": started, "limit": 4}
     reports = []
     while not reports or reports[-1]["remaining"]:
-        response = await client.post(url, json=batch, headers=admin)
+        response = await mailing.post(url, json=batch, headers=admin)
         assert response.status_code == 200, response.text
         reports.append(response.json())
         assert len(reports) <= 3
@@ -216,13 +192,13 @@ async def test_a_run_in_batches_sends_each_card_once_and_says_what_remains(
     assert len(handler.wait_for(9)) == 9
 
     # Sending again skips what was sent: only the refused one is tried again.
-    again = await client.post(url, json={"skip_sent": True}, headers=admin)
+    again = await mailing.post(url, json={"skip_sent": True}, headers=admin)
     assert [a["member"] for a in again.json()["attempts"]] == ["GM0344"]
     # A re-issued card counts as not sent.
-    await client.post(
+    await mailing.post(
         f"/api/meetings/{meeting}/members/GM0363/card/reissue",
         json={"reason": "kwijt"},
         headers=admin,
     )
-    again = await client.post(url, json={"skip_sent": True}, headers=admin)
+    again = await mailing.post(url, json={"skip_sent": True}, headers=admin)
     assert sorted(a["member"] for a in again.json()["attempts"]) == ["GM0344", "GM0363"]

@@ -51,6 +51,11 @@ async def test_every_meeting_with_its_pages_at_the_public_addresses(
     assert "inwonertal op 1 januari 2022" in page.text
     for link in (
         f'href="https://alv.example:8443/desk/{meeting_code}"',
+        f'href="https://alv.example:8443/handsets/{meeting_code}"',
+        f'href="https://alv.example:8443/console/{meeting_code}"',
+        f'href="https://alv.example:8444/agenda/{meeting_code}"',
+        f'href="https://uitslagen.alv.example/record/{meeting_code}/publicatie"',
+        'href="https://alv.example:8443/console"',
         f'href="https://uitslagen.alv.example/chair/{meeting_code}/control"',
         f'href="https://uitslagen.alv.example/chair/{meeting_code}"',
         f'href="https://uitslagen.alv.example/record/{meeting_code}"',

@@ -1,6 +1,8 @@
 """The chair's control view in a real browser: open, close, and the screen follows.
 
-The three services run over HTTP as for the chair's screen (``hall``).
+The three services run over HTTP as for the chair's screen (``hall``). The
+chair's laptop is a person's browser (``person_context``); the page keeps
+itself current with htmx, no script of our own.
 """
 
 from __future__ import annotations
@@ -8,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.results.conftest import HAND_COMPUTED
 from tests.results.test_chair_page import Hall, hall
-from tests.support.accounts import PASSWORD
 from tests.support.apps import as_caller
-from tests.support.browser import artifact_path, chromium_launch_kwargs
+from tests.support.browser import artifact_path, launched_chromium
+from tests.support.people import person_context
 from tests.support.presses import batch, press
 
 pytestmark = [pytest.mark.db]
@@ -22,29 +24,24 @@ pytestmark = [pytest.mark.db]
 __all__ = ["hall"]
 
 
-def log_in(page: Page, login: str) -> None:
-    """On the login page the browser was sent to: the form, as a person fills it."""
-    expect(page.locator("h1")).to_have_text("Inloggen")
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    kwargs = chromium_launch_kwargs()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**kwargs)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
-def pages(browser: Browser) -> Iterator[tuple[Page, Page]]:
-    """The chair's laptop and the projector screen."""
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900})
+def pages(
+    browser: Browser, hall: Hall, database_urls: dict[str, str]
+) -> Iterator[tuple[Page, Page]]:
+    """The chair's laptop (logged in) and the projector screen."""
+    laptop = person_context(
+        browser,
+        str(hall.registration.base_url).rstrip("/"),
+        database_urls["registration"],
+        "chair",
+        viewport={"width": 1280, "height": 900},
+    )
     projector = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         yield laptop.new_page(), projector.new_page()
@@ -63,10 +60,7 @@ def test_open_close_and_the_screen_shows_the_outcome(
         json={"kind": "voorstel", "title": "Voorstel 1: jaarrekening 2022"},
     ).json()["id"]
 
-    # Without a session the page sends the chair to log in, and back after.
     control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
-    log_in(control, "chair")
-    expect(control.get_by_test_id("control")).to_be_visible()
     expect(control.get_by_test_id(f"status-{vote_id}")).to_have_text("voorbereid")
 
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
@@ -93,7 +87,6 @@ def test_open_close_and_the_screen_shows_the_outcome(
     )
     control.screenshot(path=str(artifact_path("chair-control.png")))
 
-    # The session lasts: a reload keeps the chair logged in.
     control.reload()
     expect(control.get_by_test_id("control")).to_be_visible()
     control.get_by_test_id(f"annul-{vote_id}").click()
@@ -112,7 +105,6 @@ def test_a_motion_adopted_bij_acclamatie(
         f"/api/meetings/{meeting_code}/votes", json={"kind": "motie", "title": "Motie Z"}
     ).json()["id"]
     control.goto(f"{hall.results_url}/chair/{meeting_code}/control")
-    log_in(control, "chair")
     screen.goto(f"{hall.results_url}/chair/{meeting_code}")
     control.once("dialog", lambda dialog: dialog.accept())
     control.get_by_test_id(f"acclaim-aangenomen-{vote_id}").click()

@@ -10,11 +10,15 @@ noticed instead of silently skipping the browser tests.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import pytest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -53,3 +57,32 @@ def artifact_path(name: str) -> Path:
     """Where a test saves a screenshot or similar (``test-artifacts/``, gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A sync Playwright page as it looks now, whole, kept as a test artefact."""
+    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Headless Chromium for the sync Playwright API (a module's ``browser`` fixture)."""
+    from playwright.sync_api import sync_playwright
+
+    kwargs = chromium_launch_kwargs()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**kwargs)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+T = TypeVar("T")
+
+
+def beside_playwright(func: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``func(*args)`` in an event loop of its own on another thread: the sync
+    Playwright API keeps a loop running in the test's thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(anyio.run, func, *args).result()

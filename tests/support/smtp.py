@@ -58,3 +58,24 @@ def smtp_server(*, refuse: set[str] | None = None) -> Iterator[tuple[int, Record
         yield port, handler
     finally:
         controller.stop()
+
+
+def mail_settings(port: int) -> dict[str, Any]:
+    """Registration's settings for sending through the test's server (plain SMTP)."""
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_starttls": False,
+        "mail_from": "VNG ALV <alv@vng.example>",
+        "smtp_timeout": 5,
+    }
+
+
+def mail_env(port: int) -> dict[str, str]:
+    """The same, as the environment of a registration process (a running stack)."""
+    return {
+        f"REGISTRATION_{name.upper()}": str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+        for name, value in mail_settings(port).items()
+    }

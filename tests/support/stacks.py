@@ -31,10 +31,12 @@ def running_stack(
     parts: tuple[str, ...] = SERVICES,
     processes: dict[str, int] | None = None,
     workers: dict[str, int] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """``parts`` started on free ports with fresh ``<name>_*_<service>`` databases,
     so modules running their own stack never see each other's data.
-    ``processes`` and ``workers`` as in ``StackConfig`` (scale-out).
+    ``processes`` and ``workers`` as in ``StackConfig`` (scale-out); ``extra_env``
+    over every process's environment (a mail server for registration).
     ``stack.config.tokens`` holds credentials made in its registration database
     (``mint_credentials``: sessions of the people roles, machine tokens)."""
     run = f"{name}_{secrets.token_hex(2)}"  # a module-scoped fixture may be built twice
@@ -46,6 +48,7 @@ def running_stack(
         database_urls=database_urls,
         processes=processes or {},
         workers=workers or {},
+        extra_env=extra_env or {},
     )
     config.ports = {each: free_port() for part in SERVICE_PORTS for each in config.names(part)}
     stack = Stack(config)
