@@ -22,7 +22,13 @@ from services.common.errors import AlvError, Invalid
 from services.common.forms import required_text
 from services.common.http import ServiceClient, UpstreamProblem, url_path
 from services.results.errors import VoteNotFound
-from services.results.schemas import Attendance, BallotElector, BallotVote, OutcomeRead
+from services.results.schemas import (
+    Attendance,
+    BallotElector,
+    BallotNotVoted,
+    BallotVote,
+    OutcomeRead,
+)
 from services.results.service import (
     attendance,
     fetch_vote,
@@ -132,12 +138,12 @@ async def missing(
     with the chair's own credentials: ballot decides who may see it)."""
     tail = "/missing" if vote.is_test else "/not-voted"
     body = await ballot.get_json(vote_path(vote.id, tail), headers=credentials)
-    members = [parse_ballot(BallotElector, item) for item in body.get("members", [])]
-    members.sort(key=lambda e: (-e.weight, e.name, e.member))
+    members = parse_ballot(BallotNotVoted, body).members
+    members.sort(key=lambda e: (-e["weight"], e["name"], e["member"]))
     return Missing(
         vote=vote,
         members=members,
-        weight=sum(e.weight for e in members),
+        weight=sum(e["weight"] for e in members),
         expanded=expanded,
     )
 

@@ -77,6 +77,12 @@ class BallotCounted(TypedDict):
     stored_at: datetime.datetime
 
 
+class BallotNotVoted(BaseModel):
+    """Ballot's present members without a counted press (its ``NotVoted``)."""
+
+    members: list[BallotElector]
+
+
 class BallotRecord(BaseModel):
     vote: BallotVote
     electorate: list[BallotElector]
