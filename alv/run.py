@@ -222,6 +222,11 @@ def _pages(config: StackConfig) -> list[tuple[str, str, str]]:
             f"{results}/record/{meeting}/publicatie",
             "het stemgedrag publiceren na de vergadering (secretariaat)",
         ),
+        (
+            "Tijdlijn",
+            f"{results}/audit/{meeting}/tijdlijn",
+            "alles wat vastgelegd is, op tijd (commissie van stemopneming)",
+        ),
         ("API-documentatie", f"{registration}/docs", "registratie: leden, stemkaarten, balie"),
         ("", f"{ballot}/docs", "stemmingen: agenda, openen, sluiten, drukken"),
         ("", f"{results}/docs", "uitslagen, export, controle"),

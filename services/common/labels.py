@@ -101,6 +101,66 @@ IMPORT_CHANGES: Final = {
     "unchanged": "ongewijzigd",
 }
 
+# When a meeting's stemgedrag becomes public (results' publication mode).
+PUBLICATION_MODES: Final = {
+    "after_meeting": "na de vergadering, door het secretariaat",
+    "at_once": "direct bij het sluiten van de stemming",
+}
+
+# What registration's audit log records (its ``action``), as the auditors'
+# timeline says it; ballot's and results' lines arrive in Dutch already.
+AUDIT_ACTIONS: Final = {
+    "meeting.created": "vergadering aangemaakt",
+    "members.imported": "ledenlijst ingelezen",
+    "member.population_supplied": "inwonertal ingevoerd",
+    "contacts.imported": "contactpersonen ingelezen",
+    "cards.issued": "stemkaarten uitgegeven",
+    "card.revoked": "stemkaart ingetrokken",
+    "card.reissued": "stemkaart opnieuw uitgegeven",
+    "card.mailed": "stemkaart gemaild",
+    "card.mail_failed": "stemkaart mailen mislukt",
+    "handset.bound": "stemkastje uitgegeven",
+    "handset.bound_without_card": "stemkastje uitgegeven zonder stemkaart",
+    "handset.bound_with_authorisation": "stemkastje uitgegeven met machtigingsformulier",
+    "handset.swapped": "stemkastje geruild",
+    "handset.returned": "stemkastje ingenomen",
+}
+
+# The particulars of an audit line, by the name its service gives them.
+AUDIT_DETAILS: Final = {
+    "created": "nieuw",
+    "error": "fout",
+    "handset": "stemkastje",
+    "hash": "hash",
+    "issued": "uitgegeven",
+    "kind": "soort",
+    "meeting_date": "datum",
+    "meeting_name": "vergadering",
+    "member_code": "gemeente",
+    "member_name": "gemeente",
+    "mode": "publicatie",
+    "name": "naam",
+    "new": "nieuw",
+    "officer": "medewerker",
+    "old": "oud",
+    "old_population": "oud inwonertal",
+    "old_weight": "oud stemgewicht",
+    "population": "inwonertal",
+    "position": "positie op de agenda",
+    "read": "gelezen",
+    "reason": "reden",
+    "recipient": "aan",
+    "sequence": "schakel",
+    "skipped": "overgeslagen",
+    "smtp_code": "SMTP-code",
+    "source": "bron",
+    "title": "titel",
+    "unmatched": "niet gevonden",
+    "updated": "bijgewerkt",
+    "version": "versie",
+    "weight": "stemgewicht",
+}
+
 
 def label(table: dict[str, str], value: object) -> str:
     """The Dutch word for ``value``, or the value itself when the table lacks it."""
@@ -124,6 +184,9 @@ ALL: Final = {
     "secrecy": SECRECY,
     "mail_statuses": MAIL_STATUSES,
     "import_changes": IMPORT_CHANGES,
+    "audit_actions": AUDIT_ACTIONS,
+    "audit_details": AUDIT_DETAILS,
+    "publication_modes": PUBLICATION_MODES,
 }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pathlib
 from typing import Annotated, Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.common import labels
 from services.common.auth import PEOPLE_ROLES, SESSION_COOKIE, Principal, Role
 from services.common.csrf import csrf_cookie_header
-from services.common.errors import TooManyAttempts, error_for, problem_responses
+from services.common.errors import Invalid, TooManyAttempts, error_for, problem_responses
+from services.common.forms import raw_field, raw_values, read_form
 from services.common.pages import templates_for, wants_html
 from services.registration import accounts
 from services.registration.config import session_policy
@@ -79,6 +79,8 @@ LOGIN_FORM = {
     }
 }
 FORM_LIMIT = 8 * 1024
+# The login and account forms have a handful of fields; more is not one of ours.
+ACCOUNT_FIELDS = 20
 ACCOUNT_FORM = {
     "requestBody": {
         "required": True,
@@ -109,15 +111,6 @@ def _safe_next(request: Request, wanted: str) -> str:
     if any(wanted == u or wanted.startswith(f"{u}/") for u in ours):
         return wanted
     return "/"
-
-
-async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    try:
-        fields = parse_qs(body[:FORM_LIMIT].decode("utf-8"), max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return {key: values[0] for key, values in fields.items()}
 
 
 def _login_page(
@@ -151,12 +144,13 @@ async def login_page(request: Request, next: str = "/") -> HTMLResponse:
 )
 async def log_in(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Log in with a login name and password: sets ``alv_session``, then to ``next``."""
-    form = await _form(request)
-    next_url = _safe_next(request, form.get("next", "/")[:2000])
+    # Lenient: an unreadable form is refused as a wrong password is, saying nothing of why.
+    form = await read_form(request, lenient=True, max_fields=ACCOUNT_FIELDS)
+    next_url = _safe_next(request, (raw_field(form, "next") or "/")[:2000])
     policy = session_policy(settings)
     secure = settings.public_urls.registration.startswith("https://")
     outcome = await accounts.log_in(
-        session, login=form.get("login", ""), password=form.get("password", ""), policy=policy
+        session, login=raw_field(form, "login"), password=raw_field(form, "password"), policy=policy
     )
     if outcome.refusal is not None:
         refusal = outcome.refusal
@@ -381,14 +375,6 @@ async def _accounts_page(
     )
 
 
-async def _form_lists(request: Request) -> dict[str, list[str]]:
-    body = await request.body()
-    try:
-        return parse_qs(body[:FORM_LIMIT].decode("utf-8"), max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        return {}
-
-
 @pages.get("/accounts", response_class=HTMLResponse)
 async def accounts_page(request: Request, session: SessionDep, _: SecretariatPage) -> HTMLResponse:
     """The secretariat's page: every account; add, disable, reset, end sessions."""
@@ -398,7 +384,7 @@ async def accounts_page(request: Request, session: SessionDep, _: SecretariatPag
 @pages.post(
     "/accounts/new",
     response_class=HTMLResponse,
-    responses=problem_responses(AccountExists, BadAccount),
+    responses=problem_responses(AccountExists, BadAccount, Invalid),
     openapi_extra=ACCOUNT_FORM,
     max_body_size=FORM_LIMIT,
 )
@@ -406,17 +392,17 @@ async def accounts_page_new(
     request: Request, session: SessionDep, by: SecretariatPage
 ) -> HTMLResponse:
     """A new account from the page's form; answers the table anew."""
-    fields = await _form_lists(request)
+    form = await read_form(request, max_fields=ACCOUNT_FIELDS)
     try:
-        roles = frozenset(Role(r) for r in fields.get("roles", []))
+        roles = frozenset(Role(r) for r in raw_values(form, "roles"))
     except ValueError as exc:
         raise BadAccount("Kies een of meer rollen uit de lijst.") from exc
     account = await accounts.create_account(
         session,
-        login=fields.get("login", [""])[0],
-        display_name=fields.get("display_name", [""])[0][:200],
+        login=raw_field(form, "login"),
+        display_name=raw_field(form, "display_name")[:200],
         roles=roles,
-        password=fields.get("password", [""])[0],
+        password=raw_field(form, "password"),
     )
     accounts.add_account_audit(
         session, actor=by.name, action="account_created", login=account.login, roles=sorted(roles)
@@ -428,7 +414,7 @@ async def accounts_page_new(
 @pages.post(
     "/accounts/{login}/{action}",
     response_class=HTMLResponse,
-    responses=problem_responses(AccountNotFound, BadAccount),
+    responses=problem_responses(AccountNotFound, BadAccount, Invalid),
     max_body_size=FORM_LIMIT,
 )
 async def accounts_page_action(
@@ -439,7 +425,9 @@ async def accounts_page_action(
     by: SecretariatPage,
 ) -> HTMLResponse:
     """Disable, enable, end the sessions of, or set the password of one account."""
-    password = (await _form_lists(request)).get("password", [""])[0] if action == "password" else ""
+    password = ""
+    if action == "password":
+        password = raw_field(await read_form(request, max_fields=ACCOUNT_FIELDS), "password")
     account, _ = await accounts.change_account(
         session, login=login, change=action, by=by.name, password=password
     )

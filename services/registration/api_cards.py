@@ -19,6 +19,7 @@ from services.registration.deps import (
 )
 from services.registration.errors import (
     CardNotValid,
+    MailingBusy,
     MailNotConfigured,
     MeetingNotFound,
     MemberNotFound,
@@ -107,7 +108,7 @@ async def reissue_card(
 
 @router.post(
     "/meetings/{meeting}/cards/send",
-    responses=problem_responses(MeetingNotFound, MailNotConfigured),
+    responses=problem_responses(MeetingNotFound, MailNotConfigured, MailingBusy),
 )
 async def send_cards(
     meeting: MeetingCode,
@@ -116,7 +117,8 @@ async def send_cards(
     settings: SettingsDep,
     role: SecretariatAuth,
 ) -> SendReport:
-    """E-mail the current cards to the gemeentesecretarissen; every attempt is logged."""
+    """E-mail the current cards to the gemeentesecretarissen; every attempt is logged.
+    One run per meeting at a time: 409 ``mailing_busy`` while another is sending."""
     return await mailing.send_cards(
         database, settings, meeting_code=meeting, request=data, actor=role.name
     )

@@ -15,7 +15,8 @@ AlvError
  │    ├── AlreadyRegistered    409  (when, which handset)
  │    ├── HandsetInUse         409  bound to another municipality
  │    ├── PopulationMissing    409  cards blocked until staff supply a figure
- │    └── MailNotConfigured    409  no SMTP server in the settings
+ │    ├── MailNotConfigured    409  no SMTP server in the settings
+ │    └── MailingBusy          409  another run is mailing this meeting's cards
  └── Invalid
       ├── MalformedCode        422  not a stemkaart code at all
       ├── ForgedCard           422  the tag does not match: altered or forged
@@ -96,6 +97,10 @@ class NoCard(NotFound):
 
 class MailNotConfigured(Conflict):
     code = "mail_not_configured"
+
+
+class MailingBusy(Conflict):
+    code = "mailing_busy"
 
 
 class NotConfirmed(Invalid):

@@ -6,25 +6,39 @@ transaction (on SQLite: the write lock the desk needs) across that network I/O
 would stall the desk. So: plan in one transaction (read cards and addresses),
 send with no transaction open, record every outcome in a second one. A crash
 between the two loses only the log of that batch, never a card.
+
+One run at a time per meeting, across processes: the planning transaction
+claims the meeting's row (``mailing_run`` until ``mailing_until``) before it
+reads whom to mail, with a conditional UPDATE that PostgreSQL's row lock and
+SQLite's write lock both serialise. A second run is refused (``MailingBusy``)
+while the claim holds; a run of batches (the console's) keeps it between its
+batches, and a run that stops asking loses it ``CLAIM_GRACE`` later.
 """
 
 from __future__ import annotations
 
+import datetime
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio.to_thread
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.database import Database
+from services.common.database import Database, utcnow
 from services.registration import cards, repository, service
 from services.registration.config import RegistrationSettings
-from services.registration.errors import MailNotConfigured
+from services.registration.errors import MailingBusy, MailNotConfigured
 from services.registration.mail import Outcome, OutgoingCard, SmtpConfig, send_all
 from services.registration.models import CardMail, Meeting, Member, VotingCard
 from services.registration.render import render_pdf
 from services.registration.schemas import MailLogEntry, SendReport, SendRequest
+
+# How long a run keeps the meeting after its last batch, for the page to ask
+# for the next one; a tab closed mid-run frees the meeting this much later.
+CLAIM_GRACE = datetime.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,37 @@ def smtp_config(settings: RegistrationSettings) -> SmtpConfig:
         password=settings.smtp_password.get_secret_value(),
         mail_from=settings.mail_from,
         timeout=settings.smtp_timeout,
+    )
+
+
+async def _claim(
+    session: AsyncSession, meeting: Meeting, *, run: str, until: datetime.datetime
+) -> bool:
+    """Whether ``run`` holds the meeting until ``until`` now: it is free, the
+    run's own, or its holder's claim has run out."""
+    claimed = await session.execute(
+        update(Meeting)
+        .where(
+            Meeting.id == meeting.id,
+            or_(
+                Meeting.mailing_run.is_(None),
+                Meeting.mailing_run == run,
+                Meeting.mailing_until < utcnow(),
+            ),
+        )
+        .values(mailing_run=run, mailing_until=until)
+        .returning(Meeting.id)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.first() is not None
+
+
+async def _release(session: AsyncSession, meeting: Meeting, *, run: str) -> None:
+    await session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.mailing_run == run)
+        .values(mailing_run=None, mailing_until=None)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -179,13 +224,30 @@ async def send_cards(
     meeting_code: str,
     request: SendRequest,
     actor: str,
+    run: str | None = None,
 ) -> SendReport:
+    """Mail the cards ``request`` selects, as (a batch of) ``run``: a run of
+    batches names itself and keeps the meeting between them; without a name
+    this call is a run of its own. ``MailingBusy`` while another run holds it."""
     config = smtp_config(settings)
+    one_off = run is None
+    run = run or f"once-{secrets.token_hex(8)}"
     async with transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
+        # Claimed before reading whom to mail, so a run that ended a moment ago
+        # is read with its mails and nobody is mailed twice.
+        if not await _claim(session, meeting, run=run, until=utcnow() + CLAIM_GRACE):
+            raise MailingBusy(
+                "Er worden al stemkaarten van deze vergadering verstuurd (in een ander"
+                " tabblad of door een collega). Wacht tot die ronde klaar is en kijk"
+                " dan in het verzendlog wat er nog verstuurd moet worden."
+            )
         members, remaining = await _targets(session, meeting, request)
         planned = await _plan(session, meeting, members)
-    sendable = [plan.mail for plan in planned if plan.mail is not None]
+        sendable = [plan.mail for plan in planned if plan.mail is not None]
+        # Held while sending: each mail may take up to the SMTP timeout.
+        sending = datetime.timedelta(seconds=config.timeout * (len(sendable) + 1))
+        await _claim(session, meeting, run=run, until=utcnow() + sending + CLAIM_GRACE)
     results = iter(await anyio.to_thread.run_sync(send_all, config, sendable, render_pdf))
     outcomes = [
         next(results) if plan.mail is not None else Outcome(False, None, plan.problem)
@@ -194,6 +256,10 @@ async def send_cards(
     async with transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
         report = await _record(session, meeting, planned, outcomes, actor)
+        if one_off or remaining == 0:
+            await _release(session, meeting, run=run)
+        else:
+            await _claim(session, meeting, run=run, until=utcnow() + CLAIM_GRACE)
     return report.model_copy(update={"remaining": remaining})
 
 

@@ -35,6 +35,10 @@ class Meeting(Base):
     # Key of the HMAC on the stemkaarten; never leaves this service.
     card_secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The run of mailing stemkaarten that holds this meeting until then
+    # (mailing.py): one run at a time, across processes.
+    mailing_run: Mapped[str | None] = mapped_column(String(64))
+    mailing_until: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Member(Base):

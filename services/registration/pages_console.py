@@ -287,7 +287,12 @@ async def send_cards(
     selection["only_failed"] = mode == "failed"
     request_data = validated(SendRequest, selection, HINTS)
     report = await mailing.send_cards(
-        database, settings, meeting_code=meeting, request=request_data, actor=who.name
+        database,
+        settings,
+        meeting_code=meeting,
+        request=request_data,
+        actor=who.name,
+        run=f"console-{started.isoformat()}",
     )
     run, overview = await console.send_run(
         database, meeting_code=meeting, started=started, remaining=report.remaining

@@ -20,6 +20,7 @@ from services.results.api_chair import router as chair_router
 from services.results.api_record import router as record_router
 from services.results.config import ResultsSettings
 from services.results.pages import router as pages_router
+from services.results.pages_audit import router as audit_pages_router
 from services.results.pages_publication import router as publication_pages_router
 from services.results.screen import CHANNEL, ScreenHub, StreamTiming
 from services.results.throttle import MemoryThrottle
@@ -103,6 +104,7 @@ def create_app(
             chair_router,
             pages_router,
             publication_pages_router,
+            audit_pages_router,
             portal_redirect(),
         ],
     )

@@ -92,3 +92,5 @@ ThrottleDep = Annotated[GuessThrottle, Depends(_throttle)]
 ClientDep = Annotated[str, Depends(_client)]
 # The secretariat's publication page (people, with a session).
 SecretariatPage = Annotated[Principal, Depends(require_page(Role.SECRETARIAT))]
+# The commissie van stemopneming's timeline page (people, with a session).
+AuditorPage = Annotated[Principal, Depends(require_page(Role.AUDITOR))]

@@ -18,6 +18,7 @@ from services.ballot.schemas import OptionRole, VoteKind, VoteStatus
 from services.common import labels
 from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
+from services.results import publication
 from services.results.app import create_app as create_results
 from services.results.config import ResultsSettings
 from tests.support.apps import serve_in_process
@@ -61,6 +62,9 @@ class TestLabels:
         self, values: type[enum.StrEnum], table: dict[str, str]
     ) -> None:
         assert set(table) == {value.value for value in values}
+
+    def test_every_publication_mode_has_a_dutch_phrase(self) -> None:
+        assert set(labels.PUBLICATION_MODES) == set(publication.MODES)
 
     def test_an_unknown_value_shows_as_itself(self) -> None:
         assert labels.label(labels.VOTE_KINDS, "begroting") == "begroting"

@@ -118,7 +118,7 @@ def test_every_printed_address_answers(welcome: tuple[str, Path, int]) -> None:
     text, _, _ = welcome
     section = text.split("Pagina's:\n", 1)[1].split("\n\n", 1)[0]
     addresses = [re.findall(r"http://\S+", line)[0] for line in section.splitlines()]
-    assert len(addresses) == 17
+    assert len(addresses) == 18
     # The staff's pages send a browser without a session to the login page.
     with httpx.Client(timeout=10, follow_redirects=True) as client:
         for address in addresses:

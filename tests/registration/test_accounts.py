@@ -48,6 +48,34 @@ async def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(
     assert "alv_session" not in registration.cookies
 
 
+async def test_an_unreadable_login_form_gets_the_same_answer_as_a_wrong_password(
+    registration: httpx.AsyncClient, database_urls: dict[str, str]
+) -> None:
+    login = await add_account(database_urls["registration"], roles=["desk"])
+    wrong = await registration.post("/login", data={"login": login, "password": "x" * 12})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    too_many = "&".join(f"f{i}=x" for i in range(21))
+    for body in (f"login={login}&password=a%00b", f"login={login}&{too_many}"):
+        refused = await registration.post("/login", content=body, headers=form)
+        assert_problem(refused, 401, "login_failed")
+        assert refused.json()["detail"] == wrong.json()["detail"]
+
+
+async def test_a_password_is_taken_as_typed_and_a_repeated_field_by_its_first_value(
+    registration: httpx.AsyncClient, database_urls: dict[str, str]
+) -> None:
+    login = await add_account(database_urls["registration"], roles=["desk"])
+    padded = await registration.post("/login", data={"login": login, "password": f" {PASSWORD} "})
+    assert_problem(padded, 401, "login_failed")
+    repeated = await registration.post(
+        "/login",
+        content=f"login={login}&password={PASSWORD}&password=wrong".replace(" ", "+"),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert repeated.status_code == 303
+
+
 async def test_a_browser_with_a_wrong_password_sees_the_login_page_again(
     registration: httpx.AsyncClient,
 ) -> None:

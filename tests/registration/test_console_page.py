@@ -10,11 +10,13 @@ import datetime
 import json
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
 from tests.registration.conftest import CBS, REFUSED
-from tests.support.apps import as_caller
+from tests.support.apps import as_caller, assert_problem
 from tests.support.builders import SMALL_MEMBERS
 from tests.support.smtp import RecordingHandler
 
@@ -239,6 +241,46 @@ class TestCards:
         assert "1 van 1 geprobeerd: 1 verstuurd, 0 mislukt" in again.text
         assert len(smtp[1].wait_for(4)) == 4
         assert 'data-testid="failed-mails"' not in again.text
+
+    async def test_a_second_run_while_one_is_sending_is_refused_and_no_card_goes_twice(
+        self, client: httpx.AsyncClient, meeting_code: str, smtp: tuple[int, RecordingHandler]
+    ) -> None:
+        """Two tabs (or two secretaries) start mailing one meeting at once."""
+        _, handler = smtp
+        await create(client, meeting_code, date="2023-12-01")
+        await client.post(
+            f"/console/{meeting_code}/members/import", files=upload("l.csv", SMALL_MEMBERS)
+        )
+        await client.post(
+            f"/console/{meeting_code}/contacts", files=upload("c.csv", CONTACTS, "contacts")
+        )
+        await client.post(f"/console/{meeting_code}/cards")
+        send = f"/console/{meeting_code}/cards/send"
+        first: list[httpx.Response] = []
+
+        async def first_tab() -> None:
+            first.append(await client.post(send, data={"mode": "unsent"}))
+
+        async with anyio.create_task_group() as group:
+            with handler.held():
+                group.start_soon(first_tab)
+                # The first run is mid-send: its first mail waits at the server.
+                assert await anyio.to_thread.run_sync(handler.holding.wait, 10.0)
+                refused(await client.post(send, data={"mode": "unsent"}), 409, "al stemkaarten")
+                api = await client.post(
+                    f"/api/meetings/{meeting_code}/cards/send",
+                    json={"skip_sent": True},
+                    headers={"HX-Request": ""},
+                )
+                assert_problem(api, 409, "mailing_busy")
+            # Leaving ``held`` lets the first run's mails through; the group waits for it.
+        assert "4 van 4 geprobeerd: 3 verstuurd, 1 mislukt" in first[0].text
+        recipients = [m["To"] for m in handler.wait_for(3)]
+        assert sorted(recipients) == sorted(set(recipients)) and len(recipients) == 3
+        # The run is over: the next one may start, and tries only the refused address.
+        again = await client.post(send, data={"mode": "unsent"})
+        assert "1 van 1 geprobeerd: 0 verstuurd, 1 mislukt" in again.text
+        assert len(handler.messages) == 3
 
     async def test_a_run_goes_on_batch_by_batch(
         self, client: httpx.AsyncClient, meeting_code: str, smtp: tuple[int, RecordingHandler]

@@ -154,6 +154,61 @@ class TestTimeline:
         assert [e["actor"] for e in published] == ["secretariat"]
 
 
+class TestTimelinePage:
+    async def test_the_commissie_reads_the_meeting_in_dutch_by_time(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        votes = await meeting_with_votes(services, meeting_code)
+        await publish(services, meeting_code)
+        url = f"/audit/{meeting_code}/tijdlijn"
+        page = await services.results.get(url, headers=services.auth("auditor"))
+        assert page.status_code == 200, page.text
+        assert '<html lang="nl">' in page.text and "<h1>Tijdlijn" in page.text
+        # Server-rendered to the last line: saved or printed, it reads the same.
+        assert "hx-get" not in page.text
+        api = (
+            await services.results.get(
+                f"/api/audit/meetings/{meeting_code}/timeline", headers=services.auth("auditor")
+            )
+        ).json()
+        assert page.text.count('data-testid="timeline-entry"') == len(api["entries"])
+        assert page.text.count('data-testid="timeline-note"') == len(api["notes"])
+        assert page.text.count('data-testid="timeline-day"') >= 1
+        # Registration's codes in Dutch, as ballot's and results' lines already are.
+        for words in (
+            "stemkaarten uitgegeven",
+            "stemkastje uitgegeven",
+            "stemming geopend",
+            "stemming nietig verklaard",
+            "reden: storing in zaal B",
+            "uitslag vastgelegd",
+            "stemgedrag gepubliceerd",
+            "publicatie: na de vergadering, door het secretariaat",
+            "soort: Motie",
+        ):
+            assert words in page.text, words
+        assert "handset.bound" not in page.text and "cards.issued" not in page.text
+        assert f'href="/record/{meeting_code}#stemming-{votes["named"]}"' in page.text
+
+    async def test_other_roles_are_refused_and_the_start_page_links_it(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        await meeting_with_votes(services, meeting_code)
+        url = f"/audit/{meeting_code}/tijdlijn"
+        browser = {"Accept": "text/html"}
+        for role in ("chair", "desk"):
+            refused = await services.results.get(url, headers={**browser, **services.auth(role)})
+            assert refused.status_code == 403, role
+            assert 'data-testid="problem"' in refused.text
+        # The secretariat is admitted wherever a person is (auth.admitted_roles).
+        admin = await services.results.get(url, headers=services.auth("secretariat"))
+        assert admin.status_code == 200
+        nobody = await services.results.get(url, headers=browser, follow_redirects=False)
+        assert nobody.status_code == 303 and "/login" in nobody.headers["location"]
+        start = await services.registration.get("/")
+        assert f'/audit/{meeting_code}/tijdlijn" data-testid="timeline-link"' in start.text
+
+
 class TestChain:
     async def test_chain_verifies_across_votes_and_covers_the_inputs(
         self, services: Services, meeting_code: str

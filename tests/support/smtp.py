@@ -2,10 +2,13 @@
 
 Addresses in ``refuse`` get ``550`` at RCPT TO, like a mailbox that does not
 exist. ``wait_for(n)`` blocks on a condition until ``n`` messages arrived.
+``with handler.held():`` keeps every message waiting at DATA, so a test can do
+something while a sender is mid-run; ``handler.holding`` is set once one waits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -24,6 +27,17 @@ class RecordingHandler:
         self.refuse = {address.lower() for address in refuse}
         self.messages: list[EmailMessage] = []
         self._arrived = threading.Condition()
+        self._open = threading.Event()
+        self._open.set()
+        self.holding = threading.Event()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self._open.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -34,6 +48,9 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self._open.is_set():
+            self.holding.set()
+            await asyncio.to_thread(self._open.wait, 10.0)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._arrived:
