@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ballot.models import BallotMeeting
 from services.ballot.repository import COUNTED, EVENTS, MEETINGS, PRESSES, AnyRow
 from services.common.database import lock_or_create
+from services.common.prepared import Prepared
 
 TIME = DateTime(timezone=True)
 
@@ -95,7 +96,7 @@ class MeetingLock:
     bindings_version: int
 
 
-_LOCK = (
+_LOCK = Prepared(
     select(MEETINGS.c.code, MEETINGS.c.version, MEETINGS.c.bindings_version)
     .where(MEETINGS.c.code == bindparam("code"))
     .with_for_update()
@@ -104,10 +105,11 @@ _LOCK = (
 
 async def lock_meeting(session: AsyncSession, code: str) -> MeetingLock:
     """repository.lock_meeting without building an ORM object."""
-    row = (await session.execute(_LOCK, {"code": code})).first()
-    if row is None:
+    rows = await _LOCK.rows(session, {"code": code})
+    if not rows:
         await lock_or_create(session, BallotMeeting, code=code, version=0)
-        row = (await session.execute(_LOCK, {"code": code})).one()
+        rows = await _LOCK.rows(session, {"code": code})
+    row = rows[0]
     return MeetingLock(row.code, row.version, row.bindings_version)
 
 
@@ -198,8 +200,8 @@ def _concerning_sqlite() -> Any:
     return union_all(copies, counted).order_by("id")
 
 
-_CONCERNING_PG = _concerning_pg()
-_CONCERNING_SQLITE = _concerning_sqlite()
+_CONCERNING_PG = Prepared(_concerning_pg())
+_CONCERNING_SQLITE = Prepared(_concerning_sqlite())
 
 
 async def concerning(
@@ -224,14 +226,14 @@ async def concerning(
             "vote_id": vote_id,
             "members": array_literal(members),
         }
-        return (await session.execute(_CONCERNING_PG, params)).all()
+        return await _CONCERNING_PG.rows(session, params)
     params = {
         "meeting": meeting,
         "pairs": json.dumps(pairs),
         "vote_id": vote_id,
         "members": json.dumps(members),
     }
-    return (await session.execute(_CONCERNING_SQLITE, params)).all()
+    return await _CONCERNING_SQLITE.rows(session, params)
 
 
 COUNTED_COLUMNS: dict[str, Any] = {"member": String, "handset": String, "seq": Integer}
@@ -239,9 +241,11 @@ COUNTED_COLUMNS["heard_at"] = TIME
 # What a new counted press replaces (not the key: the row is updated in place).
 _REPLACED = ("handset", "seq", "heard_at")
 _COUNT_SQLITE_INSERT = sqlite_insert(COUNTED)
-_COUNT_SQLITE = _COUNT_SQLITE_INSERT.on_conflict_do_update(
-    index_elements=["vote_id", "member"],
-    set_={name: _COUNT_SQLITE_INSERT.excluded[name] for name in _REPLACED},
+_COUNT_SQLITE = Prepared(
+    _COUNT_SQLITE_INSERT.on_conflict_do_update(
+        index_elements=["vote_id", "member"],
+        set_={name: _COUNT_SQLITE_INSERT.excluded[name] for name in _REPLACED},
+    )
 )
 
 
@@ -263,7 +267,9 @@ PRESS_COLUMNS: dict[str, Any] = {
     "reason": String,
     "member": String,
 }
-_ADD_SQLITE = insert(PRESSES)
+_ADD_SQLITE = Prepared(
+    insert(PRESSES).values({n: bindparam(n) for n in ("meeting", *PRESS_COLUMNS)})
+)
 
 
 ELECTOR_COLUMNS = ("member", "name", "weight", "handset")
@@ -298,6 +304,11 @@ async def add_electors(
 
 
 _ADD_EVENT = insert(EVENTS)
+_ADD_EVENT_SQLITE = Prepared(
+    insert(EVENTS).values(
+        {n: bindparam(n) for n in ("meeting", "kind", "vote_id", "data", "created_at")}
+    )
+)
 
 
 def _store_pg() -> Any:
@@ -341,7 +352,7 @@ def _store_pg() -> Any:
     )
 
 
-_STORE_PG = _store_pg()
+_STORE_PG = Prepared(_store_pg())
 
 
 async def store(
@@ -360,11 +371,24 @@ async def store(
     Whether it did (on SQLite: never)."""
     if not _postgres(session):
         if counted:
-            await session.execute(_COUNT_SQLITE, [{"vote_id": vote_id, **row} for row in counted])
+            await _COUNT_SQLITE.run_many(session, [{"vote_id": vote_id, **row} for row in counted])
         if rows:
-            await session.execute(_ADD_SQLITE, [{"meeting": meeting, **row} for row in rows])
-        for event_vote, data in events:
-            await add_event(session, meeting=meeting, kind="presses", vote_id=event_vote, data=data)
+            await _ADD_SQLITE.run_many(session, [{"meeting": meeting, **row} for row in rows])
+        if events:
+            now = datetime.datetime.now(datetime.UTC)
+            await _ADD_EVENT_SQLITE.run_many(
+                session,
+                [
+                    {
+                        "meeting": meeting,
+                        "kind": "presses",
+                        "vote_id": v,
+                        "data": d,
+                        "created_at": now,
+                    }
+                    for v, d in events
+                ],
+            )
         return False
     params: dict[str, Any] = {
         "c_vote_id": vote_id,
@@ -379,7 +403,7 @@ async def store(
         "n_channel": channel,
         "n_send": bool(events),
     }
-    await session.execute(_STORE_PG, params)
+    await _STORE_PG.rows(session, params)
     return bool(events)
 
 

@@ -1,0 +1,147 @@
+"""Statements compiled once and run straight through the session's driver.
+
+For the few statements a request runs on every call (the press path), what
+SQLAlchemy does around a statement cost several times what the database
+does with it: per statement the ORM session, an execution context, a result
+object, and on SQLite four hops to aiosqlite's thread (cursor, execute,
+fetch, close), each waking a thread and the event loop (docs/ARCHITECTURE.md,
+"The press path"). Here a Core statement is compiled once per dialect, its
+values go through the very type processors SQLAlchemy would apply (a time
+is stored as the same text on SQLite), and it runs in the session's own
+transaction on the driver: one hop on SQLite, one round trip on PostgreSQL.
+
+A driver error is raised as SQLAlchemy raises it (``database.driver_errors``),
+so the error handlers answer it as any other database error (503), and the
+session's rollback finds a broken connection and drops it from the pool.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+import psycopg
+from sqlalchemy import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import SelectBase
+
+from services.common.database import driver_errors
+
+Processor = Callable[[Any], Any]
+# ``AsyncSession.info`` key: (transaction, dialect, driver connection).
+_DRIVER_KEY = "alv.prepared.driver"
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    # Parameter names in order (SQLite's ``?``); None: by name (psycopg's ``%(name)s``).
+    order: tuple[str, ...] | None
+    # name -> (value when not given, bind processor or None)
+    binds: Mapping[str, tuple[Any, Processor | None]]
+    # Rows as named tuples with the result processors of the selected columns.
+    row: Any
+    results: tuple[Processor | None, ...]
+
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        processed = {}
+        for name, (default, process) in self.binds.items():
+            value = values.get(name, default)
+            processed[name] = value if process is None or value is None else process(value)
+        if self.order is None:
+            return processed
+        return tuple(processed[name] for name in self.order)
+
+    def rows(self, fetched: Iterable[Sequence[Any]]) -> list[Any]:
+        processors = self.results
+        if not any(processors):
+            return [self.row._make(row) for row in fetched]
+        return [
+            self.row._make(
+                value if process is None or value is None else process(value)
+                for value, process in zip(row, processors, strict=True)
+            )
+            for row in fetched
+        ]
+
+
+def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    binds = {}
+    for bind, name in compiled.bind_names.items():
+        bound = bind.type.dialect_impl(dialect)
+        binds[name] = (bind.value, bound.bind_processor(dialect))
+    columns = list(statement.selected_columns) if isinstance(statement, SelectBase) else []
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
+    row = namedtuple("Row", [column.key for column in columns], rename=True)  # type: ignore[misc]
+    order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    return _Compiled(compiled.string, order, binds, row, results)
+
+
+async def _driver(session: AsyncSession) -> tuple[Dialect, Any]:
+    """The dialect and the driver connection of the session's transaction
+    (begun if need be); kept per transaction, as asking the session for its
+    connection costs a greenlet switch and more each time."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_DRIVER_KEY)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return kept[1], kept[2]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    session.info[_DRIVER_KEY] = (session.sync_session.get_transaction(), connection.dialect, driver)
+    return connection.dialect, driver
+
+
+class Prepared:
+    """A Core statement run through the driver; compiled on first use per dialect."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return compiled
+
+    async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> list[Any]:
+        """Run it with ``values`` in the session's transaction: its rows, named."""
+        dialect, driver = await _driver(session)
+        compiled = self._for(dialect)
+        parameters = compiled.parameters(values)
+        with driver_errors(compiled.sql, parameters, dialect):
+            if isinstance(driver, aiosqlite.Connection):
+                fetched: Iterable[Sequence[Any]] = await driver.execute_fetchall(
+                    compiled.sql, parameters
+                )
+            else:
+                assert isinstance(driver, psycopg.AsyncConnection)
+                cursor = await driver.execute(compiled.sql, parameters)
+                fetched = await cursor.fetchall() if cursor.description else []
+        return compiled.rows(fetched)
+
+    async def run_many(self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run it once per row of values (an INSERT of several rows on SQLite)."""
+        if len(rows) == 1:
+            await self.rows(session, rows[0])
+            return
+        dialect, driver = await _driver(session)
+        compiled = self._for(dialect)
+        parameters = [compiled.parameters(row) for row in rows]
+        with driver_errors(compiled.sql, parameters, dialect):
+            if isinstance(driver, aiosqlite.Connection):
+                async with driver.executemany(compiled.sql, parameters):
+                    pass
+            else:
+                assert isinstance(driver, psycopg.AsyncConnection)
+                async with driver.cursor() as cursor:
+                    await cursor.executemany(compiled.sql, parameters)
