@@ -280,27 +280,26 @@ _INSERT_ELECTORS = (
 
 
 async def add_electors(
-    session: AsyncSession, vote_id: int, electors: Sequence[tuple[str, str, int, str]]
+    session: AsyncSession, electors: Sequence[tuple[int, str, str, int, str]]
 ) -> None:
     """A vote's frozen electorate (100,000 electors open a vote too), straight
     through the driver in the session's transaction: COPY on PostgreSQL (a
     multi-row INSERT of arrays cost the database twice the CPU, and the driver
     a Python call per value), sqlite3's own executemany on SQLite (SQLAlchemy
-    processed every value of every row first). ``electors``: (member, name,
-    weight, handset)."""
+    processed every value of every row first). ``electors``: (vote_id, member,
+    name, weight, handset), as they are written: no second list of 100,000."""
     if not electors:
         return
     connection = await (await session.connection()).get_raw_connection()
     driver = connection.driver_connection
-    values = [(vote_id, *elector) for elector in electors]
     if _postgres(session):
         assert isinstance(driver, psycopg.AsyncConnection)
         async with driver.cursor() as cursor, cursor.copy(_COPY_ELECTORS) as copy:
-            for value in values:
-                await copy.write_row(value)
+            for elector in electors:
+                await copy.write_row(elector)
         return
     assert isinstance(driver, aiosqlite.Connection)
-    await driver.executemany(_INSERT_ELECTORS, values)
+    await driver.executemany(_INSERT_ELECTORS, electors)
 
 
 _ADD_EVENT = insert(EVENTS)

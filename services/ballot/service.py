@@ -231,7 +231,7 @@ async def open_vote(
     if not despite_undecided_amendments:
         await check_amendments_decided(session, vote)
     await repository_presses.add_electors(
-        session, vote.id, [(m["code"], m["name"], m["weight"], m["handset"]) for m in members]
+        session, [(vote.id, m["code"], m["name"], m["weight"], m["handset"]) for m in members]
     )
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
