@@ -27,6 +27,9 @@ class GatewaySettings(BaseSettings):
     batch_wait_ms: float = Field(default=5.0, ge=0)
     # Batches on their way to ballot at once; presses gather meanwhile.
     in_flight: int = Field(default=2, ge=1, le=16)
+    # A further batch goes only once the latest has been on its way this long
+    # (or is answered); meanwhile presses gather for it (gateway.py).
+    further_batch_after_ms: float = Field(default=50.0, ge=0)
     # Presses waiting for a batch while ballot is away (10 per handset of a
     # 2,000-seat hall); beyond it the oldest waiting press is dropped.
     hold_max: int = Field(default=20_000, ge=1, le=1_000_000)

@@ -19,9 +19,12 @@ most ``hold_max`` presses waiting, plus ``in_flight`` batches on their way;
 when the wait is full the oldest waiting press is dropped (counted, logged;
 it was never acknowledged, so its handset still shows no tick).
 
-Up to ``in_flight`` batches are on their way at once; while they are, presses
-gather for the next one, so batches grow with load and stay small when the
-hall is quiet.
+A batch goes when none is on its way, or when the latest has been on its way
+for ``further_batch_after_ms`` (up to ``in_flight`` at once); meanwhile
+presses gather for the next one, so batches grow with load and stay small
+when the hall is quiet. Ballot records a meeting's batches one at a time, and
+a second gateway hearing the same presses sends its own: a batch sent at once
+behind one on its way would wait for both gateways' batches there.
 
 Typical use::
 
@@ -226,6 +229,9 @@ class Gateway:
         # them are answered with the first copy's answer.
         self._in_flight: set[tuple[str, str, int]] = set()
         self._batches_in_flight = 0
+        # loop.time() when the latest batch went; set when one is answered
+        self._last_sent = 0.0
+        self._answered = asyncio.Event()
         self._deliveries: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -426,26 +432,49 @@ class Gateway:
     async def _forward_loop(self) -> None:
         """Form batches and send them, up to ``in_flight`` at once.
 
-        A batch is formed only when a slot is free: while every slot is busy,
-        presses gather and the next batch takes them all (up to batch_max).
+        A batch is formed only when a slot is free and a further batch is
+        due: until then presses gather and the next batch takes them all (up
+        to batch_max).
         """
         slots = asyncio.Semaphore(self.settings.in_flight)
+        loop = asyncio.get_running_loop()
         while True:
             await slots.acquire()
+            await self._further_batch_due()
             batch = await self._next_batch()
-            task = asyncio.get_running_loop().create_task(self._send(batch, slots))
+            self._batches_in_flight += 1
+            self._last_sent = loop.time()
+            task = loop.create_task(self._send(batch, slots))
             self._deliveries.add(task)
             task.add_done_callback(self._deliveries.discard)
 
-    async def _next_batch(self) -> list[PendingPress]:
-        """The waiting presses once there is one, after at most batch_wait_ms for more."""
+    async def _further_batch_due(self) -> None:
+        """Until another batch may go: at once when none is on its way, else
+        when the latest has been on its way for ``further_batch_after_ms``
+        (ballot is slow for it: a registration look-up, a retry) or is answered.
+
+        A second batch sent at once queues in ballot behind the first for
+        the meeting lock, and with a second gateway hearing the same presses
+        behind that one's two as well. Held back, its presses join the next
+        batch instead: fewer, larger batches, each waiting for fewer."""
         loop = asyncio.get_running_loop()
+        after = self.settings.further_batch_after_ms / 1000
+        while self._batches_in_flight and (remaining := self._last_sent + after - loop.time()) > 0:
+            self._answered.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):  # not wait_for: see _next_batch
+                    await self._answered.wait()
+
+    async def _next_batch(self) -> list[PendingPress]:
+        """The waiting presses once there is one, when the oldest has waited
+        batch_wait_ms for more (presses that gathered while a batch was on its
+        way have: they go at once)."""
         while not self._waiting:
             self._arrived.clear()
             await self._arrived.wait()
         limit = self.settings.batch_max
-        deadline = loop.time() + self.settings.batch_wait_ms / 1000
-        while len(self._waiting) < limit and (remaining := deadline - loop.time()) > 0:
+        deadline = self._waiting[0].received_mono + self.settings.batch_wait_ms / 1000
+        while len(self._waiting) < limit and (remaining := deadline - time.monotonic()) > 0:
             self._arrived.clear()
             # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
             # cancel that comes as the event is set, and the gateway would not stop.
@@ -455,7 +484,6 @@ class Gateway:
         return [self._waiting.popleft() for _ in range(min(limit, len(self._waiting)))]
 
     async def _send(self, batch: list[PendingPress], slots: asyncio.Semaphore) -> None:
-        self._batches_in_flight += 1
         try:
             await self._deliver(batch)
         except Exception:
@@ -463,6 +491,7 @@ class Gateway:
             log.exception("gateway.batch.crashed", extra={"presses": len(batch)})
         finally:
             self._batches_in_flight -= 1
+            self._answered.set()
             slots.release()
             for press in batch:
                 self._in_flight.discard(press.ident)

@@ -197,6 +197,22 @@ class TestInFlight:
             ballot.hold.set()
             assert [(await first).status, (await second).status] == ["OK", "OK"]
 
+    async def test_a_further_batch_waits_while_the_first_is_not_slow(
+        self, ballot: FakeBallot
+    ) -> None:
+        ballot.open_vote(3)
+        ballot.hold = asyncio.Event()
+        async with hall(ballot, in_flight=2, further_batch_after_ms=60_000) as (sim, gateway):
+            await sim.receivers[0].wait_for_poll("OPEN", 3)
+            presses = [sim.press("000001", 1)]
+            await ballot.wait_until(lambda: len(ballot.stored) == 1)
+            presses += [sim.press(f"00000{n}", 1) for n in range(2, 6)]
+            await gateway.wait_until(lambda: gateway.counters["presses_received"] == 5)
+            assert gateway.health_json()["batches_in_flight"] == 1
+            ballot.hold.set()
+            assert {(await press).status for press in presses} == {"OK"}
+        assert ballot.batches == [1, 4]
+
     async def test_batches_grow_while_one_is_on_its_way(self, ballot: FakeBallot) -> None:
         ballot.open_vote(3)
         ballot.hold = asyncio.Event()
