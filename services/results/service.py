@@ -156,8 +156,10 @@ async def store_decided(
         return rows
     records = [await fetch_record(ballot, v.id) for v in missing]
     head = await repository.lock_meeting(session, meeting)
-    # Under the lock: a concurrent request may have stored some of them meanwhile.
-    rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
+    if head.length != len(rows):
+        # A concurrent request stored some meanwhile (outcomes are only ever
+        # appended, under this lock): read them again under the lock.
+        rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
     stored = 0
     for record in records:
         if record.vote.id in rows or record.vote.status not in DECIDED:
