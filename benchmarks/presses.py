@@ -1,6 +1,6 @@
 """The press path: the real ``alv serve ballot`` process fed presses over HTTP.
 
-    python -m benchmarks.presses [--database sqlite|postgresql] [--quick] [--opening]
+    python -m benchmarks.presses [--database sqlite|postgresql] [--quick] [--small] [--opening]
 
 Registration is a stand-in that serves an electorate of any size (member
 ``M00042`` holds handset ``000042``). Gateways are tasks of this process, each
@@ -302,19 +302,25 @@ async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
                         "  of which the database", run.database_cpu * 1000 / run.presses, "ms"
                     )
                     rate_1000 = run.rate
-                    if kind == "postgresql":
+                    if kind == "postgresql" and not args.small:
                         statements, transactions = await statements_per_batch(small, stack, db)
                         figures.add(
                             "batch of 200: SQL statements (incl. BEGIN/COMMIT)", statements, ""
                         )
                         figures.add("batch of 200: transactions", transactions, "")
 
-                    big_batches = await meeting_of(4_000)
-                    run = await measure(
-                        big_batches, stack, db, presses=int(20_000 * scale), batch=1000, gateways=4
-                    )
-                    figures.add("batches of 1000: stored presses/s", run.rate, "presses/s")
-                    figures.add("batches of 1000: CPU per press", run.cpu_ms, "ms")
+                    if not args.small:
+                        big_batches = await meeting_of(4_000)
+                        run = await measure(
+                            big_batches,
+                            stack,
+                            db,
+                            presses=int(20_000 * scale),
+                            batch=1000,
+                            gateways=4,
+                        )
+                        figures.add("batches of 1000: stored presses/s", run.rate, "presses/s")
+                        figures.add("batches of 1000: CPU per press", run.cpu_ms, "ms")
 
                     run = await measure(
                         small, stack, db, presses=int(1_000 * scale), batch=1, gateways=1
@@ -335,6 +341,8 @@ async def run_bench(kind: str, args: argparse.Namespace) -> Figures:
                         note="OpenSlides 3.3: ~45 ms CPU per vote, like for like",
                     )
                     figures.add("one press per request: presses/s", run.rate, "presses/s")
+                    if args.small:
+                        return figures
 
                     for size in (10_000, 100_000):
                         meeting = await meeting_of(size)
@@ -377,6 +385,11 @@ def main(argv: list[str] | None = None) -> None:
         run_bench,
         argv,
         quick={"action": "store_true", "help": "a fifth of the presses"},
+        small={
+            "action": "store_true",
+            "help": "only the figures of 1,000 electors: batches of 200 and one press"
+            " per request (for comparing a change to the request path)",
+        },
         opening={
             "action": "store_true",
             "help": "only open votes of 10,000 and 100,000 electors (on a database"
