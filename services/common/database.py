@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import aiosqlite
+import psycopg
 from fastapi import Request
 from sqlalchemy import DateTime, Dialect, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolResetState
 from sqlalchemy.types import TypeDecorator
 
 from services.common.errors import DatabaseError, DatabaseUnavailable, raises
@@ -124,17 +127,47 @@ def _configure_sqlite(engine: Any) -> None:
             )
 
 
+def _in_transaction(driver: Any) -> bool:
+    """Whether the driver connection has a transaction open (or, on
+    PostgreSQL, cannot tell): read locally, no round trip, no thread hop."""
+    if isinstance(driver, aiosqlite.Connection):
+        return bool(driver.in_transaction)
+    return bool(driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)
+
+
+def _roll_back_only_open_transactions(engine: Any) -> None:
+    """A connection goes back to the pool rolled back, as SQLAlchemy's default
+    reset does, but only when a transaction is still open: after a commit
+    (every request that wrote) the default's ROLLBACK changes nothing and
+    costs a hop to aiosqlite's thread, or psycopg's machinery, per request."""
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        # Not asyncio-safe: a connection dropped by the garbage collector is
+        # only closed (the default reset does no more either).
+        if state.asyncio_safe and _in_transaction(record.driver_connection):
+            dbapi_connection.rollback()
+
+
 def create_engine_for(url: str, *, pre_ping: bool = True) -> AsyncEngine:
     """``pre_ping``: test a pooled connection before each use (a round trip),
     so that a database restart costs no request an error. Without it the
     first request on a dead connection fails (503) and the pool is renewed."""
     if is_sqlite(url):
-        engine = create_async_engine(async_url(url), connect_args={"timeout": 15})
+        engine = create_async_engine(
+            async_url(url), connect_args={"timeout": 15}, pool_reset_on_return=None
+        )
         _configure_sqlite(engine.sync_engine)
-        return engine
-    return create_async_engine(
-        async_url(url), pool_size=10, max_overflow=10, pool_pre_ping=pre_ping
-    )
+    else:
+        engine = create_async_engine(
+            async_url(url),
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=pre_ping,
+            pool_reset_on_return=None,
+        )
+    _roll_back_only_open_transactions(engine.sync_engine)
+    return engine
 
 
 class Database:

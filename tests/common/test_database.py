@@ -53,3 +53,19 @@ async def test_a_second_writer_waits_for_the_first(database: Database) -> None:
         async with database.sessionmaker() as check:
             assert await check.scalar(text("SELECT n FROM t")) == 12
     await database.dispose()
+
+
+async def test_a_connection_back_in_the_pool_with_its_transaction_open_is_rolled_back(
+    database: Database,
+) -> None:
+    async with database.engine.connect() as connection:
+        # Straight to the driver: SQLAlchemy does not know of this transaction,
+        # so only the pool's reset can end it.
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.execute("BEGIN IMMEDIATE")
+        await driver.execute("UPDATE t SET n = 5")
+    async with database.sessionmaker() as session:
+        await session.execute(text("UPDATE t SET n = n + 1"))  # its BEGIN would fail in one
+        await session.commit()
+        assert await session.scalar(text("SELECT n FROM t")) == 2
+    await database.dispose()
