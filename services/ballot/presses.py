@@ -40,6 +40,7 @@ from services.ballot import repository_presses as repository
 from services.ballot.bindings import Lookups
 from services.ballot.cache import MeetingCache
 from services.ballot.frozen import FrozenVote, FrozenVotes
+from services.ballot.repository_presses import NewPress
 from services.ballot.rules import (
     CLOCK_OFFSET_NOTICE,
     BindingChange,
@@ -166,8 +167,9 @@ async def record_presses(
         else:
             current[found.member] = (found.handset, found.seq, found.heard)
     results: list[tuple[str, int, str]] = []
-    rows: list[dict[str, Any]] = []
-    ok_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows: list[NewPress] = []
+    # member -> the indices in ``rows`` of their new OK presses
+    ok_rows: dict[str, list[int]] = defaultdict(list)
     for press, where, moment in zip(presses, placements, heard, strict=True):
         when = moment if isinstance(moment, datetime.datetime) else arrived
         first = stored.get((press.handset, press.seq))
@@ -189,41 +191,42 @@ async def record_presses(
             reason = reason if status is PressStatus.DENY else why
         else:
             status, reason = where.status, where.reason
-        row = {
-            "vote_id": where.vote_id,
-            "receiver": press.receiver,
-            "handset": press.handset,
-            "seq": press.seq,
-            "key": press.key,
-            "rssi": press.rssi,
-            "battery": press.battery,
-            "received_at": press.received_at,
-            "heard_at": moment if isinstance(moment, datetime.datetime) else None,
-            "stored_at": arrived,
-            "status": status.value,
-            "reason": reason.value if reason else None,
-            "member": member,
-        }
-        rows.append(row)
-        stored[(press.handset, press.seq)] = _Stored(where.vote_id, when, press.key, status)
         if status is PressStatus.OK and member is not None:
-            ok_rows[member].append(row)
+            ok_rows[member].append(len(rows))
+        rows.append(
+            NewPress(
+                where.vote_id,
+                press.receiver,
+                press.handset,
+                press.seq,
+                press.key,
+                press.rssi,
+                press.battery,
+                press.received_at,
+                moment if isinstance(moment, datetime.datetime) else None,
+                status.value,
+                reason.value if reason else None,
+                member,
+            )
+        )
+        stored[(press.handset, press.seq)] = _Stored(where.vote_id, when, press.key, status)
         results.append((press.handset, press.seq, status.value))
 
-    winners = _winners(ok_rows, current)
-    announced = _announced(rows, {id(row) for row in winners}, vote)
+    winners = _winners(rows, ok_rows, current)
+    announced = _announced(rows, set(winners), vote)
     notified = await repository.store(
         session,
         meeting=meeting,
         vote_id=vote.id if vote is not None else None,
-        rows=rows,
-        counted=[{n: row[n] for n in ("member", "handset", "seq", "heard_at")} for row in winners],
+        stored_at=arrived,
+        presses=rows,
+        counted=winners,
         events=announced,
         channel=events.CHANNEL,
     )
     if announced:
         events.announce(session, lock.code, notified=notified)
-    return Recorded(results, [(row["status"], row["reason"]) for row in rows])
+    return Recorded(results, [(row.status, row.reason) for row in rows])
 
 
 @dataclass
@@ -293,52 +296,58 @@ def _note_clock_offset(
 
 
 def _winners(
-    ok_rows: dict[str, list[dict[str, Any]]],
+    rows: Sequence[NewPress],
+    ok_rows: dict[str, list[int]],
     current: dict[str, tuple[str, int, datetime.datetime]],
-) -> list[dict[str, Any]]:
-    """The new rows that become their member's counted press: the latest OK
-    press of each member who pressed OK in this batch, if it supersedes the
-    member's counted press so far (``current``)."""
-    winners: list[dict[str, Any]] = []
-    for member, new_rows in ok_rows.items():
-        best: dict[str, Any] | None = None
+) -> list[int]:
+    """The new rows that become their member's counted press (their indices):
+    the latest OK press of each member who pressed OK in this batch, if it
+    supersedes the member's counted press so far (``current``)."""
+    winners: list[int] = []
+    for member, indices in ok_rows.items():
+        best: NewPress | None = None
+        best_index = 0
         counting = current.get(member)
-        for row in new_rows:
+        for index in indices:
+            row = rows[index]
+            assert row.heard_at is not None  # OK: heard in the open vote
             if best is not None:
-                counting = (best["handset"], best["seq"], best["heard_at"])
+                assert best.heard_at is not None
+                counting = (best.handset, best.seq, best.heard_at)
             if counting is None or supersedes(
-                new_handset=row["handset"],
-                new_seq=row["seq"],
-                new_heard=row["heard_at"],
+                new_handset=row.handset,
+                new_seq=row.seq,
+                new_heard=row.heard_at,
                 counted_handset=counting[0],
                 counted_seq=counting[1],
                 counted_heard=counting[2],
             ):
-                best = row
+                best, best_index = row, index
         if best is not None:
-            winners.append(best)
+            winners.append(best_index)
     return winners
 
 
 def _announced(
-    rows: Sequence[dict[str, Any]], counted: set[int], vote: FrozenVote | None
+    rows: Sequence[NewPress], counted: set[int], vote: FrozenVote | None
 ) -> list[tuple[int, dict[str, Any]]]:
     """One ``presses`` event per vote the batch stored presses for, as at
     commit: (vote id, data). A secret vote never shows who pressed what, not
     even live."""
     by_vote: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if row["vote_id"] is None:
+    named = vote.id if vote is not None and vote.named else None
+    for index, row in enumerate(rows):
+        if row.vote_id is None:
             continue
         item = {
-            "member": row["member"],
-            "handset": row["handset"],
-            "seq": row["seq"],
-            "status": row["status"],
-            "reason": row["reason"],
-            "counted": id(row) in counted,
+            "member": row.member,
+            "handset": row.handset,
+            "seq": row.seq,
+            "status": row.status,
+            "reason": row.reason,
+            "counted": index in counted,
         }
-        if vote is not None and row["vote_id"] == vote.id and vote.named:
-            item["key"] = row["key"]
-        by_vote[row["vote_id"]].append(item)
+        if row.vote_id == named:
+            item["key"] = row.key
+        by_vote[row.vote_id].append(item)
     return [(vote_id, {"presses": items}) for vote_id, items in by_vote.items()]

@@ -18,7 +18,7 @@ import datetime
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 import psycopg
@@ -70,17 +70,28 @@ def _quoted(value: str | None) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def array_literal(items: Iterable[Any], kind: Any = String) -> str:
-    """PostgreSQL's array literal of ``items`` of column type ``kind``: strings
-    quoted, with their backslashes and double quotes escaped; times in ISO 8601."""
-    values: Iterable[str]
-    if kind is String:
-        values = map(_quoted, items)
-    elif kind is TIME:
-        values = ("NULL" if i is None else i.isoformat() for i in items)
-    else:
-        values = ("NULL" if i is None else str(int(i)) for i in items)
-    return "{" + ",".join(values) + "}"
+def array_literal(items: Sequence[Any], kind: Any = String) -> str:
+    """PostgreSQL's array literal of ``items`` of column type ``kind`` (String
+    or Integer): strings quoted, with their backslashes and double quotes
+    escaped. Without a NULL and with nothing to escape (a batch's handsets,
+    statuses, times) it is one join, not a Python call per value."""
+    if not items:
+        return "{}"
+    if kind is not String:
+        if None not in items:
+            return "{" + ",".join(map(str, map(int, items))) + "}"
+        return "{" + ",".join("NULL" if i is None else str(int(i)) for i in items) + "}"
+    if None not in items:
+        joined = '","'.join(items)
+        if '"' not in joined and "\\" not in joined:
+            return '{"' + joined + '"}'
+    return "{" + ",".join(map(_quoted, items)) + "}"
+
+
+def iso_times(items: Iterable[datetime.datetime | None]) -> list[str | None]:
+    """Times as ISO 8601 text, for ``array_literal`` of a timestamptz column
+    (formatted once when a column shares times with another)."""
+    return [None if i is None else i.isoformat() for i in items]
 
 
 # --- the meeting row ----------------------------------------------------------------------
@@ -221,8 +232,8 @@ async def concerning(
     if _postgres(session):
         params: dict[str, Any] = {
             "meeting": meeting,
-            "handsets": array_literal(h for h, _ in pairs),
-            "seqs": array_literal((s for _, s in pairs), Integer),
+            "handsets": array_literal([h for h, _ in pairs]),
+            "seqs": array_literal([s for _, s in pairs], Integer),
             "vote_id": vote_id,
             "members": array_literal(members),
         }
@@ -236,6 +247,7 @@ async def concerning(
     return await _CONCERNING_SQLITE.rows(session, params)
 
 
+# The columns of a counted press besides its vote, and their types.
 COUNTED_COLUMNS: dict[str, Any] = {"member": String, "handset": String, "seq": Integer}
 COUNTED_COLUMNS["heard_at"] = TIME
 # What a new counted press replaces (not the key: the row is updated in place).
@@ -251,24 +263,33 @@ _COUNT_SQLITE = Prepared(
 
 # --- storing the batch -------------------------------------------------------------------------
 
-# The columns a new press is stored with, in order, and their types.
-PRESS_COLUMNS: dict[str, Any] = {
-    "vote_id": Integer,
-    "receiver": String,
-    "handset": String,
-    "seq": Integer,
-    "key": Integer,
-    "rssi": Integer,
-    "battery": Integer,
-    "received_at": TIME,
-    "heard_at": TIME,
-    "stored_at": TIME,
-    "status": String,
-    "reason": String,
-    "member": String,
-}
+
+class NewPress(NamedTuple):
+    """A press to store, in the order of its columns (``PRESS_COLUMNS``):
+    a batch's presses go column by column (``zip(*presses)``)."""
+
+    vote_id: int | None
+    receiver: str
+    handset: str
+    seq: int
+    key: int
+    rssi: int
+    battery: int
+    received_at: datetime.datetime
+    heard_at: datetime.datetime | None
+    status: str
+    reason: str | None
+    member: str | None
+
+
+# The columns a new press is stored with besides its meeting and stored_at
+# (the batch's, one value), in order, and their types.
+_PRESS_TYPES = (Integer, String, String, Integer, Integer, Integer, Integer, TIME, TIME)
+PRESS_COLUMNS: dict[str, Any] = dict(
+    zip(NewPress._fields, (*_PRESS_TYPES, String, String, String), strict=True)
+)
 _ADD_SQLITE = Prepared(
-    insert(PRESSES).values({n: bindparam(n) for n in ("meeting", *PRESS_COLUMNS)})
+    insert(PRESSES).values({n: bindparam(n) for n in ("meeting", "stored_at", *PRESS_COLUMNS)})
 )
 
 
@@ -325,9 +346,10 @@ def _store_pg() -> Any:
         set_={name: counted.excluded[name] for name in _REPLACED},
     )
     stored = insert(PRESSES).from_select(
-        ["meeting", *PRESS_COLUMNS],
+        ["meeting", "stored_at", *PRESS_COLUMNS],
         select(
             bindparam("p_meeting", type_=String),
+            bindparam("p_stored_at", type_=TIME),
             *(_array(f"p_{n}", k) for n, k in PRESS_COLUMNS.items()),
         ),
     )
@@ -359,46 +381,60 @@ async def store(
     *,
     meeting: str,
     vote_id: int | None,
-    rows: list[dict[str, Any]],
-    counted: list[dict[str, Any]],
+    stored_at: datetime.datetime,
+    presses: Sequence[NewPress],
+    counted: Sequence[int],
     events: list[tuple[int, dict[str, Any]]],
     channel: str,
 ) -> bool:
-    """A batch's presses, the presses that now count in ``vote_id`` and the
-    batch's ``presses`` events (vote id, data): one statement on PostgreSQL,
-    which also NOTIFYs ``channel`` with the meeting when there are events.
-    Whether it did (on SQLite: never)."""
+    """A batch's presses (stored at ``stored_at``), those of them that now
+    count in ``vote_id`` (their indices in ``presses``) and the batch's
+    ``presses`` events (vote id, data): one statement on PostgreSQL, which
+    also NOTIFYs ``channel`` with the meeting when there are events. Whether
+    it did (on SQLite: never)."""
+    transposed = zip(*presses, strict=True) if presses else [()] * len(NewPress._fields)
+    columns: dict[str, Sequence[Any]] = dict(zip(NewPress._fields, transposed, strict=True))
+    now = datetime.datetime.now(datetime.UTC)
     if not _postgres(session):
         if counted:
-            await _COUNT_SQLITE.run_many(session, [{"vote_id": vote_id, **row} for row in counted])
-        if rows:
-            await _ADD_SQLITE.run_many(session, [{"meeting": meeting, **row} for row in rows])
-        if events:
-            now = datetime.datetime.now(datetime.UTC)
-            await _ADD_EVENT_SQLITE.run_many(
+            await _COUNT_SQLITE.run_columns(
                 session,
-                [
-                    {
-                        "meeting": meeting,
-                        "kind": "presses",
-                        "vote_id": v,
-                        "data": d,
-                        "created_at": now,
-                    }
-                    for v, d in events
-                ],
+                {n: [columns[n][i] for i in counted] for n in COUNTED_COLUMNS},
+                {"vote_id": vote_id},
+            )
+        if presses:
+            await _ADD_SQLITE.run_columns(
+                session, columns, {"meeting": meeting, "stored_at": stored_at}
+            )
+        if events:
+            await _ADD_EVENT_SQLITE.run_columns(
+                session,
+                {"vote_id": [v for v, _ in events], "data": [d for _, d in events]},
+                {"meeting": meeting, "kind": "presses", "created_at": now},
             )
         return False
+    # Each time formatted once, also for the presses that count.
+    heard = iso_times(columns["heard_at"])
     params: dict[str, Any] = {
         "c_vote_id": vote_id,
-        **{f"c_{n}": array_literal((r[n] for r in counted), k) for n, k in COUNTED_COLUMNS.items()},
+        "c_member": array_literal([columns["member"][i] for i in counted]),
+        "c_handset": array_literal([columns["handset"][i] for i in counted]),
+        "c_seq": array_literal([columns["seq"][i] for i in counted], Integer),
+        "c_heard_at": array_literal([heard[i] for i in counted]),
         "p_meeting": meeting,
-        **{f"p_{n}": array_literal((r[n] for r in rows), k) for n, k in PRESS_COLUMNS.items()},
+        "p_stored_at": stored_at,
+        **{
+            f"p_{n}": array_literal(columns[n], k)
+            for n, k in PRESS_COLUMNS.items()
+            if k is not TIME
+        },
+        "p_received_at": array_literal(iso_times(columns["received_at"])),
+        "p_heard_at": array_literal(heard),
         "e_meeting": meeting,
         "e_kind": "presses",
-        "e_vote_id": array_literal((event_vote for event_vote, _ in events), Integer),
-        "e_data": array_literal(json.dumps(data) for _, data in events),
-        "e_at": datetime.datetime.now(datetime.UTC),
+        "e_vote_id": array_literal([event_vote for event_vote, _ in events], Integer),
+        "e_data": array_literal([json.dumps(data) for _, data in events]),
+        "e_at": now,
         "n_channel": channel,
         "n_send": bool(events),
     }

@@ -17,6 +17,7 @@ session's rollback finds a broken connection and drops it from the pool.
 
 from __future__ import annotations
 
+import itertools
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -129,14 +130,41 @@ class Prepared:
                 fetched = await cursor.fetchall() if cursor.description else []
         return compiled.rows(fetched)
 
-    async def run_many(self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run it once per row of values (an INSERT of several rows on SQLite)."""
-        if len(rows) == 1:
-            await self.rows(session, rows[0])
-            return
+    async def run_columns(
+        self,
+        session: AsyncSession,
+        columns: Mapping[str, Sequence[Any]],
+        same: Mapping[str, Any],
+    ) -> None:
+        """Run it once per row (an INSERT of several rows on SQLite), the rows
+        given column by column (``columns``, of one length) and ``same``'s
+        values in every row: each value is processed by its column's bind
+        processor, with no mapping built per row."""
         dialect, driver = await _driver(session)
         compiled = self._for(dialect)
-        parameters = [compiled.parameters(row) for row in rows]
+        count = len(next(iter(columns.values())))
+        processed: dict[str, Iterable[Any]] = {}
+        for name, (default, process) in compiled.binds.items():
+            if name in columns:
+                values = columns[name]
+                processed[name] = (
+                    values
+                    if process is None
+                    else [None if value is None else process(value) for value in values]
+                )
+            else:
+                value = same.get(name, default)
+                if process is not None and value is not None:
+                    value = process(value)
+                processed[name] = itertools.repeat(value, count)
+        parameters: list[Any]
+        if compiled.order is None:
+            parameters = [
+                dict(zip(processed, row, strict=True))
+                for row in zip(*processed.values(), strict=True)
+            ]
+        else:
+            parameters = list(zip(*(processed[name] for name in compiled.order), strict=True))
         with driver_errors(compiled.sql, parameters, dialect):
             if isinstance(driver, aiosqlite.Connection):
                 async with driver.executemany(compiled.sql, parameters):
