@@ -31,6 +31,7 @@ from services.ballot.schemas import (
     BindingsLearned,
     MeetingState,
     NotVoted,
+    OutcomeInputs,
     PressBatch,
     PressRead,
     Progress,
@@ -137,6 +138,23 @@ async def vote_record(vote_id: int, session: SessionDep, _: RecordAuth) -> Respo
     """The vote, its frozen electorate and the counted presses: what results computes from."""
     return Response(
         await record.record_json(session, vote_id=vote_id), media_type="application/json"
+    )
+
+
+@router.get(
+    "/votes/{vote_id}/outcome-inputs",
+    response_model=OutcomeInputs,
+    responses=problem_responses(VoteNotFound),
+    tags=["record"],
+)
+async def outcome_inputs(
+    vote_id: int, session: SessionDep, _: RecordAuth, live: bool = False
+) -> Response:
+    """The meeting's votes and this vote's record, in one answer: what results
+    needs to compute and store an outcome, or (``live``) a running tally."""
+    return Response(
+        await record.outcome_inputs_json(session, vote_id=vote_id, live=live),
+        media_type="application/json",
     )
 
 

@@ -7,8 +7,8 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ballot import repository
-from services.ballot.errors import NotATestVote, WrongVoteState
-from services.ballot.models import utcnow
+from services.ballot.errors import NotATestVote, VoteNotFound, WrongVoteState
+from services.ballot.models import Vote, utcnow
 from services.ballot.schemas import (
     ElectorRead,
     NotVoted,
@@ -52,13 +52,7 @@ async def member_presses(session: AsyncSession, *, meeting: str, member: str) ->
     return [PressRead.model_validate(row._mapping) for row in rows]
 
 
-async def record_json(session: AsyncSession, *, vote_id: int) -> str:
-    """The VoteRecord of a vote as JSON text. The electorate and the counted
-    presses come from the database as JSON arrays (repository.electorate_json):
-    no row, dict or model per elector, which cost seconds at 100,000."""
-    vote = await get_vote(session, vote_id)
-    electorate = await repository.electorate_json(session, vote_id)
-    counted = await repository.counted_json(session, vote_id)
+def _record_json(vote: Vote, electorate: str, counted: str) -> str:
     return "".join(
         (
             '{"vote":',
@@ -70,6 +64,31 @@ async def record_json(session: AsyncSession, *, vote_id: int) -> str:
             "}",
         )
     )
+
+
+async def record_json(session: AsyncSession, *, vote_id: int) -> str:
+    """The VoteRecord of a vote as JSON text. The electorate and the counted
+    presses come from the database as JSON arrays (repository.record_json):
+    no row, dict or model per elector, which cost seconds at 100,000."""
+    vote = await get_vote(session, vote_id)
+    return _record_json(vote, *await repository.record_json(session, vote_id))
+
+
+async def outcome_inputs_json(session: AsyncSession, *, vote_id: int, live: bool) -> str:
+    """The OutcomeInputs of a vote as JSON text, in two queries: the meeting's
+    votes, then the record if it is wanted."""
+    votes = await repository.votes_beside(session, vote_id)
+    vote = next((v for v in votes if v.id == vote_id), None)
+    if vote is None:
+        raise VoteNotFound(f"Stemming {vote_id} bestaat niet.")
+    # Which votes have an outcome (a proefstemming has none) is results' rule;
+    # here only: no record before the vote opens, nor of an open one unasked.
+    wanted = (VoteStatus.CLOSED, VoteStatus.ANNULLED, *((VoteStatus.OPEN,) if live else ()))
+    record = "null"
+    if vote.status in wanted:
+        record = _record_json(vote, *await repository.record_json(session, vote_id))
+    listed = ",".join(vote_read(v).model_dump_json() for v in votes)
+    return f'{{"votes":[{listed}],"record":{record}}}'
 
 
 async def progress(session: AsyncSession, *, vote_id: int) -> Progress:

@@ -13,6 +13,7 @@ from typing import cast as typed
 
 from sqlalchemy import (
     Row,
+    ScalarSelect,
     Table,
     TextClause,
     and_,
@@ -72,7 +73,11 @@ async def vote(session: AsyncSession, vote_id: int) -> Vote | None:
 
 
 async def votes(
-    session: AsyncSession, meeting: str, *, include_tests: bool = True, status: str | None = None
+    session: AsyncSession,
+    meeting: str | ScalarSelect[str],
+    *,
+    include_tests: bool = True,
+    status: str | None = None,
 ) -> Sequence[Vote]:
     query = select(Vote).where(Vote.meeting == meeting).order_by(Vote.position, Vote.id)
     if not include_tests:
@@ -80,6 +85,14 @@ async def votes(
     if status is not None:
         query = query.where(Vote.status == status)
     return (await session.scalars(query)).all()
+
+
+async def votes_beside(session: AsyncSession, vote_id: int) -> Sequence[Vote]:
+    """Every vote of the meeting of ``vote_id``, itself too, in one query;
+    none if there is no such vote."""
+    if not is_row_id(vote_id):
+        return []
+    return await votes(session, select(Vote.meeting).where(Vote.id == vote_id).scalar_subquery())
 
 
 async def follower(session: AsyncSession, vote_id: int) -> Vote | None:
@@ -273,7 +286,7 @@ async def counted_presses(session: AsyncSession, vote_id: int) -> Sequence[AnyRo
 # SQLite 3.40 has no ORDER BY inside an aggregate: there the rows are
 # concatenated in the order of the subquery that sorts them.
 _ELECTORATE_JSON = {
-    "postgresql": text(
+    "postgresql": (
         "SELECT '[' || coalesce(string_agg(json_build_object('member', e.member,"
         " 'name', e.name, 'weight', e.weight, 'handset', e.handset, 'handsets',"
         " ('[' || to_json(e.handset)::text || coalesce(',' || s.extra, '') || ']')::json)::text,"
@@ -284,7 +297,7 @@ _ELECTORATE_JSON = {
         " ON s.member = e.member"
         " WHERE e.vote_id = :vote_id"
     ),
-    "sqlite": text(
+    "sqlite": (
         "SELECT '[' || coalesce(group_concat(item, ','), '') || ']' FROM ("
         "SELECT json_object('member', e.member, 'name', e.name, 'weight', e.weight,"
         " 'handset', e.handset, 'handsets',"
@@ -297,7 +310,7 @@ _ELECTORATE_JSON = {
     ),
 }
 _COUNTED_JSON = {
-    "postgresql": text(
+    "postgresql": (
         "SELECT '[' || coalesce(string_agg(json_build_object('member', c.member, 'key', p.key,"
         " 'handset', p.handset, 'seq', p.seq, 'stored_at',"
         """ to_char(p.stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))::text,"""
@@ -314,7 +327,7 @@ _COUNTED_JSON = {
     ),
     # SQLAlchemy keeps a time on SQLite as 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC
     # (UtcDateTime).
-    "sqlite": text(
+    "sqlite": (
         "SELECT '[' || coalesce(group_concat(item, ','), '') || ']' FROM ("
         "SELECT json_object('member', c.member, 'key', p.key, 'handset', p.handset,"
         " 'seq', p.seq, 'stored_at', replace(p.stored_at, ' ', 'T') || '+00:00') AS item"
@@ -329,16 +342,20 @@ def _of_dialect(session: AsyncSession, statements: dict[str, TextClause]) -> Tex
     return statements[session.get_bind().dialect.name]
 
 
-async def electorate_json(session: AsyncSession, vote_id: int) -> str:
-    """The frozen electorate as a JSON array, by member, each elector with its handsets."""
-    found = await session.scalar(_of_dialect(session, _ELECTORATE_JSON), {"vote_id": vote_id})
-    return str(found)
+# Both in one statement: one round trip to the database.
+_RECORD_JSON = {
+    dialect: text(f"SELECT ({_ELECTORATE_JSON[dialect]}), ({_COUNTED_JSON[dialect]})")
+    for dialect in _ELECTORATE_JSON
+}
 
 
-async def counted_json(session: AsyncSession, vote_id: int) -> str:
-    """Every counted press as a JSON array, by member."""
-    found = await session.scalar(_of_dialect(session, _COUNTED_JSON), {"vote_id": vote_id})
-    return str(found)
+async def record_json(session: AsyncSession, vote_id: int) -> tuple[str, str]:
+    """The frozen electorate, each elector with its handsets, and every counted
+    press: two JSON arrays, both by member."""
+    electorate, counted = (
+        await session.execute(_of_dialect(session, _RECORD_JSON), {"vote_id": vote_id})
+    ).one()
+    return str(electorate), str(counted)
 
 
 def _with_counted() -> Any:

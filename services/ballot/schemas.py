@@ -322,6 +322,17 @@ class VoteRecord(BaseModel):
     counted: list[CountedPress]
 
 
+class OutcomeInputs(BaseModel):
+    """What the results service needs when it first reads a vote's outcome, in
+    one answer: the meeting's votes (a decided vote is stored after every
+    earlier one, in the order they closed) and the vote's record once it is
+    closed or annulled, or while it is open if the running tally was asked for
+    (``live``); else null."""
+
+    votes: list[VoteRead]
+    record: VoteRecord | None
+
+
 class PressRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

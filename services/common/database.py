@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import aiosqlite
 import psycopg
 from fastapi import Request
-from sqlalchemy import DateTime, Dialect, event, select
+from sqlalchemy import DateTime, Dialect, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -203,17 +203,16 @@ async def lock_or_create(
 
     Services serialise what must not interleave (a press batch and a close; two
     first reads storing one outcome) on such a row. On SQLite the transaction
-    already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL ``FOR UPDATE``
-    queues the other transaction until this one ends.
+    already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL the upsert's
+    update locks the row (as ``FOR UPDATE`` would) and queues the other
+    transaction until this one ends. One statement, one round trip: the
+    update sets nothing new, it is there to lock and return the row.
     """
-    insert = upsert_insert(session)
-    await session.execute(insert(model).values(code=code, **defaults).on_conflict_do_nothing())
-    row = await session.scalar(
-        select(model)
-        .filter_by(code=code)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    insert = upsert_insert(session)(model).values(code=code, **defaults)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["code"], set_={"code": insert.excluded.code}
+    ).returning(model)
+    row = await session.scalar(upsert, execution_options={"populate_existing": True})
     assert row is not None
     return row
 

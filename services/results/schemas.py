@@ -89,6 +89,14 @@ class BallotRecord(BaseModel):
     counted: list[BallotCounted]
 
 
+class BallotOutcomeInputs(BaseModel):
+    """Ballot's OutcomeInputs: the meeting's votes and the asked vote's record
+    once it is closed or annulled (or open, if the running tally was asked for)."""
+
+    votes: list[BallotVote]
+    record: BallotRecord | None
+
+
 class BallotProgress(BaseModel):
     vote_id: int
     status: VoteStatus

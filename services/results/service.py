@@ -48,6 +48,7 @@ from services.results.publication import (
 )
 from services.results.schemas import (
     Attendance,
+    BallotOutcomeInputs,
     BallotProgress,
     BallotRecord,
     BallotVote,
@@ -101,6 +102,20 @@ async def fetch_record(ballot: ServiceClient, vote_id: int) -> BallotRecord:
     return parse_ballot(BallotRecord, await ballot.get_bytes(vote_path(vote_id, "/record")))
 
 
+async def fetch_outcome_inputs(
+    ballot: ServiceClient, vote_id: int, *, live: bool
+) -> tuple[BallotVote, BallotOutcomeInputs]:
+    """The vote with its meeting's votes and (see BallotOutcomeInputs) its record."""
+    body = await ballot.get_bytes(
+        vote_path(vote_id, "/outcome-inputs"), params={"live": "true" if live else "false"}
+    )
+    inputs = parse_ballot(BallotOutcomeInputs, body)
+    vote = next((v for v in inputs.votes if v.id == vote_id), None)
+    if vote is None:
+        raise UpstreamFailed("De stemmingen-dienst gaf de gevraagde stemming niet.")
+    return vote, inputs
+
+
 async def fetch_progress(ballot: ServiceClient, vote_id: int) -> BallotProgress:
     return parse_ballot(BallotProgress, await ballot.get_json(vote_path(vote_id, "/progress")))
 
@@ -146,15 +161,24 @@ def _link(head: ResultsMeeting, record: BallotRecord) -> StoredOutcome:
 
 
 async def store_decided(
-    session: AsyncSession, *, ballot: ServiceClient, meeting: str, votes: list[BallotVote]
+    session: AsyncSession,
+    *,
+    ballot: ServiceClient,
+    meeting: str,
+    votes: list[BallotVote],
+    known: BallotRecord | None = None,
 ) -> dict[int, StoredOutcome]:
-    """Every decided vote of the meeting stored (idempotent); by vote id."""
+    """Every decided vote of the meeting stored (idempotent); by vote id.
+    ``known``: a record already fetched, not asked for again."""
     decided = [v for v in _close_order(votes) if not v.is_test]
     rows = {row.vote_id: row for row in await repository.stored_outcomes(session, meeting)}
     missing = [v for v in decided if v.id not in rows]
     if not missing:
         return rows
-    records = [await fetch_record(ballot, v.id) for v in missing]
+    records = [
+        known if known is not None and known.vote.id == v.id else await fetch_record(ballot, v.id)
+        for v in missing
+    ]
     head = await repository.lock_meeting(session, meeting)
     if head.length != len(rows):
         # A concurrent request stored some meanwhile (outcomes are only ever
@@ -236,9 +260,15 @@ def _read_stored(row: StoredOutcome, vote: BallotVote) -> OutcomeRead:
     return _read(computed, vote, live=False, link=link)
 
 
-async def _outcome_of(
-    session: AsyncSession, *, ballot: ServiceClient, vote: BallotVote, live_allowed: bool
+async def outcome(
+    session: AsyncSession, *, ballot: ServiceClient, vote_id: int, live_allowed: bool
 ) -> OutcomeRead:
+    """A stored outcome costs one question to ballot (is the vote annulled
+    since?); the first read of a decided vote, or a running tally, one too."""
+    row = await repository.stored_outcome(session, vote_id) if is_row_id(vote_id) else None
+    if row is not None:
+        return _read_stored(row, await fetch_vote(ballot, vote_id))
+    vote, inputs = await fetch_outcome_inputs(ballot, vote_id, live=live_allowed)
     if vote.is_test:
         raise ProefstemmingHasNoOutcome(
             f"Stemming {vote.id} is een proefstemming: die telt nooit en heeft geen uitslag."
@@ -246,28 +276,13 @@ async def _outcome_of(
     if vote.status == "prepared":
         raise VoteNotClosed(f"Stemming {vote.id} is nog niet geopend.")
     if vote.status == "open":
-        if not live_allowed:
+        if not live_allowed or inputs.record is None:
             raise VoteNotClosed(f"Stemming {vote.id} is nog open; de uitslag volgt na het sluiten.")
-        record = await fetch_record(ballot, vote.id)
-        if record.vote.status != "open":  # closed in the meantime: the stored one
-            return await _outcome_of(
-                session, ballot=ballot, vote=record.vote, live_allowed=live_allowed
-            )
-        return _read(_live(record), record.vote, live=True, link=None)
-    row = await repository.stored_outcome(session, vote.id)
-    if row is None:
-        votes = await fetch_votes(ballot, vote.meeting)
-        row = (await store_decided(session, ballot=ballot, meeting=vote.meeting, votes=votes))[
-            vote.id
-        ]
-    return _read_stored(row, vote)
-
-
-async def outcome(
-    session: AsyncSession, *, ballot: ServiceClient, vote_id: int, live_allowed: bool
-) -> OutcomeRead:
-    vote = await fetch_vote(ballot, vote_id)
-    return await _outcome_of(session, ballot=ballot, vote=vote, live_allowed=live_allowed)
+        return _read(_live(inputs.record), vote, live=True, link=None)
+    rows = await store_decided(
+        session, ballot=ballot, meeting=vote.meeting, votes=inputs.votes, known=inputs.record
+    )
+    return _read_stored(rows[vote.id], vote)
 
 
 async def meeting_outcomes(

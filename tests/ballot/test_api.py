@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.ballot.actions import BINDINGS, act, batch, counted, new_vote, press, send
+from tests.ballot.actions import BINDINGS, act, batch, counted, get, new_vote, press, send
 from tests.ballot.conftest import Services, seat
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -110,6 +110,32 @@ class TestElectorate:
         assert "registratie" in response.json()["detail"]
         vote = (await services.ballot.get(f"/api/votes/{vote_id}")).json()
         assert vote["status"] == "prepared"
+
+
+class TestOutcomeInputs:
+    async def test_the_record_only_once_there_is_an_outcome(
+        self, services: Services, meeting_code: str, open_vote: int
+    ) -> None:
+        other = await new_vote(services, meeting_code, title="Motie 2", kind="motie")
+        await send(services, meeting_code, press("000363", 1, 1))
+        path = f"/api/votes/{open_vote}/outcome-inputs"
+        quiet = await get(services, path)
+        assert [v["id"] for v in quiet["votes"]] == [open_vote, other]
+        assert quiet["record"] is None  # open, and no running tally asked for
+        live = await get(services, f"{path}?live=true")
+        assert live["record"] == await get(services, f"/api/votes/{open_vote}/record")
+        await act(services, open_vote, "close")
+        closed = await get(services, path)
+        assert closed["record"] == await get(services, f"/api/votes/{open_vote}/record")
+        assert closed["record"]["counted"][0]["member"] == "GM0363"
+        assert (await get(services, f"/api/votes/{other}/outcome-inputs"))["record"] is None
+
+    async def test_an_unknown_vote_is_404(self, services: Services, open_vote: int) -> None:
+        response = await services.ballot.get(
+            f"/api/votes/{open_vote + 1000}/outcome-inputs", headers=services.auth("auditor")
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "vote_not_found"
 
 
 class TestPresses:
