@@ -22,7 +22,7 @@ from services.registration.cli import progress, register_cli
 from services.registration.config import RegistrationSettings
 from services.registration.models import Meeting
 from tests.conftest import unique_meeting_code
-from tests.support.accounts import PASSWORD
+from tests.support.accounts import PASSWORD, log_in
 from tests.support.apps import as_caller, assert_problem
 from tests.support.builders import make_meeting
 from tests.support.servers import serve_over_http
@@ -204,7 +204,8 @@ class TestOneRunAtATime:
                 url, json={"run": "stopped", "limit": 1}, headers=secretariat
             )
             assert (stopped.json()["sent"], stopped.json()["remaining"]) == (1, 3)
-            # Between two of its requests, another run is refused: a command, a one-off.
+            # Between two of its requests, another run is refused: a command, a
+            # one-off request, the console.
             send = ["cards", "send", "--meeting", code, "--registration-url", base_url]
             assert await anyio.to_thread.run_sync(run_cli, send) == 1
             assert BUSY in capsys.readouterr().err
@@ -214,6 +215,14 @@ class TestOneRunAtATime:
             # A run names itself in lower-case letters, digits and hyphens only.
             bad = await client.post(url, json={"run": "console-1:2"}, headers=secretariat)
             assert_problem(bad, 422)
+        async with httpx.AsyncClient(base_url=base_url) as console:
+            await log_in(console, "secretariat")
+            tab = await console.post(
+                f"/console/{code}/cards/send",
+                data={"mode": "unsent"},
+                headers={"HX-Request": "true"},
+            )
+            assert tab.status_code == 409 and "al stemkaarten" in tab.text, tab.text
         assert len(handler.messages) == 1
 
         # CLAIM_GRACE after its last request the stopped run loses the meeting.
