@@ -11,6 +11,10 @@ Every page answered to a request without the cookie sets one, and the token is o
 ``request.state.csrf_token`` for the page being rendered (``base.html`` puts it
 in ``<meta name="csrf-token">`` and in ``hx-headers`` on ``<body>``).
 
+The form field is read by the pages' one form reader (``forms.read_form``),
+so the check and the route read a body alike; the middleware only bounds
+what it reads of the stream and hands the route the same bytes again.
+
 A small middleware of our own rather than starlette-csrf: that one reads the
 token only from a header (our logout and login are plain forms), signs the
 cookie with a secret every service would have to share, and has had no
@@ -21,14 +25,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
-from urllib.parse import parse_qs
 
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import SESSION_COOKIE
 from services.common.errors import CsrfRefused, error_for
+from services.common.forms import raw_field, read_form
 
 CSRF_COOKIE = "alv_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -38,6 +41,8 @@ FORM = "application/x-www-form-urlencoded"
 # A form that carries a token is small (login, logout, an account); a longer
 # body is not searched for it (the route's own limit still applies).
 MAX_FORM_BYTES = 64 * 1024
+# More fields than any of our forms has: such a form presents no token.
+MAX_FORM_FIELDS = 100
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -122,15 +127,23 @@ class CsrfMiddleware:
             more = message.get("more_body", False)
             if len(body) > MAX_FORM_BYTES:
                 break
-        replay: list[dict[str, Any]] = [{"type": "http.request", "body": body, "more_body": more}]
+        # The reader sees the stream end where this stopped reading; the route
+        # gets the same bytes again and then whatever was left unread.
+        form = await read_form(
+            Request(scope, _replaying(body, False, receive)),
+            lenient=True,
+            max_fields=MAX_FORM_FIELDS,
+        )
+        return raw_field(form, CSRF_FIELD), _replaying(body, more, receive)
 
-        async def replaying() -> Message:
-            if replay:
-                return replay.pop()
-            return await receive()
 
-        try:
-            fields = parse_qs(body.decode("latin-1"), max_num_fields=100)
-        except ValueError:  # more fields than any of our forms has
-            return "", replaying
-        return fields.get(CSRF_FIELD, [""])[0], replaying
+def _replaying(body: bytes, more: bool, receive: Receive) -> Receive:
+    """A ``receive`` that hands back ``body`` first, then goes on reading."""
+    replay: list[Message] = [{"type": "http.request", "body": body, "more_body": more}]
+
+    async def replaying() -> Message:
+        if replay:
+            return replay.pop()
+        return await receive()
+
+    return replaying

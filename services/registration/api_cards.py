@@ -118,9 +118,17 @@ async def send_cards(
     role: SecretariatAuth,
 ) -> SendReport:
     """E-mail the current cards to the gemeentesecretarissen; every attempt is logged.
-    One run per meeting at a time: 409 ``mailing_busy`` while another is sending."""
+    One run per meeting at a time: 409 ``mailing_busy`` while another is sending.
+    A run of batches names itself in ``run`` (``api-`` keeps its names apart
+    from the console's) and hands its first batch's ``started`` on as
+    ``not_tried_since``."""
     return await mailing.send_cards(
-        database, settings, meeting_code=meeting, request=data, actor=role.name
+        database,
+        settings,
+        meeting_code=meeting,
+        request=data,
+        actor=role.name,
+        run=f"api-{data.run}" if data.run else None,
     )
 
 

@@ -4,6 +4,9 @@ Both log in as a secretariat account (``ALV_USER``, and ``ALV_PASSWORD`` or
 asked at the terminal), so the cards are generated in that person's name, and show a
 progress bar on stderr; ``send`` e-mails one card per request, so every
 mail's outcome is committed in the send log as it happens and the bar moves.
+Those requests are the batches of one named run, as the console's are: the
+server picks whom to mail next and keeps the meeting for the run, so a second
+run (another command, the console) is refused until this one ends.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import argparse
 import getpass
 import os
 import re
+import secrets
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -28,19 +32,26 @@ class CliError(Exception):
     """A message for the operator; the command exits with status 1."""
 
 
+def draw(
+    done: int, total: int, *, label: str, stream: TextIO | None = None, width: int = 30
+) -> None:
+    """Draw ``label [#####-----] 12/342`` over the line; a newline once all is done."""
+    stream = stream or sys.stderr  # looked up late, so a redirected stderr is honoured
+    filled = width * done // total if total else width
+    end = "\n" if done == total else ""
+    stream.write(f"\r{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}{end}")
+    stream.flush()
+
+
 def progress(
     items: list[T], *, label: str, stream: TextIO | None = None, width: int = 30
 ) -> Iterator[T]:
-    """Yield the items while drawing ``label [#####-----] 12/342`` on one line."""
-    stream = stream or sys.stderr  # looked up late, so a redirected stderr is honoured
+    """Yield the items while drawing their progress bar."""
     total = len(items)
     for done, item in enumerate(items):
-        filled = width * done // total if total else width
-        stream.write(f"\r{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}")
-        stream.flush()
+        draw(done, total, label=label, stream=stream, width=width)
         yield item
-    stream.write(f"\r{label} [{'#' * width}] {total}/{total}\n")
-    stream.flush()
+    draw(total, total, label=label, stream=stream, width=width)
 
 
 @contextmanager
@@ -66,13 +77,23 @@ def _call_raw(client: httpx.Client, method: str, path: str, **kwargs: Any) -> ht
         raise CliError(f"registration service not reachable at {client.base_url}: {exc}") from exc
 
 
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    """The problem JSON of a refusal; empty when the body is something else."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return {}
+    return problem if isinstance(problem, dict) else {}
+
+
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
     response = _call_raw(client, method, path, **kwargs)
     if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
+        problem = _problem(response)
+        if problem.get("code") == "mailing_busy":
+            # The server's own words say who is sending and what to do: no request line.
+            raise CliError(str(problem["detail"]))
+        detail = problem.get("detail", response.text)
         raise CliError(f"{method} {path}: {response.status_code} {detail}")
     return response
 
@@ -97,26 +118,32 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _latest_failures(log: Iterable[dict[str, Any]]) -> set[str]:
-    latest = {entry["member"]: entry["status"] for entry in log}
-    return {member for member, status in latest.items() if status == "failed"}
-
-
 def send(args: argparse.Namespace) -> int:
-    """E-mail every current card (or only the failures) and report the outcome."""
-    base = f"/api/meetings/{args.meeting}"
+    """E-mail every current card (or only the failures) and report the outcome.
+
+    One card per request, all of one named run: the first request claims the
+    meeting and says how many follow; the one that leaves none remaining frees it.
+    Killed half-way, the run frees the meeting a minute after its last request."""
+    path = f"/api/meetings/{args.meeting}/cards/send"
+    batch: dict[str, Any] = {
+        "run": f"cli-{secrets.token_hex(8)}",
+        "limit": 1,
+        "only_failed": args.only_failed,
+    }
     with _client(args) as client:
-        members = [card["member"] for card in _call(client, "GET", f"{base}/cards").json()]
-        if args.only_failed:
-            failures = _latest_failures(_call(client, "GET", f"{base}/cards/mails").json())
-            members = [member for member in members if member in failures]
-        problems = []
-        for member in progress(members, label="mailen"):
-            report = _call(client, "POST", f"{base}/cards/send", json={"members": [member]}).json()
-            problems += [a for a in report["attempts"] if a["status"] != "sent"]
+        report = _call(client, "POST", path, json=batch).json()
+        # Each next request leaves out whom this run already tried, by the server's clock.
+        batch["not_tried_since"] = report["started"]
+        attempts = list(report["attempts"])
+        draw(len(attempts), len(attempts) + report["remaining"], label="mailen")
+        while report["remaining"]:
+            report = _call(client, "POST", path, json=batch).json()
+            attempts += report["attempts"]
+            draw(len(attempts), len(attempts) + report["remaining"], label="mailen")
+    problems = [attempt for attempt in attempts if attempt["status"] != "sent"]
     for attempt in problems:
         print(f"MISLUKT {attempt['member']} {attempt['name']}: {attempt['error']}", file=sys.stderr)
-    print(f"{len(members) - len(problems)} verzonden, {len(problems)} mislukt")
+    print(f"{len(attempts) - len(problems)} verzonden, {len(problems)} mislukt")
     return 1 if problems else 0
 
 

@@ -11,8 +11,10 @@ One run at a time per meeting, across processes: the planning transaction
 claims the meeting's row (``mailing_run`` until ``mailing_until``) before it
 reads whom to mail, with a conditional UPDATE that PostgreSQL's row lock and
 SQLite's write lock both serialise. A second run is refused (``MailingBusy``)
-while the claim holds; a run of batches (the console's) keeps it between its
-batches, and a run that stops asking loses it ``CLAIM_GRACE`` later.
+while the claim holds. A run of batches (the console's, ``alv cards send``'s)
+names itself, keeps the claim between its batches and gives it up with the
+batch that leaves nothing remaining; a run that stops asking (a closed tab, a
+killed command) loses it ``CLAIM_GRACE`` later.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from services.registration.models import CardMail, Meeting, Member, VotingCard
 from services.registration.render import render_pdf
 from services.registration.schemas import MailLogEntry, SendReport, SendRequest
 
-# How long a run keeps the meeting after its last batch, for the page to ask
-# for the next one; a tab closed mid-run frees the meeting this much later.
+# How long a run keeps the meeting after its last batch, for the page (or the
+# command) to ask for the next one; a run that stops mid-way frees the meeting
+# this much later.
 CLAIM_GRACE = datetime.timedelta(minutes=1)
 
 
@@ -116,6 +119,9 @@ async def _targets(
     else:
         members = list(await repository.members(session, meeting))
     history = await repository.mail_history(session, meeting)
+    # One query, not one per member: a run of one card per request (the CLI's)
+    # selects from every member each time.
+    current = await repository.current_cards(session, meeting)
 
     def wanted(member: Member, card: VotingCard | None) -> bool:
         attempts = history.get(member.id, [])
@@ -128,11 +134,7 @@ async def _targets(
         since = request.not_tried_since
         return since is None or all(a.attempted_at < since for a in attempts)
 
-    selected = [
-        member
-        for member in members
-        if wanted(member, await repository.current_card(session, member))
-    ]
+    selected = [member for member in members if wanted(member, current.get(member.id))]
     limit = request.limit or len(selected)
     return selected[:limit], max(0, len(selected) - limit)
 
@@ -184,7 +186,7 @@ async def _record(
     planned: list[_Planned],
     outcomes: list[Outcome],
     actor: str,
-) -> SendReport:
+) -> list[MailLogEntry]:
     attempts = []
     for plan, outcome in zip(planned, outcomes, strict=True):
         member = await session.get(Member, plan.member_id)
@@ -213,8 +215,7 @@ async def _record(
             error=mail.error,
         )
         attempts.append(_entry(mail, member))
-    sent = sum(1 for outcome in outcomes if outcome.sent)
-    return SendReport(sent=sent, failed=len(outcomes) - sent, attempts=attempts)
+    return attempts
 
 
 async def send_cards(
@@ -230,6 +231,8 @@ async def send_cards(
     batches names itself and keeps the meeting between them; without a name
     this call is a run of its own. ``MailingBusy`` while another run holds it."""
     config = smtp_config(settings)
+    # Read before the claim: every attempt of this call is logged after it.
+    started = utcnow()
     one_off = run is None
     run = run or f"once-{secrets.token_hex(8)}"
     async with transaction(database) as session:
@@ -239,8 +242,8 @@ async def send_cards(
         if not await _claim(session, meeting, run=run, until=utcnow() + CLAIM_GRACE):
             raise MailingBusy(
                 "Er worden al stemkaarten van deze vergadering verstuurd (in een ander"
-                " tabblad of door een collega). Wacht tot die ronde klaar is en kijk"
-                " dan in het verzendlog wat er nog verstuurd moet worden."
+                " tabblad, met alv cards send of door een collega). Wacht tot die ronde"
+                " klaar is en kijk dan in het verzendlog wat er nog verstuurd moet worden."
             )
         members, remaining = await _targets(session, meeting, request)
         planned = await _plan(session, meeting, members)
@@ -255,12 +258,19 @@ async def send_cards(
     ]
     async with transaction(database) as session:
         meeting = await service.get_meeting(session, meeting_code)
-        report = await _record(session, meeting, planned, outcomes, actor)
+        attempts = await _record(session, meeting, planned, outcomes, actor)
         if one_off or remaining == 0:
             await _release(session, meeting, run=run)
         else:
             await _claim(session, meeting, run=run, until=utcnow() + CLAIM_GRACE)
-    return report.model_copy(update={"remaining": remaining})
+    sent = sum(1 for outcome in outcomes if outcome.sent)
+    return SendReport(
+        sent=sent,
+        failed=len(outcomes) - sent,
+        attempts=attempts,
+        remaining=remaining,
+        started=started,
+    )
 
 
 async def mail_log(session: AsyncSession, *, meeting: Meeting) -> list[MailLogEntry]:

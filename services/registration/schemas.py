@@ -254,6 +254,16 @@ class SendRequest(BaseModel):
     limit: StrictInt | None = Field(
         default=None, ge=1, le=1000, description="at most this many members, by name"
     )
+    # A run of batches names itself so that it keeps the meeting between them
+    # and no other run can mail in between (mailing.py); without a name each
+    # request is a run of its own.
+    run: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9-]{1,40}$",
+        description="the run this batch belongs to: it keeps the meeting until a batch"
+        " leaves nothing remaining, or a minute after its last batch",
+        examples=["cli-3f9a0c1d2b4e6f80"],
+    )
 
 
 class SendReport(BaseModel):
@@ -262,6 +272,9 @@ class SendReport(BaseModel):
     attempts: list[MailLogEntry]
     # Members this request selected beyond its limit: the next batch's.
     remaining: int = 0
+    # The server's clock before this batch's first attempt: a run's first
+    # batch hands it on as ``not_tried_since`` of the next (no client clock).
+    started: AwareDatetime
 
 
 class TestVoteStatus(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +14,16 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pydantic import SecretStr
+from sqlalchemy import update
 
+from services.common.database import Database, utcnow
 from services.registration.app import create_app
 from services.registration.cli import progress, register_cli
 from services.registration.config import RegistrationSettings
+from services.registration.models import Meeting
 from tests.conftest import unique_meeting_code
-from tests.support.accounts import PASSWORD
-from tests.support.apps import as_caller
+from tests.support.accounts import PASSWORD, log_in
+from tests.support.apps import as_caller, assert_problem
 from tests.support.builders import make_meeting
 from tests.support.servers import serve_over_http
 from tests.support.smtp import RecordingHandler, smtp_server
@@ -74,6 +78,36 @@ def base_url(
         yield url
 
 
+REFUSED_CONTACTS = (
+    "code,name,email\nGM0363,A,a@amsterdam.nl\nGM0088,S,s@schiermonnikoog.nl\n"
+    "GM0344,U,griffie@utrecht.nl\nGM0014,G,g@groningen.nl\n"
+)
+# Every address accepted by the ``smtp`` fixture.
+CONTACTS = REFUSED_CONTACTS.replace("griffie@utrecht.nl", "u@utrecht.nl")
+BUSY = "alv cards: Er worden al stemkaarten van deze vergadering verstuurd"
+
+
+async def _meeting(base_url: str, secretariat: str, *, contacts: str, issue_cards: bool) -> str:
+    """A meeting of four members with their secretaries' addresses; its code."""
+    code = unique_meeting_code()
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        await make_meeting(client, admin=secretariat, code=code, issue_cards=issue_cards)
+        response = await client.post(
+            f"/api/meetings/{code}/contacts/import",
+            content=contacts.encode(),
+            headers={**as_caller(secretariat), "Content-Type": "text/csv"},
+        )
+        assert response.status_code == 200, response.text
+    return code
+
+
+@pytest.fixture
+def logged_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cards are made in a person's name: the CLI logs in as the secretariat.
+    monkeypatch.setenv("ALV_USER", "secretariat")
+    monkeypatch.setenv("ALV_PASSWORD", PASSWORD)
+
+
 @pytest.mark.anyio
 @pytest.mark.db
 async def test_generate_and_send(
@@ -81,23 +115,12 @@ async def test_generate_and_send(
     token_values: dict[str, str],
     smtp: tuple[int, RecordingHandler],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    logged_in: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # The cards are made in a person's name: the CLI logs in as the secretariat.
-    monkeypatch.setenv("ALV_USER", "secretariat")
-    monkeypatch.setenv("ALV_PASSWORD", PASSWORD)
-    code = unique_meeting_code()
-    async with httpx.AsyncClient(base_url=base_url) as client:
-        await make_meeting(client, admin=token_values["secretariat"], code=code, issue_cards=False)
-        await client.post(
-            f"/api/meetings/{code}/contacts/import",
-            content=(
-                b"code,name,email\nGM0363,A,a@amsterdam.nl\nGM0088,S,s@schiermonnikoog.nl\n"
-                b"GM0344,U,griffie@utrecht.nl\nGM0014,G,g@groningen.nl\n"
-            ),
-            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
-        )
+    code = await _meeting(
+        base_url, token_values["secretariat"], contacts=REFUSED_CONTACTS, issue_cards=False
+    )
     out = tmp_path / "kaarten"
     common = ["--meeting", code, "--registration-url", base_url]
     assert (
@@ -120,3 +143,99 @@ async def test_generate_and_send(
     assert await anyio.to_thread.run_sync(run_cli, ["cards", "send", *common, "--only-failed"]) == 0
     assert "1 verzonden, 0 mislukt" in capsys.readouterr().out
     assert smtp[1].wait_for(4)[-1]["To"].addresses[0].addr_spec == "griffie@utrecht.nl"
+
+
+@pytest.mark.anyio
+@pytest.mark.db
+class TestOneRunAtATime:
+    async def test_a_second_command_while_one_is_sending_is_refused_and_no_card_goes_twice(
+        self,
+        base_url: str,
+        token_values: dict[str, str],
+        smtp: tuple[int, RecordingHandler],
+        logged_in: None,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        _, handler = smtp
+        code = await _meeting(
+            base_url, token_values["secretariat"], contacts=CONTACTS, issue_cards=True
+        )
+        send = ["cards", "send", "--meeting", code, "--registration-url", base_url]
+        first: list[int] = []
+
+        async def first_run() -> None:
+            first.append(await anyio.to_thread.run_sync(run_cli, send))
+
+        async with anyio.create_task_group() as group:
+            with handler.held():
+                group.start_soon(first_run)
+                # The first run is mid-send: its first mail waits at the server.
+                assert await anyio.to_thread.run_sync(handler.holding.wait, 10.0)
+                assert await anyio.to_thread.run_sync(run_cli, send) == 1
+                assert BUSY in capsys.readouterr().err
+            # Leaving ``held`` lets the first run's mails through; the group waits for it.
+        assert first == [0]
+        recipients = [str(message["To"]) for message in handler.wait_for(4)]
+        assert len(recipients) == len(set(recipients)) == 4
+        # That run is over: the next one may start (and mails every card again).
+        assert await anyio.to_thread.run_sync(run_cli, send) == 0
+        assert "4 verzonden, 0 mislukt" in capsys.readouterr().out
+        assert sorted(str(m["To"]) for m in handler.wait_for(8)) == sorted(recipients * 2)
+
+    async def test_a_run_keeps_the_meeting_between_its_requests_until_it_stops(
+        self,
+        base_url: str,
+        database_urls: dict[str, str],
+        token_values: dict[str, str],
+        smtp: tuple[int, RecordingHandler],
+        logged_in: None,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A run (as the command's: one card per request) that stopped after its
+        first card: nobody else mails until its claim runs out."""
+        _, handler = smtp
+        secretariat = as_caller(token_values["secretariat"])
+        code = await _meeting(
+            base_url, token_values["secretariat"], contacts=CONTACTS, issue_cards=True
+        )
+        url = f"/api/meetings/{code}/cards/send"
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            stopped = await client.post(
+                url, json={"run": "stopped", "limit": 1}, headers=secretariat
+            )
+            assert (stopped.json()["sent"], stopped.json()["remaining"]) == (1, 3)
+            # Between two of its requests, another run is refused: a command, a
+            # one-off request, the console.
+            send = ["cards", "send", "--meeting", code, "--registration-url", base_url]
+            assert await anyio.to_thread.run_sync(run_cli, send) == 1
+            assert BUSY in capsys.readouterr().err
+            assert_problem(
+                await client.post(url, json={}, headers=secretariat), 409, "mailing_busy"
+            )
+            # A run names itself in lower-case letters, digits and hyphens only.
+            bad = await client.post(url, json={"run": "console-1:2"}, headers=secretariat)
+            assert_problem(bad, 422)
+        async with httpx.AsyncClient(base_url=base_url) as console:
+            await log_in(console, "secretariat")
+            tab = await console.post(
+                f"/console/{code}/cards/send",
+                data={"mode": "unsent"},
+                headers={"HX-Request": "true"},
+            )
+            assert tab.status_code == 409 and "al stemkaarten" in tab.text, tab.text
+        assert len(handler.messages) == 1
+
+        # CLAIM_GRACE after its last request the stopped run loses the meeting.
+        database = Database(database_urls["registration"])
+        try:
+            async with database.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(Meeting)
+                    .where(Meeting.code == code)
+                    .values(mailing_until=utcnow() - datetime.timedelta(seconds=1))
+                )
+        finally:
+            await database.dispose()
+        assert await anyio.to_thread.run_sync(run_cli, send) == 0
+        assert "4 verzonden, 0 mislukt" in capsys.readouterr().out
+        assert len(handler.wait_for(5)) == 5
