@@ -7,10 +7,12 @@ many rows, and building ORM objects for them cost more than all the rest
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from typing import cast as typed
 
+import aiosqlite
+import psycopg
 from sqlalchemy import (
     Row,
     ScalarSelect,
@@ -36,6 +38,7 @@ from services.ballot.models import (
     Press,
     Vote,
 )
+from services.ballot.schemas import ElectorIn
 from services.common.bounds import is_row_id
 from services.common.database import lock_or_create
 
@@ -129,6 +132,57 @@ async def open_votes(session: AsyncSession) -> Sequence[Vote]:
 async def next_position(session: AsyncSession, meeting: str) -> int:
     highest = await session.scalar(select(func.max(Vote.position)).where(Vote.meeting == meeting))
     return (highest or 0) + 1
+
+
+# --- the open ----------------------------------------------------------------------------
+
+_COPY_ELECTORS = "COPY electors (vote_id, member, name, weight, handset) FROM STDIN"
+_INSERT_ELECTORS = (
+    "INSERT INTO electors (vote_id, member, name, weight, handset) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _elector_rows(
+    vote_id: int, members: Sequence[ElectorIn]
+) -> Iterator[tuple[int, str, str, int, str]]:
+    return ((vote_id, m["code"], m["name"], m["weight"], m["handset"]) for m in members)
+
+
+def copy_text(vote_id: int, members: Sequence[ElectorIn]) -> str | None:
+    """The rows of COPY's text format, made as one string: a call per row of
+    psycopg's ``write_row`` took ballot more time than the rest of the open.
+    ``None`` when a value holds a tab, newline, carriage return or backslash
+    of its own, which that format would have to escape: seen as more tabs or
+    newlines than the rows' own, or any backslash or carriage return at all."""
+    text = "".join(
+        [f"{vote_id}\t{m['code']}\t{m['name']}\t{m['weight']}\t{m['handset']}\n" for m in members]
+    )
+    plain = text.count("\t") == 4 * len(members) and text.count("\n") == len(members)
+    return text if plain and "\\" not in text and "\r" not in text else None
+
+
+async def add_electors(session: AsyncSession, vote_id: int, members: Sequence[ElectorIn]) -> None:
+    """A vote's frozen electorate (100,000 electors open a vote too), straight
+    through the driver in the session's transaction: COPY on PostgreSQL (a
+    multi-row INSERT of arrays cost the database twice the CPU, an INSERT from
+    a JSON text 0.2 s more per 100,000 than COPY), sqlite3's own executemany
+    on SQLite (SQLAlchemy processed every value of every row first)."""
+    if not members:
+        return
+    connection = await (await session.connection()).get_raw_connection()
+    driver = connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        assert isinstance(driver, psycopg.AsyncConnection)
+        text = copy_text(vote_id, members)
+        async with driver.cursor() as cursor, cursor.copy(_COPY_ELECTORS) as copy:
+            if text is not None:
+                await copy.write(text)
+                return
+            for row in _elector_rows(vote_id, members):  # psycopg escapes what needs it
+                await copy.write_row(row)
+        return
+    assert isinstance(driver, aiosqlite.Connection)
+    await driver.executemany(_INSERT_ELECTORS, list(_elector_rows(vote_id, members)))
 
 
 # --- the press path -------------------------------------------------------------------

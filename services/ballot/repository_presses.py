@@ -20,8 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import aiosqlite
-import psycopg
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -291,36 +289,6 @@ PRESS_COLUMNS: dict[str, Any] = dict(
 _ADD_SQLITE = Prepared(
     insert(PRESSES).values({n: bindparam(n) for n in ("meeting", "stored_at", *PRESS_COLUMNS)})
 )
-
-
-ELECTOR_COLUMNS = ("member", "name", "weight", "handset")
-_COPY_ELECTORS = f"COPY electors (vote_id, {', '.join(ELECTOR_COLUMNS)}) FROM STDIN"
-_INSERT_ELECTORS = (
-    f"INSERT INTO electors (vote_id, {', '.join(ELECTOR_COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
-)
-
-
-async def add_electors(
-    session: AsyncSession, electors: Sequence[tuple[int, str, str, int, str]]
-) -> None:
-    """A vote's frozen electorate (100,000 electors open a vote too), straight
-    through the driver in the session's transaction: COPY on PostgreSQL (a
-    multi-row INSERT of arrays cost the database twice the CPU, and the driver
-    a Python call per value), sqlite3's own executemany on SQLite (SQLAlchemy
-    processed every value of every row first). ``electors``: (vote_id, member,
-    name, weight, handset), as they are written: no second list of 100,000."""
-    if not electors:
-        return
-    connection = await (await session.connection()).get_raw_connection()
-    driver = connection.driver_connection
-    if _postgres(session):
-        assert isinstance(driver, psycopg.AsyncConnection)
-        async with driver.cursor() as cursor, cursor.copy(_COPY_ELECTORS) as copy:
-            for elector in electors:
-                await copy.write_row(elector)
-        return
-    assert isinstance(driver, aiosqlite.Connection)
-    await driver.executemany(_INSERT_ELECTORS, electors)
 
 
 _ADD_EVENT = insert(EVENTS)

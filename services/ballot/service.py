@@ -16,7 +16,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ballot import events, links, repository, repository_presses
+from services.ballot import events, links, repository
 from services.ballot.errors import (
     AlreadyHeldAgain,
     AnotherVoteOpen,
@@ -230,9 +230,7 @@ async def open_vote(
         )
     if not despite_undecided_amendments:
         await check_amendments_decided(session, vote)
-    await repository_presses.add_electors(
-        session, [(vote.id, m["code"], m["name"], m["weight"], m["handset"]) for m in members]
-    )
+    await repository.add_electors(session, vote.id, members)
     vote.status = VoteStatus.OPEN.value
     vote.opened_at = utcnow()
     vote.opened_by = actor(session)
