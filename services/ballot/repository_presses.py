@@ -81,8 +81,12 @@ def array_literal(items: Sequence[Any], kind: Any = String) -> str:
         return "{" + ",".join("NULL" if i is None else str(int(i)) for i in items) + "}"
     if None not in items:
         joined = '","'.join(items)
-        if '"' not in joined and "\\" not in joined:
+        # Only the separators' quotes: no value holds one (nor a backslash).
+        if joined.count('"') == 2 * (len(items) - 1) and "\\" not in joined:
             return '{"' + joined + '"}'
+    elif items.count(None) == len(items):
+        # A column of NULLs, e.g. the reasons of a batch of OK presses.
+        return "{" + ",".join(["NULL"] * len(items)) + "}"
     return "{" + ",".join(map(_quoted, items)) + "}"
 
 
