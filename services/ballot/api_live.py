@@ -3,7 +3,6 @@ record, and the meeting's event stream."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated
 
@@ -84,9 +83,17 @@ async def record_presses(
         session, registration, meeting=meeting, batch=batch, arrived=arrived
     )
     # Encoded here, not by FastAPI: a batch's answer is plain, and building and
-    # checking a model per press cost more than storing it.
-    body = [{"handset": handset, "seq": seq, "status": status} for handset, seq, status in results]
-    return Response(json.dumps({"results": body}), media_type="application/json")
+    # checking a model per press cost more than storing it. Written as text:
+    # a handset is six digits (HANDSET), a seq an int and a status a
+    # PressStatus, so nothing needs escaping; json.dumps of a dict per press
+    # took ten times as long.
+    items = ",".join(
+        [
+            f'{{"handset":"{handset}","seq":{seq:d},"status":"{status}"}}'
+            for handset, seq, status in results
+        ]
+    )
+    return Response('{"results":[' + items + "]}", media_type="application/json")
 
 
 @router.post("/meetings/{meeting}/bindings", tags=["presses"])

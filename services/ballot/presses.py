@@ -44,12 +44,11 @@ from services.ballot.repository_presses import NewPress
 from services.ballot.rules import (
     CLOCK_OFFSET_NOTICE,
     BindingChange,
-    Placement,
     PressStatus,
     Reason,
     heard_at,
     member_for,
-    place,
+    place_batch,
     repeats,
     status_in_open_vote,
     supersedes,
@@ -135,12 +134,7 @@ async def record_presses(
     ]
     lock = await repository.lock_meeting(session, meeting)
     spans = await cache.spans(session, lock)
-    placements = [
-        place(moment, spans)
-        if isinstance(moment, datetime.datetime)
-        else Placement(None, PressStatus.NOPOLL, moment)
-        for moment in heard
-    ]
+    placements = place_batch(heard, spans)
     vote: FrozenVote | None = None
     members: dict[str, tuple[str | None, Reason | None]] = {}
     in_open = {p.handset for p, where in zip(presses, placements, strict=True) if not where.status}

@@ -23,9 +23,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ARRAY,
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Integer,
+    Interval,
     String,
     and_,
     bindparam,
@@ -33,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     select,
     true,
@@ -54,11 +57,23 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# A time in an array parameter: whole microseconds since this moment (``micros``).
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
 def _array(name: str, kind: Any) -> Any:
     """``unnest`` of an array parameter, sent as one text literal
     (``array_literal``): the driver dumps a list one value at a time in Python,
     escaping each string with a regular expression, which took more than half
-    of a batch's CPU; times took ten times longer than all the rest."""
+    of a batch's CPU; times took ten times longer than all the rest.
+
+    Times (``TIME``) go as whole microseconds since the epoch (``micros``),
+    which is exact and a fifth of the CPU of writing each as ISO 8601 text."""
+    if kind is TIME:
+        counts = func.unnest(cast(bindparam(name, type_=String), ARRAY(BigInteger)))
+        since = counts * literal_column("INTERVAL '1 microsecond'", Interval)
+        return literal_column("TIMESTAMPTZ 'epoch'", TIME) + since
     return func.unnest(cast(bindparam(name, type_=String), ARRAY(kind)))
 
 
@@ -81,15 +96,19 @@ def array_literal(items: Sequence[Any], kind: Any = String) -> str:
         return "{" + ",".join("NULL" if i is None else str(int(i)) for i in items) + "}"
     if None not in items:
         joined = '","'.join(items)
-        if '"' not in joined and "\\" not in joined:
+        # Only the separators' quotes: no value holds one (nor a backslash).
+        if joined.count('"') == 2 * (len(items) - 1) and "\\" not in joined:
             return '{"' + joined + '"}'
+    elif items.count(None) == len(items):
+        # A column of NULLs, e.g. the reasons of a batch of OK presses.
+        return "{" + ",".join(["NULL"] * len(items)) + "}"
     return "{" + ",".join(map(_quoted, items)) + "}"
 
 
-def iso_times(items: Iterable[datetime.datetime | None]) -> list[str | None]:
-    """Times as ISO 8601 text, for ``array_literal`` of a timestamptz column
-    (formatted once when a column shares times with another)."""
-    return [None if i is None else i.isoformat() for i in items]
+def micros(items: Iterable[datetime.datetime | None]) -> list[int | None]:
+    """Times (with a zone) as whole microseconds since the epoch, for
+    ``array_literal(..., Integer)`` of a ``TIME`` column (``_array``)."""
+    return [None if i is None else (i - _EPOCH) // _MICROSECOND for i in items]
 
 
 # --- the meeting row ----------------------------------------------------------------------
@@ -381,14 +400,14 @@ async def store(
                 {"meeting": meeting, "kind": "presses", "created_at": now},
             )
         return False
-    # Each time formatted once, also for the presses that count.
-    heard = iso_times(columns["heard_at"])
+    # Each time converted once, also for the presses that count.
+    heard = micros(columns["heard_at"])
     params: dict[str, Any] = {
         "c_vote_id": vote_id,
         "c_member": array_literal([columns["member"][i] for i in counted]),
         "c_handset": array_literal([columns["handset"][i] for i in counted]),
         "c_seq": array_literal([columns["seq"][i] for i in counted], Integer),
-        "c_heard_at": array_literal([heard[i] for i in counted]),
+        "c_heard_at": array_literal([heard[i] for i in counted], Integer),
         "p_meeting": meeting,
         "p_stored_at": stored_at,
         **{
@@ -396,8 +415,8 @@ async def store(
             for n, k in PRESS_COLUMNS.items()
             if k is not TIME
         },
-        "p_received_at": array_literal(iso_times(columns["received_at"])),
-        "p_heard_at": array_literal(heard),
+        "p_received_at": array_literal(micros(columns["received_at"]), Integer),
+        "p_heard_at": array_literal(heard, Integer),
         "e_meeting": meeting,
         "e_kind": "presses",
         "e_vote_id": array_literal([event_vote for event_vote, _ in events], Integer),

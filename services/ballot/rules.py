@@ -137,6 +137,26 @@ def place(heard: datetime.datetime, spans: Sequence[VoteSpan]) -> Placement:
     return Placement(None, PressStatus.NOPOLL, reason)
 
 
+def place_batch(
+    moments: Sequence[datetime.datetime | Reason], spans: Sequence[VoteSpan]
+) -> list[Placement]:
+    """``place`` for each press of a batch, by when it was heard (``heard_at``;
+    a Reason: NOPOLL for it). The open vote is looked for once, and the
+    presses heard in it, nearly all of them, share one Placement."""
+    open_vote = next((s for s in spans if s.closed_at is None), None)
+    in_open = Placement(open_vote.id, None, None) if open_vote is not None else None
+    opened_at = open_vote.opened_at if open_vote is not None else None
+    placed = []
+    for moment in moments:
+        if not isinstance(moment, datetime.datetime):
+            placed.append(Placement(None, PressStatus.NOPOLL, moment))
+        elif in_open is not None and opened_at is not None and moment >= opened_at:
+            placed.append(in_open)
+        else:
+            placed.append(place(moment, spans))
+    return placed
+
+
 @dataclass(frozen=True, slots=True)
 class BindingChange:
     """What the desk did to a handset: bound it to a member, or ended its binding."""

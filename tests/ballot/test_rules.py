@@ -21,6 +21,7 @@ from services.ballot.rules import (
     heard_at,
     member_for,
     place,
+    place_batch,
     repeats,
     seq_newer,
     status_in_open_vote,
@@ -134,6 +135,15 @@ class TestPlace:
         self, heard: datetime.datetime, expected: Placement
     ) -> None:
         assert place(heard, [ONE, TWO, THREE]) == expected
+
+    def test_a_batch_is_placed_as_each_of_its_presses(self) -> None:
+        heard = [AT + 40 * MIN, AT + 25 * MIN, AT + 40 * MIN - US, AT - S, AT + 50 * MIN]
+        for spans in ([ONE, TWO, THREE], [ONE, TWO], []):
+            expected = [place(moment, spans) for moment in heard]
+            assert place_batch([*heard, Reason.HELD_TOO_LONG], spans) == [
+                *expected,
+                Placement(None, PressStatus.NOPOLL, Reason.HELD_TOO_LONG),
+            ]
 
     def test_nothing_open(self) -> None:
         assert place(AT + 35 * MIN, [ONE, TWO]) == Placement(
