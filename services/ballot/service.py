@@ -44,7 +44,7 @@ from services.ballot.schemas import (
 )
 from services.common.auth import ACTOR_KEY
 from services.common.errors import RequestInvalid, UpstreamFailed
-from services.common.http import ServiceClient, url_path
+from services.common.http import ServiceClient, fitted, url_path
 
 
 def actor(session: AsyncSession) -> str | None:
@@ -194,13 +194,23 @@ async def check_amendments_decided(session: AsyncSession, vote: Vote) -> None:
 
 
 async def _electorate(registration: ServiceClient, meeting: str) -> ElectorateIn:
+    """Registration's electorate, within the bounds of what ballot stores and
+    with each member and each handset once; else UpstreamFailed (502), before
+    the vote is touched."""
     body = await registration.get_bytes(url_path("/api/meetings/{}/electorate", meeting))
-    try:
-        return ElectorateIn.model_validate_json(body)
-    except ValidationError as exc:
+    electorate = fitted(
+        ElectorateIn, body, upstream=registration.name, what="een kiezerslijst die niet klopt"
+    )
+    members = electorate.members
+    codes = {member["code"] for member in members}
+    handsets = {member["handset"] for member in members}
+    if len(codes) != len(members) or len(handsets) != len(members):
         raise UpstreamFailed(
-            "De registratie-dienst gaf een kiezerslijst die niet klopt.", upstream="registratie"
-        ) from exc
+            f"De {registration.name}-dienst gaf een kiezerslijst met een gemeente of een"
+            " stemkastje dubbel.",
+            upstream=registration.name,
+        )
+    return electorate
 
 
 async def open_vote(
