@@ -143,6 +143,56 @@ class TestPopulations:
         assert_problem(response, 422, "invalid")
 
 
+class TestNames:
+    """A name over its column (200 characters) was a 503 on PostgreSQL and
+    stored as sent on SQLite; now the row is skipped, saying why."""
+
+    async def test_a_member_import_skips_a_name_beyond_the_bound(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        report = await import_csv(
+            registration,
+            token_values["secretariat"],
+            meeting,
+            f"code,name,population\nGM0363,{'x' * 201},918117\nGM0088,{'y' * 200},932\n",
+        )
+        assert (report["created"], report["updated"]) == (0, 1)
+        (skipped,) = report["skipped"]
+        assert (skipped["line"], skipped["reason"]) == (2, "naam is langer dan 200 tekens")
+
+    async def test_a_contact_import_skips_a_name_beyond_the_bound(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await registration.post(
+            f"/api/meetings/{meeting}/contacts/import",
+            content=f"code,name,email\nGM0363,{'x' * 201},griffie@amsterdam.nl\n".encode(),
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
+        )
+        assert response.status_code == 200, response.text
+        (skipped,) = response.json()["skipped"]
+        assert "langer dan 200 tekens" in skipped["reason"]
+
+    async def test_a_cbs_import_skips_a_name_beyond_the_bound(
+        self,
+        registration: httpx.AsyncClient,
+        token_values: dict[str, str],
+        meeting: str,
+        cbs_documents: dict[str, Any],
+    ) -> None:
+        documents = copy.deepcopy(cbs_documents)
+        for region in documents["regions"]["value"]:
+            if region["Identifier"] == "GM0363":
+                region["Title"] = "x" * 201
+        response = await registration.post(
+            f"/api/meetings/{meeting}/members/import",
+            json=documents,
+            headers=as_caller(token_values["secretariat"]),
+        )
+        assert response.status_code == 200, response.text
+        (amsterdam,) = (s for s in response.json()["skipped"] if "GM0363" in s["reason"])
+        assert "langer dan 200 tekens" in amsterdam["reason"]
+
+
 class TestDigits:
     @pytest.mark.parametrize(
         "handset", ["201201".translate(ARABIC_INDIC), "201201".translate(FULLWIDTH), "²01201"]
