@@ -335,19 +335,24 @@ async def electorate(session: AsyncSession, *, meeting: Meeting) -> Electorate:
     # reported after it, and applying it twice is harmless.
     change_id = await repository.last_binding_change(session, meeting)
     present = await repository.present_members(session, meeting)
-    return Electorate(
-        meeting=meeting.code,
-        change_id=change_id,
-        members=[
+    members = []
+    for member, registration in present:
+        if member.weight is None:
+            # Its figure was removed after it was bound (an import without
+            # one): no vote opens with a present member that has no votes.
+            raise PopulationMissing(
+                f"{member.name} ({member.code}) is aangemeld, maar heeft geen inwonertal en dus"
+                " geen stemgewicht. Vul het inwonertal in; dan kan de stemming open."
+            )
+        members.append(
             ElectorMember(
                 code=member.code,
                 name=member.name,
-                weight=member.weight or 0,
+                weight=member.weight,
                 handset=registration.handset,
             )
-            for member, registration in present
-        ],
-    )
+        )
+    return Electorate(meeting=meeting.code, change_id=change_id, members=members)
 
 
 async def binding_changes(

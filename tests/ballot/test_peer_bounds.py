@@ -81,6 +81,24 @@ class TestTheElectorate:
         vote_id = await self.open_refused(services, meeting_code, twice(key))
         await self.opens_as_sent(services, vote_id)
 
+    async def test_a_present_member_without_a_figure_opens_nothing(
+        self, services: Services, meeting_code: str
+    ) -> None:
+        """Registration says so itself (it sent a weight of 0, which counted nothing)."""
+        await seat(services, meeting_code, BINDINGS)
+        vote_id = await new_vote(services, meeting_code)
+        # Utrecht's figure removed by an import after Utrecht was bound at the desk.
+        imported = await services.registration.post(
+            f"/api/meetings/{meeting_code}/members/import",
+            content=b"code,name,population\nGM0344,Utrecht,\n",
+            headers={**services.auth("secretariat"), "Content-Type": "text/csv"},
+        )
+        assert imported.status_code == 200, imported.text
+        response = await act(services, vote_id, "open")
+        assert_problem(response, 409, "population_missing")
+        assert "Utrecht (GM0344)" in response.json()["detail"]
+        assert (await get(services, f"/api/votes/{vote_id}"))["status"] == "prepared"
+
     async def test_the_problem_says_where(self, services: Services, meeting_code: str) -> None:
         await seat(services, meeting_code, BINDINGS)
         vote_id = await new_vote(services, meeting_code)
