@@ -17,6 +17,7 @@ from services.ballot.errors import (
     BadOrder,
     EmptyElectorate,
     MeetingNotFound,
+    PopulationMissing,
     UndecidedAmendments,
     VoteNotFound,
     WrongVoteState,
@@ -109,6 +110,7 @@ async def read_vote(vote_id: int, session: SessionDep) -> VoteRead:
     responses=problem_responses(
         VoteNotFound,
         MeetingNotFound,
+        PopulationMissing,
         WrongVoteState,
         AnotherVoteOpen,
         EmptyElectorate,

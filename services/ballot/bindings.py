@@ -26,7 +26,7 @@ from services.ballot.frozen import FrozenVote
 from services.ballot.models import utcnow
 from services.ballot.schemas import BindingChangeIn, BindingChanges
 from services.common.errors import UpstreamFailed, UpstreamUnavailable
-from services.common.http import ServiceClient, url_path
+from services.common.http import ServiceClient, fitted, url_path
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +112,11 @@ async def fetch(
     while True:
         params = [("after", str(after)), ("limit", str(PAGE))]
         params += [("handset", handset) for handset in wanted]
-        body = await registration.get_json(
+        body = await registration.get_bytes(
             url_path("/api/meetings/{}/binding-changes", meeting), params=params
         )
-        page = BindingChanges.model_validate(body).changes
+        what = "bindingen die niet kloppen"
+        page = fitted(BindingChanges, body, upstream=registration.name, what=what).changes
         found += page
         if len(page) < PAGE:
             return found

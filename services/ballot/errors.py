@@ -5,6 +5,7 @@ AlvError
  │    ├── VoteNotFound        404  also for an id that cannot exist
  │    └── MeetingNotFound     404  registration's, passed on when a vote opens
  ├── Conflict
+ │    ├── PopulationMissing   409  registration's, passed on: a present member has no weight
  │    ├── AnotherVoteOpen     409  one open vote per meeting
  │    ├── WrongVoteState      409  e.g. closing a vote that is not open
  │    ├── EmptyElectorate     409  nobody present: a vote cannot open
@@ -18,8 +19,10 @@ AlvError
  │    ├── BadLink             422  a link the agenda cannot have (see links.py)
  │    ├── BadOrder            422  a new order that is not the prepared votes
  │    └── BadAgenda           422  an agenda file that cannot be read at all
- └── UpstreamUnavailable      503  (common) registration unreachable when a
-                                   batch has a handset unknown to the open vote
+ ├── UpstreamUnavailable      503  (common) registration unreachable when a
+ │                                 batch has a handset unknown to the open vote
+ └── UpstreamFailed           502  (common) registration's electorate or binding
+                                   changes out of the shared bounds (bounds.py)
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ class MeetingNotFound(NotFound):
     """Registration does not know the meeting (its answer, passed on)."""
 
     code = "meeting_not_found"
+
+
+class PopulationMissing(Conflict):
+    """Registration has a present member without a figure, so without a weight
+    (its answer, passed on)."""
+
+    code = "population_missing"
 
 
 class AnotherVoteOpen(Conflict):

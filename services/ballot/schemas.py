@@ -20,7 +20,16 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from services.ballot.rules import PressStatus, Reason
-from services.common.bounds import HANDSET, MAX_ROW_ID, Text
+from services.common.bounds import (
+    MAX_ROW_ID,
+    HandsetId,
+    Key,
+    MemberKey,
+    MemberName,
+    Seq,
+    Text,
+    Votes,
+)
 from services.domain.decision import (
     ROLE_NAMES,
     UnfitOptions,
@@ -30,7 +39,6 @@ from services.domain.decision import (
 )
 
 RECEIVER = r"^[A-Z0-9]{1,8}$"
-MEMBER = r"^[A-Z0-9]{1,6}$"
 
 
 def _text_only(value: Any) -> Any:
@@ -254,9 +262,9 @@ class Annulment(BaseModel):
 
 class PressIn(BaseModel):
     receiver: str = Field(pattern=RECEIVER)
-    handset: str = Field(pattern=HANDSET)
-    seq: StrictInt = Field(ge=0, le=65535)
-    key: StrictInt = Field(ge=0, le=9)
+    handset: HandsetId
+    seq: Seq
+    key: Key
     rssi: StrictInt = Field(ge=-120, le=0)
     battery: StrictInt = Field(ge=0, le=100)
     received_at: WireTime = Field(
@@ -361,8 +369,8 @@ class BindingChangeIn(BaseModel):
     """A change the desk made, as registration reports it (idempotent by ``id``)."""
 
     id: StrictInt = Field(ge=1, le=MAX_ROW_ID)
-    member: str = Field(pattern=MEMBER)
-    handset: str = Field(pattern=HANDSET)
+    member: MemberKey
+    handset: HandsetId
     bound: StrictBool
     at: WireTime
 
@@ -402,12 +410,13 @@ class NotVoted(BaseModel):
 
 class ElectorIn(TypedDict):
     """A member of registration's electorate (its ElectorMember). A dict, not
-    a model: 100,000 of them open a vote at a congress."""
+    a model: 100,000 of them open a vote at a congress. Bounded as registration
+    bounds them, so what it stores ballot can store (common/bounds.py)."""
 
-    code: str
-    name: str
-    weight: int
-    handset: str
+    code: MemberKey
+    name: MemberName
+    weight: Votes
+    handset: HandsetId
 
 
 class ElectorateIn(BaseModel):
@@ -420,4 +429,4 @@ class ElectorateIn(BaseModel):
 
     members: list[ElectorIn]
     # The last binding change the list reflects (bindings.py applies later ones).
-    change_id: int | None = None
+    change_id: StrictInt | None = Field(default=None, ge=0, le=MAX_ROW_ID)

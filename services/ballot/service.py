@@ -44,7 +44,7 @@ from services.ballot.schemas import (
 )
 from services.common.auth import ACTOR_KEY
 from services.common.errors import RequestInvalid, UpstreamFailed
-from services.common.http import ServiceClient, url_path
+from services.common.http import ServiceClient, fitted, url_path
 
 
 def actor(session: AsyncSession) -> str | None:
@@ -193,14 +193,27 @@ async def check_amendments_decided(session: AsyncSession, vote: Vote) -> None:
         )
 
 
-async def _electorate(registration: ServiceClient, meeting: str) -> ElectorateIn:
+async def _electorate(
+    registration: ServiceClient, meeting: str
+) -> tuple[ElectorateIn, dict[str, str]]:
+    """Registration's electorate, within the bounds of what ballot stores and
+    with each member and each handset once, and the member of each handset;
+    else UpstreamFailed (502), before the vote is touched."""
     body = await registration.get_bytes(url_path("/api/meetings/{}/electorate", meeting))
-    try:
-        return ElectorateIn.model_validate_json(body)
-    except ValidationError as exc:
+    electorate = fitted(
+        ElectorateIn, body, upstream=registration.name, what="een kiezerslijst die niet klopt"
+    )
+    members = electorate.members
+    # The frozen vote's map, built here once: a handset twice makes it
+    # shorter, and so does a member twice its set of members.
+    handsets = {member["handset"]: member["code"] for member in members}
+    if len(handsets) != len(members) or len(set(handsets.values())) != len(members):
         raise UpstreamFailed(
-            "De registratie-dienst gaf een kiezerslijst die niet klopt.", upstream="registratie"
-        ) from exc
+            f"De {registration.name}-dienst gaf een kiezerslijst met een gemeente of een"
+            " stemkastje dubbel.",
+            upstream=registration.name,
+        )
+    return electorate, handsets
 
 
 async def open_vote(
@@ -216,7 +229,7 @@ async def open_vote(
         raise WrongVoteState(f"Stemming {vote_id} is al geopend geweest ({vote.status}).")
     # Fetched before taking the lock: another service's latency must not hold
     # up every press batch of the meeting.
-    electorate = await _electorate(registration, vote.meeting)
+    electorate, handsets = await _electorate(registration, vote.meeting)
     members = electorate.members
     if not members:
         raise EmptyElectorate("Er is niemand aangemeld: de stemming kan niet worden geopend.")
@@ -246,7 +259,7 @@ async def open_vote(
             options=vote.options,
             named=vote.named,
             bindings_seen=vote.bindings_seen,
-            handsets={member["handset"]: member["code"] for member in members},
+            handsets=handsets,
         )
     )
     return vote

@@ -16,6 +16,19 @@ Decisions where the issue was silent:
   letter or digit: what registration always accepted, and what fits the
   32-character key columns. Upper case is refused, not folded: a code is an
   identifier in URLs, and two spellings of one meeting would be two keys.
+
+What one service sends another (registration's electorate and binding changes
+to ballot, ballot's record to results) is checked by the receiver with the
+same bounds (``MemberKey``, ``HandsetId``, ``MemberName``, ``Votes``): a value
+that breaks them is the sender's fault, answered 502 (``UpstreamFailed``)
+before anything is written, not a 500 or a database's refusal halfway.
+
+* **A member as the services exchange it** is 1 to 6 of ``A-Z0-9``, the width
+  of every member column. Registration's own codes (``MEMBER_CODE``, stored
+  upper case: ``GM0363``) are all of that form; ballot and results take the
+  wider form so they run with any registry of that width (a congress numbering
+  its members ``M00042``, as the benchmarks' stand-in does, past the 10,000
+  codes ``GM`` and 4 digits can name).
 """
 
 from __future__ import annotations
@@ -25,13 +38,21 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 MAX_ROW_ID = 2**31 - 1
 MEETING_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # Either case: the desk types "gm0363" as often as "GM0363"; stored upper case.
 MEMBER_CODE = r"^[Gg][Mm][0-9]{4}$"
+# A member as stored and sent between services (see the module docstring).
+MEMBER_KEY = r"^[A-Z0-9]{1,6}$"
 HANDSET = r"^[0-9]{6}$"
+# A member's name: what every name column holds.
+NAME_LENGTH = 200
+# Article 10 of the statutes: at least 1 and at most 75 votes a member
+# (registration's weights.py computes them; ballot and results check them).
+MIN_VOTES = 1
+MAX_VOTES = 75
 
 MeetingCode = Annotated[
     str,
@@ -99,3 +120,18 @@ def _text_not_number(value: Any) -> Any:
 
 IsoDate = Annotated[datetime.date, BeforeValidator(_text_not_number)]
 IsoDateTime = Annotated[datetime.datetime, BeforeValidator(_text_not_number)]
+
+
+# --- what crosses between the services (see the module docstring) -------------------
+# Checked inside pydantic's core, no Python call per value: an electorate or a
+# record holds 100,000 of each at a congress.
+
+MemberKey = Annotated[str, Field(pattern=MEMBER_KEY)]
+HandsetId = Annotated[str, Field(pattern=HANDSET)]
+# No NUL (no database stores it); a lone surrogate cannot come in JSON text,
+# its parser refuses one, so this is ``Text``'s rule for a peer's JSON.
+MemberName = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH, pattern=r"^[^\x00]*$")]
+Votes = Annotated[int, Field(strict=True, ge=MIN_VOTES, le=MAX_VOTES)]
+# A press (PROTOCOL.md): the key pressed, and the handset's sequence number.
+Key = Annotated[int, Field(strict=True, ge=0, le=9)]
+Seq = Annotated[int, Field(strict=True, ge=0, le=65535)]

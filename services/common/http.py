@@ -7,14 +7,16 @@ or a 500; a problem answer from the other side is passed on with its meaning.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from services.common.errors import AlvError, UpstreamFailed, UpstreamUnavailable, raises
 
 log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
 
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 # What a route answers when another service it asks is away or talks nonsense;
@@ -29,6 +31,30 @@ def url_path(template: str, *parts: str | int) -> str:
     in: ``/``, ``?``, ``#``, ``%``, spaces and control characters are encoded.
     """
     return template.format(*(quote(str(part), safe="") for part in parts))
+
+
+def fitted(model: type[Model], body: Any, *, upstream: str, what: str) -> Model:
+    """``body`` (JSON text as bytes, or JSON values) read as ``model``.
+
+    An answer that does not fit the contract, or its bounds, is the other
+    service's fault: ``UpstreamFailed`` (502), raised before the caller writes
+    anything. ``what`` names the answer in the detail: "een kiezerslijst die
+    niet klopt"; the place of the first fault is added for whoever looks.
+    """
+    try:
+        if isinstance(body, bytes):
+            return model.model_validate_json(body)
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "het geheel"
+        log.warning(
+            "upstream.unfit",
+            extra={"upstream": upstream, "model": model.__name__, "error": str(exc)[:1000]},
+        )
+        raise UpstreamFailed(
+            f"De {upstream}-dienst gaf {what} (bij {where}).", upstream=upstream
+        ) from exc
 
 
 class UpstreamProblem(AlvError):

@@ -190,7 +190,7 @@ async def presence(meeting: MeetingCode, session: SessionDep) -> Presence:
 
 @router.get(
     "/meetings/{meeting}/electorate",
-    responses=problem_responses(MeetingNotFound),
+    responses=problem_responses(MeetingNotFound, PopulationMissing),
     tags=["electorate"],
 )
 async def electorate(meeting: MeetingCode, session: SessionDep, _: ElectorateAuth) -> Electorate:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.common.bounds import is_storable
+from services.common.bounds import NAME_LENGTH, is_storable
 from services.registration.imports import MemberRow, ParsedMembers, Skipped, UnreadableFile
 from services.registration.weights import MAX_POPULATION, population_bound
 
@@ -118,6 +118,8 @@ def parse_cbs_population(
         population = reference.get(code)
         if not name:
             skipped.append(Skipped(line, f"{code}: geen naam in RegioSCodes"))
+        elif len(name) > NAME_LENGTH:
+            skipped.append(Skipped(line, f"{code}: naam is langer dan {NAME_LENGTH} tekens"))
         elif population is not None and population > MAX_POPULATION:
             reason = f"inwonertal {population} is groter dan {population_bound()}"
             skipped.append(Skipped(line, f"{code} {name}: {reason}"))

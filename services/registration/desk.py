@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import HANDSET
-from services.common.http import ServiceClient, url_path
+from services.common.http import ServiceClient, fitted, url_path
 from services.registration import cardcode, repository
 from services.registration.errors import (
     AlreadyRegistered,
@@ -34,6 +34,8 @@ from services.registration.errors import (
 from services.registration.models import Meeting, Member, Registration, utcnow
 from services.registration.schemas import (
     Admission,
+    BallotNotVoted,
+    BallotVotes,
     BindingChangeRead,
     BindingChanges,
     Electorate,
@@ -333,19 +335,24 @@ async def electorate(session: AsyncSession, *, meeting: Meeting) -> Electorate:
     # reported after it, and applying it twice is harmless.
     change_id = await repository.last_binding_change(session, meeting)
     present = await repository.present_members(session, meeting)
-    return Electorate(
-        meeting=meeting.code,
-        change_id=change_id,
-        members=[
+    members = []
+    for member, registration in present:
+        if member.weight is None:
+            # Its figure was removed after it was bound (an import without
+            # one): no vote opens with a present member that has no votes.
+            raise PopulationMissing(
+                f"{member.name} ({member.code}) is aangemeld, maar heeft geen inwonertal en dus"
+                " geen stemgewicht. Vul het inwonertal in; dan kan de stemming open."
+            )
+        members.append(
             ElectorMember(
                 code=member.code,
                 name=member.name,
-                weight=member.weight or 0,
+                weight=member.weight,
                 handset=registration.handset,
             )
-            for member, registration in present
-        ],
-    )
+        )
+    return Electorate(meeting=meeting.code, change_id=change_id, members=members)
 
 
 async def binding_changes(
@@ -375,20 +382,20 @@ async def test_vote(
     decides whether the desk may see it.
     """
     headers = credentials
-    votes = await ballot.get_json(url_path("/api/meetings/{}/votes", meeting), headers=headers)
-    test = next(
-        (v for v in votes if v.get("kind") == "proefstemming" and v.get("status") == "open"), None
-    )
+    body = await ballot.get_bytes(url_path("/api/meetings/{}/votes", meeting), headers=headers)
+    what = "een lijst van stemmingen die niet klopt"
+    votes = fitted(BallotVotes, body, upstream=ballot.name, what=what).root
+    test = next((v for v in votes if v.kind == "proefstemming" and v.status == "open"), None)
     if test is None:
         return TestVoteStatus(vote_id=None, title=None, missing=[])
-    body = await ballot.get_json(url_path("/api/votes/{}/missing", test["id"]), headers=headers)
+    body = await ballot.get_bytes(url_path("/api/votes/{}/missing", test.id), headers=headers)
+    what = "een lijst van wie nog niet stemde die niet klopt"
+    missing = fitted(BallotNotVoted, body, upstream=ballot.name, what=what).members
     return TestVoteStatus(
-        vote_id=test["id"],
-        title=test["title"],
+        vote_id=test.id,
+        title=test.title,
         missing=[
-            ElectorMember(
-                code=m["member"], name=m["name"], weight=m["weight"], handset=m["handset"]
-            )
-            for m in body["members"]
+            ElectorMember(code=m.member, name=m.name, weight=m.weight, handset=m.handset)
+            for m in missing
         ],
     )

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from services.common.bounds import MEMBER_CODE
+from services.common.bounds import MEMBER_CODE, NAME_LENGTH
 from services.registration.weights import MAX_POPULATION, population_bound
 
 _CODE = re.compile(MEMBER_CODE)
@@ -68,6 +68,8 @@ def _row(line: int, record: dict[str, str | None]) -> MemberRow:
         raise ValueError(f"ongeldige gemeentecode '{code}' (verwacht GM gevolgd door 4 cijfers)")
     if not name:
         raise ValueError("naam ontbreekt")
+    if len(name) > NAME_LENGTH:
+        raise ValueError(f"naam is langer dan {NAME_LENGTH} tekens")
     population: int | None = None
     if raw_population:
         if not _DIGITS.fullmatch(raw_population):
@@ -175,6 +177,8 @@ def _parse_contacts(text: str) -> ParsedContacts:
             reason = f"ongeldige gemeentecode '{code}' (verwacht GM gevolgd door 4 cijfers)"
         elif not name:
             reason = f"{code}: naam van de gemeentesecretaris ontbreekt"
+        elif len(name) > NAME_LENGTH:
+            reason = f"{code}: naam van de gemeentesecretaris is langer dan {NAME_LENGTH} tekens"
         elif not is_valid_email(email):
             reason = f"{code}: '{email}' is geen geldig e-mailadres"
         elif code in seen:

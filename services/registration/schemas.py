@@ -5,9 +5,20 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt
 
-from services.common.bounds import HANDSET, MEETING_CODE, MEMBER_CODE, IsoDate, Text
+from services.common.bounds import (
+    HANDSET,
+    MAX_ROW_ID,
+    MEETING_CODE,
+    MEMBER_CODE,
+    HandsetId,
+    IsoDate,
+    MemberKey,
+    MemberName,
+    Text,
+    Votes,
+)
 from services.registration.weights import MAX_POPULATION
 
 MemberCodeField = Annotated[str, Field(pattern=MEMBER_CODE, examples=["GM0363"])]
@@ -275,6 +286,35 @@ class SendReport(BaseModel):
     # The server's clock before this batch's first attempt: a run's first
     # batch hands it on as ``not_tried_since`` of the next (no client clock).
     started: AwareDatetime
+
+
+# --- ballot's contract: what the desk reads of an open proefstemming ----------------
+
+
+class BallotVoteBrief(BaseModel):
+    """A vote in ballot's list of a meeting's votes (the fields the desk reads)."""
+
+    id: int = Field(ge=1, le=MAX_ROW_ID)
+    kind: str
+    status: str
+    title: str
+
+
+class BallotVotes(RootModel[list[BallotVoteBrief]]):
+    pass
+
+
+class BallotElector(BaseModel):
+    """A member in ballot's list of who has not voted, bounded as we bound ours."""
+
+    member: MemberKey
+    name: MemberName
+    weight: Votes
+    handset: HandsetId
+
+
+class BallotNotVoted(BaseModel):
+    members: list[BallotElector]
 
 
 class TestVoteStatus(BaseModel):

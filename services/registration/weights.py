@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime
 
+from services.common.bounds import MAX_VOTES, MIN_VOTES
+
 INHABITANTS_PER_VOTE = 1000
-MIN_VOTES = 1
-MAX_VOTES = 75
 # The largest figure any import or form accepts. The largest municipality has
 # under a million inhabitants; the bound keeps a typo (or a 23-digit number)
 # from being read as a population, and fits every integer column.

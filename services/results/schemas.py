@@ -12,6 +12,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from services.common.bounds import (
+    MAX_ROW_ID,
+    MEETING_CODE,
+    HandsetId,
+    Key,
+    MemberKey,
+    MemberName,
+    Seq,
+    Votes,
+)
+
 VoteStatus = Literal["prepared", "open", "closed", "annulled"]
 OptionRole = Literal["for", "against", "abstain", "choice"]
 
@@ -31,8 +42,9 @@ class BallotMajority(BaseModel):
 
 
 class BallotVote(BaseModel):
-    id: int
-    meeting: str
+    # Both stored in our rows (common/bounds.py).
+    id: int = Field(ge=1, le=MAX_ROW_ID)
+    meeting: str = Field(pattern=MEETING_CODE)
     position: int
     kind: str
     title: str
@@ -61,19 +73,21 @@ class BallotVote(BaseModel):
 
 # An elector and a counted press are plain dicts, not models: a record holds
 # one of each per member (100,000 at a party congress), and validating,
-# reading and hashing dicts costs a fraction of what models cost.
+# reading and hashing dicts costs a fraction of what models cost. Bounded as
+# ballot and registration bound them (common/bounds.py): a weight of 0 or
+# 10**9 would decide a vote.
 class BallotElector(TypedDict):
-    member: str
-    name: str
-    weight: int
-    handset: str
+    member: MemberKey
+    name: MemberName
+    weight: Votes
+    handset: HandsetId
 
 
 class BallotCounted(TypedDict):
-    member: str
-    key: int
-    handset: str
-    seq: int
+    member: MemberKey
+    key: Key
+    handset: HandsetId
+    seq: Seq
     stored_at: datetime.datetime
 
 

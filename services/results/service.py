@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.bounds import is_row_id
 from services.common.errors import AlvError, UpstreamFailed
-from services.common.http import ServiceClient, url_path
+from services.common.http import ServiceClient, fitted, url_path
 from services.results import metrics, repository
 from services.results.compute import (
     canonical_json,
@@ -68,15 +68,9 @@ DECIDED = ("closed", "annulled")
 
 
 def parse_ballot(model: type[Model], body: Any) -> Model:
-    """``body``: JSON values, or the JSON text itself (bytes)."""
-    try:
-        if isinstance(body, bytes):
-            return model.model_validate_json(body)
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise UpstreamFailed(
-            "De stemmingen-dienst gaf een antwoord dat niet klopt.", upstream="stemmingen"
-        ) from exc
+    """``body``: JSON values, or the JSON text itself (bytes); UpstreamFailed
+    (502) if it does not fit, before anything is stored."""
+    return fitted(model, body, upstream="stemmingen", what="een antwoord dat niet klopt")
 
 
 def vote_path(vote_id: int, tail: str = "") -> str:

@@ -17,14 +17,16 @@ from services.registration.config import RegistrationSettings
 from tests.support.accounts import known_to
 from tests.support.apps import as_caller, serve_in_process
 from tests.support.builders import make_meeting
+from tests.support.peers import Tampered
 from tests.support.served_in_loop import serve_on_port
 
 
-class Link(httpx.AsyncBaseTransport):
-    """A line from one service to another, which a test can cut (``up = False``)."""
+class Link(Tampered):
+    """A line from one service to another, which a test can cut (``up = False``)
+    or have answer what the other service never should (``rewrites``)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.up = True
         self.calls = 0
 
@@ -32,7 +34,7 @@ class Link(httpx.AsyncBaseTransport):
         self.calls += 1
         if not self.up:
             raise httpx.ConnectError("the other service is down", request=request)
-        return await self.inner.handle_async_request(request)
+        return await super().handle_async_request(request)
 
 
 @dataclass

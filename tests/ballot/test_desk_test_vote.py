@@ -14,7 +14,8 @@ from services.registration.app import create_app as create_registration
 from services.registration.config import RegistrationSettings
 from tests.ballot.actions import act, new_vote, press, send
 from tests.ballot.conftest import Services, seat
-from tests.support.apps import as_caller, serve_in_process
+from tests.support.apps import as_caller, assert_problem, serve_in_process
+from tests.support.peers import Rewrite, changed
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -74,3 +75,29 @@ class TestDeskDuringProefstemming:
             )
         assert response.status_code == 503
         assert "stemmingen" in response.json()["detail"]
+
+
+class TestWhatBallotSends:
+    """Registration reads ballot's answers within the bounds it keeps: else a
+    502 problem (it was a 500 when a key was missing or the list no list)."""
+
+    @pytest.mark.parametrize(
+        ("tail", "rewrite"),
+        [
+            ("/votes", lambda body: {"votes": body}),
+            ("/votes", changed("0.id", 2**31)),
+            ("/missing", changed("members.0.weight", 0)),
+            ("/missing", changed("members.0.handset", "0000880")),
+            ("/missing", lambda body: {"members": [{"member": "GM0088"}]}),
+        ],
+    )
+    async def test_an_answer_out_of_bounds_is_a_502(
+        self, services: Services, meeting_code: str, tail: str, rewrite: Rewrite
+    ) -> None:
+        await seat(services, meeting_code, BINDINGS)
+        vote_id = await new_vote(services, meeting_code, kind="proefstemming", title="Proef")
+        await act(services, vote_id, "open")
+        services.back.rewrites[tail] = rewrite
+        response = await desk_view(services, meeting_code)
+        assert_problem(response, 502, "upstream_failed")
+        assert response.json()["upstream"] == "stemmingen"

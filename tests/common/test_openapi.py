@@ -69,6 +69,7 @@ def test_domain_errors_are_named_per_route(docs: dict[str, dict[str, Any]]) -> N
     open_vote = ballot["paths"]["/api/votes/{vote_id}/open"]["post"]
     assert codes(ballot, open_vote, 404) == {"vote_not_found", "meeting_not_found"}
     assert codes(ballot, open_vote, 409) == {
+        "population_missing",
         "wrong_vote_state",
         "another_vote_open",
         "empty_electorate",
@@ -79,6 +80,7 @@ def test_domain_errors_are_named_per_route(docs: dict[str, dict[str, Any]]) -> N
         "database_unavailable",
         "database_error",
     }
+    assert codes(ballot, open_vote, 502) == {"upstream_failed"}
     create = ballot["paths"]["/api/meetings/{meeting}/votes"]["post"]
     assert codes(ballot, create, 422) == {"bad_link", "invalid"}
     results = docs["results"]

@@ -54,6 +54,22 @@ async def import_csv(
     return report
 
 
+async def skipped_reason(
+    registration: httpx.AsyncClient, admin: str, meeting: str, amsterdam: str, utrecht: str
+) -> str:
+    """Why the import skipped Amsterdam's row (line 2), Utrecht's row read."""
+    report = await import_csv(
+        registration,
+        admin,
+        meeting,
+        f"code,name,population\nGM0363,{amsterdam}\nGM0344,{utrecht}\n",
+    )
+    assert (report["created"], report["updated"]) == (0, 1)
+    (skipped,) = report["skipped"]
+    assert skipped["line"] == 2
+    return str(skipped["reason"])
+
+
 class TestPopulations:
     @pytest.mark.parametrize(
         ("population", "reason"),
@@ -74,16 +90,10 @@ class TestPopulations:
         population: str,
         reason: str,
     ) -> None:
-        report = await import_csv(
-            registration,
-            token_values["secretariat"],
-            meeting,
-            f"code,name,population\nGM0363,Amsterdam,{population}\nGM0088,Schiermonnikoog,932\n",
-        )
-        assert (report["created"], report["updated"]) == (0, 1)
-        (skipped,) = report["skipped"]
-        assert skipped["line"] == 2
-        assert reason in skipped["reason"]
+        admin = token_values["secretariat"]
+        amsterdam = f"Amsterdam,{population}"
+        found = await skipped_reason(registration, admin, meeting, amsterdam, "Utrecht,361924")
+        assert reason in found
 
     async def test_the_bound_itself_is_accepted(
         self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
@@ -141,6 +151,51 @@ class TestPopulations:
             headers=as_caller(token_values["secretariat"]),
         )
         assert_problem(response, 422, "invalid")
+
+
+class TestNames:
+    """A name over its column (200 characters) was a 503 on PostgreSQL and
+    stored as sent on SQLite; now the row is skipped, saying why."""
+
+    async def test_a_member_import_skips_a_name_beyond_the_bound(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        admin = token_values["secretariat"]
+        amsterdam, utrecht = f"{'x' * 201},918117", f"{'y' * 200},361924"
+        found = await skipped_reason(registration, admin, meeting, amsterdam, utrecht)
+        assert found == "naam is langer dan 200 tekens"
+
+    async def test_a_contact_import_skips_a_name_beyond_the_bound(
+        self, registration: httpx.AsyncClient, token_values: dict[str, str], meeting: str
+    ) -> None:
+        response = await registration.post(
+            f"/api/meetings/{meeting}/contacts/import",
+            content=f"code,name,email\nGM0363,{'x' * 201},griffie@amsterdam.nl\n".encode(),
+            headers={**as_caller(token_values["secretariat"]), "Content-Type": "text/csv"},
+        )
+        assert response.status_code == 200, response.text
+        (skipped,) = response.json()["skipped"]
+        assert "langer dan 200 tekens" in skipped["reason"]
+
+    async def test_a_cbs_import_skips_a_name_beyond_the_bound(
+        self,
+        registration: httpx.AsyncClient,
+        token_values: dict[str, str],
+        meeting: str,
+        cbs_documents: dict[str, Any],
+    ) -> None:
+        documents = copy.deepcopy(cbs_documents)
+        for region in documents["regions"]["value"]:
+            if region["Identifier"] == "GM0363":
+                region["Title"] = "x" * 201
+        response = await registration.post(
+            f"/api/meetings/{meeting}/members/import",
+            json=documents,
+            headers=as_caller(token_values["secretariat"]),
+        )
+        assert response.status_code == 200, response.text
+        (amsterdam,) = (s for s in response.json()["skipped"] if "GM0363" in s["reason"])
+        assert "langer dan 200 tekens" in amsterdam["reason"]
 
 
 class TestDigits:

@@ -77,7 +77,7 @@ class TestBarChart:
                     assert 10 <= x <= 47 and 20 <= y <= 39
 
     def test_a_vote_decided_bij_acclamatie_has_no_chart(self) -> None:
-        (entry,) = synthetic_votes(members_count=3, votes=1, meeting="m")
+        (entry,) = synthetic_votes(members_count=3, votes=1, meeting="alv-2023-12")
         acclaimed = entry.model_copy(
             update={"vote": entry.vote.model_copy(update={"decided_by": "acclamation"})}
         )
@@ -125,7 +125,7 @@ class TestAttendance:
 
 class TestChain:
     def test_links_in_order_with_their_short_hash(self) -> None:
-        entries = synthetic_votes(members_count=5, votes=4, meeting="m")
+        entries = synthetic_votes(members_count=5, votes=4, meeting="alv-2023-12")
         scene = chain_of(entries)
         words = text_of(scene)
         assert words[0::3] == ["1.", "2.", "3.", "4."]

@@ -180,7 +180,7 @@ def test_a_secret_vote_never_carries_a_choice() -> None:
     for named in (True, False):
         vote = BallotVote(
             id=7,
-            meeting="m",
+            meeting="alv-2023-12",
             position=1,
             kind="ordevoorstel",
             title="x",
