@@ -127,7 +127,10 @@ class Prepared:
             else:
                 assert isinstance(driver, psycopg.AsyncConnection)
                 cursor = await driver.execute(compiled.sql, parameters)
-                fetched = await cursor.fetchall() if cursor.description else []
+                # Not ``cursor.description``: it builds a Column per column, each time.
+                result = cursor.pgresult
+                returned = result is not None and result.status == psycopg.pq.ExecStatus.TUPLES_OK
+                fetched = await cursor.fetchall() if returned else []
         return compiled.rows(fetched)
 
     async def run_columns(
@@ -167,6 +170,12 @@ class Prepared:
             parameters = list(zip(*(processed[name] for name in compiled.order), strict=True))
         with driver_errors(compiled.sql, parameters, dialect):
             if isinstance(driver, aiosqlite.Connection):
+                if count == 1:
+                    # One hop to aiosqlite's thread; executemany takes two
+                    # (run, then close its cursor), and one press per request
+                    # writes three tables.
+                    await driver.execute_fetchall(compiled.sql, parameters[0])
+                    return
                 async with driver.executemany(compiled.sql, parameters):
                     pass
             else:
