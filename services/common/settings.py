@@ -55,8 +55,8 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     # uvicorn's line per HTTP request (``<SERVICE>_ACCESS_LOG=true``). Off by
-    # default: a gateway's single presses made it a twentieth of ballot's CPU
-    # per press, and /metrics already counts every request by route and status.
+    # default: a gateway's single presses cost a few percent of ballot's
+    # CPU per press, and /metrics already counts every request by route and status.
     access_log: bool = False
     # This service's own machine token (role ``service``), for its calls to
     # the other services: ``<SERVICE>_SERVICE_TOKEN``.
