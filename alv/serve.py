@@ -60,6 +60,7 @@ def serve(args: argparse.Namespace) -> int:
         # applied again in every worker process.
         log_config=logs.dict_config(args.log_format, level=level),
         log_level=logging.getLevelName(level).lower(),
+        access_log=settings.access_log,
         timeout_graceful_shutdown=5,
     )
     return 0

@@ -17,7 +17,6 @@ from services.ballot.deps import (
     MissingAuth,
     PressPathDep,
     RecordAuth,
-    RegistrationClientDep,
     SessionDep,
     SessionsDep,
     SettingsDep,
@@ -60,7 +59,6 @@ async def record_presses(
     meeting: MeetingCode,
     batch: PressBatch,
     session: SessionDep,
-    registration: RegistrationClientDep,
     path: PressPathDep,
     _: GatewayAuth,
 ) -> Response:
@@ -79,9 +77,7 @@ async def record_presses(
     """
     # Before anything can wait for the meeting lock (docs/ARCHITECTURE.md).
     arrived = utcnow()
-    results = await path.record(
-        session, registration, meeting=meeting, batch=batch, arrived=arrived
-    )
+    results = await path.record(session, meeting=meeting, batch=batch, arrived=arrived)
     # Encoded here, not by FastAPI: a batch's answer is plain, and building and
     # checking a model per press cost more than storing it. Written as text:
     # a handset is six digits (HANDSET), a seq an int and a status a

@@ -54,7 +54,7 @@ def create_app(
                 fresh=settings.auth_cache_seconds,
                 stale=settings.auth_stale_seconds,
             )
-            app.state.presses = PressPath()
+            app.state.presses = PressPath(registration)
             await bindings.catch_up(database.sessionmaker, registration)
             # What start-up built (modules, routes, compiled statements, about
             # 160,000 objects) lives as long as the process: out of the

@@ -225,8 +225,10 @@ async def record_presses(
 
 @dataclass
 class PressPath:
-    """What the press path keeps per process (``app.state.presses``)."""
+    """What the press path keeps per process (``app.state.presses``), and
+    the client that asks registration about handsets it does not know."""
 
+    registration: ServiceClient
     frozen: FrozenVotes = field(default_factory=FrozenVotes)
     cache: MeetingCache = field(default_factory=MeetingCache)
     lookups: Lookups = field(default_factory=Lookups)
@@ -234,7 +236,6 @@ class PressPath:
     async def record(
         self,
         session: AsyncSession,
-        registration: ServiceClient,
         *,
         meeting: str,
         batch: PressBatch,
@@ -263,7 +264,11 @@ class PressPath:
         except UnknownHandsets as unknown:
             await session.rollback()
             await bindings.look_up(
-                session, registration, meeting=meeting, vote=unknown.vote, handsets=unknown.handsets
+                session,
+                self.registration,
+                meeting=meeting,
+                vote=unknown.vote,
+                handsets=unknown.handsets,
             )
             self.lookups.mark(meeting, unknown.handsets)
             recorded = await record(looked_up=looked_up | unknown.handsets, learned_here=True)

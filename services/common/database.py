@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -252,6 +252,34 @@ async def read_only(session: AsyncSession) -> None:
         await session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
 
 
+@asynccontextmanager
+async def transaction(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session whose transaction commits when the block ends, or rolls
+    back when it raises; either way the session is closed."""
+    session = database.sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        await session.run_sync(_end, commit=False)
+        raise
+    await session.run_sync(_end, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    """Commit or roll back, then close, in one pass into SQLAlchemy's
+    greenlet: apart, each step costs a greenlet of its own, and ``async
+    with session`` closes in a task of its own (a request's dependency exit
+    is already shielded from cancellation by FastAPI). Closing ends whatever
+    did not commit."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
 @raises(DatabaseUnavailable, DatabaseError)
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request owns the transaction: commit on success, roll back on error.
@@ -259,11 +287,5 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     Used with ``Depends(..., scope="function")`` so the commit happens before
     the response is sent: a caller that got a 2xx knows its data is durable.
     """
-    database: Database = request.app.state.database
-    async with database.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with transaction(request.app.state.database) as session:
+        yield session

@@ -34,7 +34,7 @@ from sqlalchemy.sql.selectable import SelectBase
 from services.common.database import driver_errors
 
 Processor = Callable[[Any], Any]
-# ``AsyncSession.info`` key: (transaction, dialect, driver connection).
+# ``AsyncSession.info`` key: (transaction, dialect, driver connection, cursor).
 _DRIVER_KEY = "alv.prepared.driver"
 
 
@@ -87,18 +87,26 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     return _Compiled(compiled.string, order, binds, row, results)
 
 
-async def _driver(session: AsyncSession) -> tuple[Dialect, Any]:
-    """The dialect and the driver connection of the session's transaction
-    (begun if need be); kept per transaction, as asking the session for its
-    connection costs a greenlet switch and more each time."""
+async def _driver(session: AsyncSession) -> tuple[Dialect, Any, Any]:
+    """The dialect, the driver connection of the session's transaction
+    (begun if need be) and, on PostgreSQL, a cursor on it; kept per
+    transaction, as asking the session for its connection costs a greenlet
+    switch and more each time, and a new psycopg cursor per statement cost
+    about as much as the statement's parameters."""
     transaction = session.sync_session.get_transaction()
     kept = session.info.get(_DRIVER_KEY)
     if transaction is not None and kept is not None and kept[0] is transaction:
-        return kept[1], kept[2]
+        return kept[1], kept[2], kept[3]
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
-    session.info[_DRIVER_KEY] = (session.sync_session.get_transaction(), connection.dialect, driver)
-    return connection.dialect, driver
+    cursor = driver.cursor() if isinstance(driver, psycopg.AsyncConnection) else None
+    session.info[_DRIVER_KEY] = (
+        session.sync_session.get_transaction(),
+        connection.dialect,
+        driver,
+        cursor,
+    )
+    return connection.dialect, driver, cursor
 
 
 class Prepared:
@@ -116,7 +124,7 @@ class Prepared:
 
     async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> list[Any]:
         """Run it with ``values`` in the session's transaction: its rows, named."""
-        dialect, driver = await _driver(session)
+        dialect, driver, cursor = await _driver(session)
         compiled = self._for(dialect)
         parameters = compiled.parameters(values)
         with driver_errors(compiled.sql, parameters, dialect):
@@ -125,9 +133,12 @@ class Prepared:
                     compiled.sql, parameters
                 )
             else:
-                assert isinstance(driver, psycopg.AsyncConnection)
-                cursor = await driver.execute(compiled.sql, parameters)
-                fetched = await cursor.fetchall() if cursor.description else []
+                assert isinstance(cursor, psycopg.AsyncCursor)
+                await cursor.execute(compiled.sql, parameters)
+                # Not ``cursor.description``: it builds a Column per column, each time.
+                result = cursor.pgresult
+                returned = result is not None and result.status == psycopg.pq.ExecStatus.TUPLES_OK
+                fetched = await cursor.fetchall() if returned else []
         return compiled.rows(fetched)
 
     async def run_columns(
@@ -140,7 +151,7 @@ class Prepared:
         given column by column (``columns``, of one length) and ``same``'s
         values in every row: each value is processed by its column's bind
         processor, with no mapping built per row."""
-        dialect, driver = await _driver(session)
+        dialect, driver, cursor = await _driver(session)
         compiled = self._for(dialect)
         count = len(next(iter(columns.values())))
         processed: dict[str, Iterable[Any]] = {}
@@ -167,9 +178,14 @@ class Prepared:
             parameters = list(zip(*(processed[name] for name in compiled.order), strict=True))
         with driver_errors(compiled.sql, parameters, dialect):
             if isinstance(driver, aiosqlite.Connection):
+                if count == 1:
+                    # One hop to aiosqlite's thread; executemany takes two
+                    # (run, then close its cursor), and one press per request
+                    # writes three tables.
+                    await driver.execute_fetchall(compiled.sql, parameters[0])
+                    return
                 async with driver.executemany(compiled.sql, parameters):
                     pass
             else:
-                assert isinstance(driver, psycopg.AsyncConnection)
-                async with driver.cursor() as cursor:
-                    await cursor.executemany(compiled.sql, parameters)
+                assert isinstance(cursor, psycopg.AsyncCursor)
+                await cursor.executemany(compiled.sql, parameters)

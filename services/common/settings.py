@@ -54,6 +54,10 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 8000
+    # uvicorn's line per HTTP request (``<SERVICE>_ACCESS_LOG=true``). Off by
+    # default: a gateway's single presses cost a few percent of ballot's
+    # CPU per press, and /metrics already counts every request by route and status.
+    access_log: bool = False
     # This service's own machine token (role ``service``), for its calls to
     # the other services: ``<SERVICE>_SERVICE_TOKEN``.
     service_token: SecretStr = SecretStr("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from alv import serve
 from services.common import logs
 from tests.support.ports import free_port
 
@@ -59,6 +61,7 @@ def test_a_served_service_logs_its_fields(
         "RESULTS_SERVICE_TOKEN": token_values["service"],
         "RESULTS_DATA_DIR": str(tmp_path),
         "RESULTS_BALLOT_URL": f"http://127.0.0.1:{nowhere}",
+        "RESULTS_ACCESS_LOG": "true",
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "-m", "alv", "--log-format", flag, "serve", "results"]
@@ -92,3 +95,22 @@ def test_a_served_service_logs_its_fields(
     else:
         (event,) = [line for line in lines if " upstream.unavailable " in line]
         assert "upstream=stemmingen" in event
+
+
+@pytest.mark.parametrize(("setting", "access_log"), [(None, False), ("true", True)])
+def test_uvicorn_logs_each_request_only_when_the_service_asks(
+    setting: str | None, access_log: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``<SERVICE>_ACCESS_LOG``: a line per request costs a one-press request
+    a few percent of its CPU, so it is off unless an operator turns it on."""
+    ran: list[dict[str, object]] = []
+    monkeypatch.setattr(serve.uvicorn, "run", lambda *_, **options: ran.append(options))
+    monkeypatch.setattr(serve.metrics, "prepare_multiprocess_dir", lambda: None)
+    monkeypatch.delenv("RESULTS_ACCESS_LOG", raising=False)
+    if setting is not None:
+        monkeypatch.setenv("RESULTS_ACCESS_LOG", setting)
+    arguments = argparse.Namespace(
+        service="results", host=None, port=None, workers=1, verbose=False, log_format="keyvalue"
+    )
+    serve.serve(arguments)
+    assert [options["access_log"] for options in ran] == [access_log]
