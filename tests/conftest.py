@@ -22,6 +22,20 @@ from tests.support.databases import DatabaseFactory
 SERVICES = ("registration", "ballot", "results")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked ``db`` runs again on PostgreSQL (``make test-postgres``);
+    one that never reaches the run's databases (``database_factory``) would
+    only repeat itself there, so the mark on it is a mistake."""
+    idle = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("db")
+        and "database_factory" not in getattr(item, "fixturenames", ())
+    ]
+    if idle:
+        raise pytest.UsageError("marked db but uses no database:\n  " + "\n  ".join(idle))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

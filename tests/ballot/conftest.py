@@ -20,18 +20,34 @@ from tests.support.builders import make_meeting
 from tests.support.peers import Tampered
 from tests.support.served_in_loop import serve_on_port
 
+# Who a token or session belongs to (services/common/introspection.py).
+INTROSPECT = "/api/auth/introspect"
+
 
 class Link(Tampered):
     """A line from one service to another, which a test can cut (``up = False``)
-    or have answer what the other service never should (``rewrites``)."""
+    or have answer what the other service never should (``rewrites``).
+
+    It keeps the path of every request it carried, in order."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         super().__init__(inner)
         self.up = True
-        self.calls = 0
+        self.paths: list[str] = []
+
+    @property
+    def calls(self) -> int:
+        return len(self.paths)
+
+    def asked_since(self, mark: int) -> list[str]:
+        """The paths asked after the first ``mark`` calls, except who a
+        credential belongs to: ballot asks that again whenever its answer is
+        older than ``auth_cache_seconds`` (5 s), which a loaded machine reaches
+        in the middle of a test, so it says nothing about what a test does."""
+        return [path for path in self.paths[mark:] if path != INTROSPECT]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
+        self.paths.append(request.url.path)
         if not self.up:
             raise httpx.ConnectError("the other service is down", request=request)
         return await super().handle_async_request(request)

@@ -76,6 +76,11 @@ class TestAgendaFiles:
         assert agenda.votes == []
         assert "niet van de vorm 1=naam" in agenda.skipped[0].reason
 
+    def test_an_agenda_row_with_candidates_for_a_voorstel_is_skipped(self) -> None:
+        agenda = read_csv("soort;titel;opties\nvoorstel;X;1=ja|2=nee\nmotie;Y;\n")
+        assert [vote.title for _, vote in agenda.votes] == ["Y"]
+        assert "een voorstel heeft precies één optie voor" in agenda.skipped[0].reason
+
 
 @pytest.mark.anyio
 @pytest.mark.db
@@ -174,11 +179,6 @@ class TestOptionsFitTheKind:
         assert "options" in response.json()["detail"]
         votes = await services.ballot.get(f"/api/meetings/{meeting_code}/votes")
         assert [v["id"] for v in votes.json()] == [vote_id]
-
-    def test_an_agenda_row_with_candidates_for_a_voorstel_is_skipped(self) -> None:
-        agenda = read_csv("soort;titel;opties\nvoorstel;X;1=ja|2=nee\nmotie;Y;\n")
-        assert [vote.title for _, vote in agenda.votes] == ["Y"]
-        assert "een voorstel heeft precies één optie voor" in agenda.skipped[0].reason
 
 
 @pytest.mark.anyio

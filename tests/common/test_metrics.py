@@ -32,7 +32,7 @@ from tests.support.presses import batch, press
 from tests.support.served_in_loop import serve_on_port
 from tests.support.sse import server_events, take_until
 
-pytestmark = [pytest.mark.anyio, pytest.mark.db]
+pytestmark = [pytest.mark.anyio]
 
 
 async def scrape(client: httpx.AsyncClient) -> list[Sample]:
@@ -71,6 +71,7 @@ async def served(
         yield services
 
 
+@pytest.mark.db
 class TestMetrics:
     async def test_each_service_counts_its_requests_per_route_template(
         self, served: Services, meeting_code: str

@@ -25,7 +25,7 @@ from tests.support.apps import serve_in_process
 from tests.support.browser import artifact_path, chromium_launch_kwargs
 from tests.support.servers import serve_over_http
 
-pytestmark = [pytest.mark.anyio, pytest.mark.db]
+pytestmark = [pytest.mark.anyio]
 
 HTMX = "/static/common/vendor/htmx-2.0.11.min.js"
 SERVICES = ("registration", "ballot", "results")
@@ -78,6 +78,7 @@ class TestLabels:
         assert labels.dutch_number(value) == text
 
 
+@pytest.mark.db
 class TestEveryService:
     async def test_serves_htmx_and_the_shared_style_itself(self, client: httpx.AsyncClient) -> None:
         script = await client.get(HTMX)
@@ -139,6 +140,7 @@ def served_results(database_urls: dict[str, str], tokens: SecretStr) -> Iterator
         yield url
 
 
+@pytest.mark.db
 async def test_docs_render_with_the_network_cut_off(served_results: str) -> None:
     """Swagger UI draws every operation while every request off this machine fails."""
     from playwright.async_api import Route, async_playwright

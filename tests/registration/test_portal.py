@@ -13,7 +13,7 @@ from services.registration.app import create_app
 from services.registration.config import RegistrationSettings
 from tests.support.apps import as_caller, serve_in_process
 
-pytestmark = [pytest.mark.anyio, pytest.mark.db]
+pytestmark = [pytest.mark.anyio]
 
 PUBLIC = PublicUrls(
     registration="https://alv.example:8443/",
@@ -34,6 +34,7 @@ async def registration(
         yield client
 
 
+@pytest.mark.db
 async def test_every_meeting_with_its_pages_at_the_public_addresses(
     registration: httpx.AsyncClient, token_values: dict[str, str], meeting_code: str
 ) -> None:
@@ -65,6 +66,7 @@ async def test_every_meeting_with_its_pages_at_the_public_addresses(
     assert "Gateway" not in page.text  # no address configured
 
 
+@pytest.mark.db
 async def test_the_meetings_are_listed_for_programs_too(
     registration: httpx.AsyncClient, token_values: dict[str, str], meeting_code: str
 ) -> None:

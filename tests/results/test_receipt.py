@@ -15,7 +15,7 @@ from services.results.schemas_record import BallotPress
 from services.results.throttle import MemoryThrottle
 from tests.results.conftest import Services, act, cast, new_vote, seat
 
-pytestmark = [pytest.mark.anyio, pytest.mark.db]
+pytestmark = [pytest.mark.anyio]
 
 
 class Clock:
@@ -56,6 +56,7 @@ async def two_votes(services: Services, meeting: str) -> tuple[int, int]:
     return named, secret
 
 
+@pytest.mark.db
 class TestReceipt:
     async def test_own_presses_choice_only_where_named(
         self, services: Services, meeting_code: str
@@ -142,6 +143,7 @@ class TestReceipt:
         assert (await check(services, meeting_code, codes["GM0363"])).status_code == 200
 
 
+@pytest.mark.db
 class TestReceiptPage:
     async def test_the_page_in_dutch(self, services: Services, meeting_code: str) -> None:
         named, secret = await two_votes(services, meeting_code)

@@ -29,7 +29,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+# The PostgreSQL pass keeps its own, so that CI's two passes side by side
+# (.ci/run) do not write over each other's files.
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+if os.environ.get("ALV_TEST_POSTGRES_URL"):
+    ARTIFACTS /= "postgresql"
 
 
 def _missing(reason: str) -> None:
@@ -54,8 +58,9 @@ def chromium_launch_kwargs() -> dict[str, Any]:
 
 
 def artifact_path(name: str) -> Path:
-    """Where a test saves a screenshot or similar (``test-artifacts/``, gitignored)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Where a test saves a screenshot or similar (``test-artifacts/``, gitignored;
+    ``test-artifacts/postgresql/`` on PostgreSQL)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
 
 

@@ -15,7 +15,7 @@ from tests.verify.exports import auditor_export, meeting_with_votes, public_expo
 from verify.check import check_export, sha256
 from verify.cli import DEVIATION, OK, UNREADABLE, main, verify_file
 
-pytestmark = [pytest.mark.anyio, pytest.mark.db]
+pytestmark = [pytest.mark.anyio]
 
 
 def run_verify(document: Any, tmp_path: Path) -> tuple[int, str]:
@@ -30,6 +30,7 @@ def entry_of(document: dict[str, Any], vote_id: int) -> dict[str, Any]:
     return entry
 
 
+@pytest.mark.db
 class TestUntouchedExport:
     async def test_auditor_export_verifies(
         self, services: Services, meeting_code: str, tmp_path: Path
@@ -78,6 +79,7 @@ class TestUntouchedExport:
         assert "geheime stemming: alleen de totalen gecontroleerd" in output
 
 
+@pytest.mark.db
 class TestTamperedExport:
     async def test_altered_press_names_the_vote(
         self, services: Services, meeting_code: str, tmp_path: Path
@@ -149,11 +151,6 @@ class TestTamperedExport:
         assert any("aangenomen" in p for p in by_id[votes["named"]].problems)
         assert any("previous_hash" in p for p in by_id[votes["secret"]].problems)
 
-    async def test_not_an_export(self, tmp_path: Path) -> None:
-        code, output = run_verify({"hello": "world"}, tmp_path)
-        assert code == UNREADABLE
-        assert "niet te controleren" in output
-
 
 def rehash_chain(document: dict[str, Any]) -> None:
     """What a careful forger does after changing anything: every hash made anew."""
@@ -171,6 +168,7 @@ def rehash_chain(document: dict[str, Any]) -> None:
     document["chain"] = {"length": len(document["votes"]), "head": previous}
 
 
+@pytest.mark.db
 class TestExpectedHead:
     """Only the head printed at the meeting catches a forgery of the whole file."""
 
@@ -220,6 +218,15 @@ class TestExpectedHead:
         out = io.StringIO()
         assert verify_file(path, out, expect_head=third) == DEVIATION
         assert "de verwachte kop is schakel 3 van 5, niet de laatste" in out.getvalue()
+
+
+class TestNoExport:
+    """Refused before anything is read: no database involved."""
+
+    def test_not_an_export(self, tmp_path: Path) -> None:
+        code, output = run_verify({"hello": "world"}, tmp_path)
+        assert code == UNREADABLE
+        assert "niet te controleren" in output
 
     def test_a_head_that_is_no_hash_is_refused(self, tmp_path: Path, capsys: Any) -> None:
         with pytest.raises(SystemExit) as exit:
